@@ -1,0 +1,211 @@
+"""FaceLib settings. Every value can be overridden from the environment; nothing here holds logic."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+VAR_DIR = Path(env_str("FACELIB_VAR_DIR", str(BASE_DIR / "var")))
+
+
+def _persistent_secret(filename: str) -> str:
+    """A random secret generated on first use and kept under var/, so restarts keep sessions and credentials."""
+    path = VAR_DIR / filename
+    if path.exists():
+        return path.read_text().strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
+
+
+SECRET_KEY = env_str("DJANGO_SECRET_KEY") or _persistent_secret("secret_key")
+# Credentials' secrets are encrypted with their own key, so rotating SECRET_KEY does not lose them.
+FACELIB_CREDENTIAL_KEY = env_str("FACELIB_CREDENTIAL_KEY") or _persistent_secret("credential_key")
+
+DEBUG = env_bool("DEBUG", False)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "facesets",
+    "recognition",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "facesets.middleware.RequestIdMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# The database: a real server from DATABASE_URL, or the embedded PostgreSQL that scripts/services.py starts.
+FACELIB_PG_PORT = env_int("FACELIB_PG_PORT", 54329)
+DATABASE_URL = env_str("DATABASE_URL") or f"postgres://postgres@127.0.0.1:{FACELIB_PG_PORT}/facelib"
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+DATABASES["default"].setdefault("TEST", {})
+if env_str("FACELIB_TEST_DB_NAME"):
+    DATABASES["default"]["TEST"]["NAME"] = env_str("FACELIB_TEST_DB_NAME")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+MEDIA_ROOT = VAR_DIR / "media"
+WHITENOISE_USE_FINDERS = True
+
+# Request bodies: images arrive base64-encoded (8 MB of image is ~10.7 MB of base64) or as files.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("FACELIB_MAX_BODY_BYTES", 12 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "FaceLib API",
+    "DESCRIPTION": "Self-hosted face library server speaking the REST dialects of the major cloud face services.",
+    "VERSION": "0.1.0",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# Celery: all inference and bulk work. Redis by default (started by `make run`), any broker via CELERY_BROKER_URL.
+FACELIB_REDIS_PORT = env_int("FACELIB_REDIS_PORT", 63790)
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", f"redis://127.0.0.1:{FACELIB_REDIS_PORT}/0")
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "rpc://")
+CELERY_TASK_DEFAULT_QUEUE = env_str("FACELIB_QUEUE", "facelib")
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_EXPIRES = 24 * 3600
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A late-acked task whose worker died is redelivered after the visibility timeout.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("FACELIB_BROKER_VISIBILITY_TIMEOUT", 3600)}
+CELERY_BEAT_SCHEDULE = {
+    "purge-expired-faces": {"task": "recognition.tasks.purge_expired", "schedule": 3600.0},
+}
+
+# Recognition engine.
+FACELIB_MODEL_PACK = env_str("FACELIB_MODEL_PACK", "")  # folder of an InsightFace pack; empty = YuNet + SFace
+FACELIB_MODEL_CACHE = Path(env_str("FACELIB_MODEL_CACHE", str(VAR_DIR / "models")))
+FACELIB_DETECT_SIZE = env_int("FACELIB_DETECT_SIZE", 640)
+FACELIB_DETECT_THRESHOLD = env_float("FACELIB_DETECT_THRESHOLD", 0.6)
+FACELIB_MIN_FACE_SIZE = env_int("FACELIB_MIN_FACE_SIZE", 20)
+FACELIB_MAX_IMAGE_BYTES = env_int("FACELIB_MAX_IMAGE_BYTES", 8 * 1024 * 1024)
+FACELIB_MAX_IMAGE_PIXELS = env_int("FACELIB_MAX_IMAGE_PIXELS", 40_000_000)
+FACELIB_MAX_IMAGE_SIDE = env_int("FACELIB_MAX_IMAGE_SIDE", 10_000)
+FACELIB_SYNC_TIMEOUT = env_float("FACELIB_SYNC_TIMEOUT", 30.0)
+FACELIB_KEEP_PHOTOS = env_bool("FACELIB_KEEP_PHOTOS", False)
+
+# Vector search: exact scan below this many faces in a face set, a partial HNSW index of that set above it.
+FACELIB_HNSW_MIN_FACES = env_int("FACELIB_HNSW_MIN_FACES", 50_000)
+FACELIB_HNSW_M = env_int("FACELIB_HNSW_M", 32)
+FACELIB_HNSW_EF_CONSTRUCTION = env_int("FACELIB_HNSW_EF_CONSTRUCTION", 128)
+FACELIB_HNSW_EF_SEARCH = env_int("FACELIB_HNSW_EF_SEARCH", 100)
+
+# Expiry of faces that were detected but never added to a face set or a person.
+FACELIB_DETECTED_FACE_TTL_HOURS = env_int("FACELIB_DETECTED_FACE_TTL_HOURS", 120)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+if not DEBUG:
+    SESSION_COOKIE_HTTPONLY = True
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    X_FRAME_OPTIONS = "DENY"

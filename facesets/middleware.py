@@ -1,0 +1,48 @@
+"""Request ids: every response names its request, so a client's report can be found in the logs."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+import uuid
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+REQUEST_ID_HEADER = "X-Request-Id"
+# An incoming id is kept when it is a plain token (what proxies and SDKs send); anything else is replaced.
+_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+_current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+
+
+def current_request_id() -> str:
+    """The id of the request being served by this thread, or "-" outside a request."""
+    return _current_request_id.get()
+
+
+class RequestIdLogFilter(logging.Filter):
+    """Adds `request_id` to log records, for a format such as "%(request_id)s %(message)s"."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = current_request_id()
+        return True
+
+
+class RequestIdMiddleware:
+    """Sets `request.request_id` (the incoming X-Request-Id when sane, else a uuid4 hex) and echoes it back."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        request_id = incoming if _SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        token = _current_request_id.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            _current_request_id.reset(token)
+        response[REQUEST_ID_HEADER] = request_id
+        return response

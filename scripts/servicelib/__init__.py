@@ -1,0 +1,1 @@
+"""The pieces of scripts/services.py: backing services (PostgreSQL, Redis) and the app supervisor."""

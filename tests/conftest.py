@@ -1,0 +1,80 @@
+"""Fixtures shared by the whole suite.
+
+The suite runs against the real PostgreSQL + pgvector and Redis that `make test` (scripts/services.py test)
+starts; pytest-django creates the database `test_facelib` from template1, which already has the vector extension.
+`make test` points Celery at Redis database 1 (FACELIB_TEST_REDIS_DB) so that a `make run` worker on the same
+Redis never takes the tests' tasks. CELERY_TASK_ALWAYS_EAGER stays False: tests that need tasks run a real worker.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def shared_root() -> Path:
+    """shared/ beside the checkout (../shared), or FACELIB_SHARED_DIR."""
+    override = os.environ.get("FACELIB_SHARED_DIR", "").strip()
+    return Path(override).expanduser().resolve() if override else REPO_ROOT.parent / "shared"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    # WhiteNoise warns about a missing STATIC_ROOT at every request until collectstatic ran once.
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The labeled face photos: <shared>/data/faces. Missing data fails the test; it never skips it."""
+    faces = shared_root() / "data" / "faces"
+    if not faces.is_dir():
+        pytest.fail(
+            f"face data not found at {faces}: the suite expects the project's shared/ folder beside the checkout "
+            f"(../shared, i.e. {REPO_ROOT.parent / 'shared'}) or FACELIB_SHARED_DIR=/path/to/shared",
+            pytrace=False,
+        )
+    return faces
+
+
+@pytest.fixture(scope="session")
+def chromium_executable() -> str:
+    """Debian's Chromium for browser tests (Playwright: launch(executable_path=...)); `make test` installs it."""
+    path = os.environ.get("FACELIB_CHROMIUM_PATH", "/usr/bin/chromium")
+    if not (os.access(path, os.X_OK) or shutil.which(path)):
+        pytest.fail(f"Chromium not found at {path}: `make test` installs Debian's chromium package", pytrace=False)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings) -> None:
+    """Settings every test gets: fast password hashing, and tasks really queued (never run inline)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Fixtures of the other areas (workers, projects, API clients, browsers...) go below this line.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def worker(transactional_db, tmp_path_factory):
+    """A real Celery worker process on the test database (tests using it need committed data: transactional_db)."""
+    from tests.support.worker import WorkerProcess
+
+    process = WorkerProcess(tmp_path_factory.mktemp("worker"))
+    process.start()
+    yield process
+    process.stop()

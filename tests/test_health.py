@@ -1,0 +1,165 @@
+"""GET /healthz and the X-Request-Id middleware."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import uuid
+
+import pytest
+from django.http import HttpResponse
+from django.test import RequestFactory
+
+from facesets import health
+from facesets.middleware import RequestIdMiddleware
+
+HEX32 = re.compile(r"[0-9a-f]{32}")
+
+
+@pytest.fixture
+def fresh_health(settings):
+    """No answer reused from the 2 s cache, before or after the test."""
+    settings.FACELIB_HEALTH_CACHE_SECONDS = 0
+    health.reset_cache()
+    yield
+    health.reset_cache()
+
+
+@pytest.fixture
+def queue_without_worker(settings):
+    """Send the health task to a queue no worker consumes: no worker answers, whatever workers other tests run."""
+    queue = f"healthz-test-{uuid.uuid4().hex}"
+    settings.FACELIB_HEALTH_QUEUE = queue
+    settings.FACELIB_HEALTH_TIMEOUT = 1
+    yield queue
+    from config.celery import app
+
+    with contextlib.suppress(Exception), app.connection_for_write() as connection:
+        connection.default_channel.queue_delete(queue)
+
+
+def assert_check_shape(checks: dict) -> None:
+    assert set(checks) == {"database", "broker", "worker", "model"}
+    for check in checks.values():
+        assert isinstance(check["ok"], bool)
+        assert isinstance(check["detail"], str) and check["detail"]
+        assert isinstance(check["latency_ms"], int | float) and check["latency_ms"] >= 0
+
+
+@pytest.mark.django_db
+def test_without_worker_is_503_naming_worker_and_model(client, fresh_health, queue_without_worker):
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["down"] == ["worker", "model"]
+    checks = body["checks"]
+    assert_check_shape(checks)
+    assert checks["database"]["ok"] is True
+    assert "pgvector" in checks["database"]["detail"]
+    assert checks["broker"]["ok"] is True
+    assert checks["worker"]["ok"] is False
+    assert "recognition.tasks.health_check" in checks["worker"]["detail"]
+    assert checks["model"]["ok"] is False
+    assert response["Cache-Control"] == "no-store"
+
+
+@pytest.mark.django_db
+def test_broker_down_takes_worker_and_model_down(client, settings, fresh_health):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["down"] == ["broker", "worker", "model"]
+    assert_check_shape(body["checks"])
+    assert body["checks"]["database"]["ok"] is True
+    assert "broker is down" in body["checks"]["worker"]["detail"]
+
+
+@pytest.mark.django_db
+def test_all_up_is_200(client, fresh_health, monkeypatch):
+    answer = {"model": "sface", "dimensions": 128, "detector": "yunet"}
+    monkeypatch.setattr(health, "_call_health_task", lambda timeout: answer)
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["down"] == []
+    assert_check_shape(body["checks"])
+    model = body["checks"]["model"]
+    assert (model["name"], model["dimensions"], model["detector"]) == ("sface", 128, "yunet")
+
+
+@pytest.mark.django_db
+def test_worker_answering_with_an_error_means_model_down(client, fresh_health, monkeypatch):
+    def failing(timeout):
+        raise RuntimeError("model pack not found")
+
+    monkeypatch.setattr(health, "_call_health_task", failing)
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["down"] == ["model"]
+    assert "model pack not found" in body["checks"]["model"]["detail"]
+
+
+def test_answers_are_cached(client, settings, monkeypatch):
+    settings.FACELIB_HEALTH_CACHE_SECONDS = 3600
+    health.reset_cache()
+    calls = []
+
+    def report():
+        calls.append(1)
+        return 200, {"status": "ok", "down": [], "checks": {}}
+
+    monkeypatch.setattr(health, "health_report", report)
+    try:
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/healthz").status_code == 200
+    finally:
+        health.reset_cache()
+    assert len(calls) == 1
+
+
+def test_only_get_and_head(client):
+    assert client.post("/healthz").status_code == 405
+
+
+def test_response_carries_a_generated_request_id(client):
+    response = client.get("/no-such-page")
+
+    assert response.status_code == 404
+    assert HEX32.fullmatch(response["X-Request-Id"])
+
+
+def test_sane_incoming_request_id_is_kept(client):
+    response = client.get("/no-such-page", HTTP_X_REQUEST_ID="req-42.a:b_C")
+
+    assert response["X-Request-Id"] == "req-42.a:b_C"
+
+
+@pytest.mark.parametrize("incoming", ["", "has space", "<script>", "a" * 129, "-leading-dash", "ünicode"])
+def test_odd_incoming_request_id_is_replaced(client, incoming):
+    response = client.get("/no-such-page", HTTP_X_REQUEST_ID=incoming)
+
+    assert HEX32.fullmatch(response["X-Request-Id"])
+
+
+def test_request_id_is_on_the_request():
+    seen = {}
+
+    def view(request):
+        seen["id"] = request.request_id
+        return HttpResponse("ok")
+
+    response = RequestIdMiddleware(view)(RequestFactory().get("/"))
+
+    assert HEX32.fullmatch(seen["id"])
+    assert response["X-Request-Id"] == seen["id"]
