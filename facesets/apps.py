@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FaceSetsConfig(AppConfig):
+    name = "facesets"
+    verbose_name = "Face library"

@@ -1,0 +1,156 @@
+"""Domain errors. Each has a stable `code`; every dialect maps codes to its own error code, status and envelope.
+
+The services raise these and never anything dialect-specific. `field` names the argument at fault when there is one,
+so that a dialect can say which parameter was wrong (SenseTime's `reason`, Face++'s `BAD_ARGUMENTS:<key>`).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base of all domain errors: a stable machine code, a human message, the argument at fault."""
+
+    code = "invalid_argument"
+
+    def __init__(self, message: str = "", *, field: str | None = None, **details: Any) -> None:
+        super().__init__(message or self.code)
+        self.message = message or self.code
+        self.field = field
+        self.details = details
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, field={self.field!r}, message={self.message!r})"
+
+
+class InvalidArgument(DomainError):
+    code = "invalid_argument"
+
+
+class NotFound(DomainError):
+    """Base for unknown ids. A request for another project's object gets the same error as an unknown one."""
+
+    code = "not_found"
+
+
+class ProjectNotFound(NotFound):
+    code = "project_not_found"
+
+
+class FaceSetNotFound(NotFound):
+    code = "face_set_not_found"
+
+
+class FaceNotFound(NotFound):
+    code = "face_not_found"
+
+
+class PersonNotFound(NotFound):
+    code = "person_not_found"
+
+
+class GroupNotFound(NotFound):
+    code = "group_not_found"
+
+
+class ImageNotFound(NotFound):
+    code = "image_not_found"
+
+
+class TaskNotFound(NotFound):
+    code = "task_not_found"
+
+
+class AlreadyExists(DomainError):
+    code = "already_exists"
+
+
+class FaceSetNameTaken(AlreadyExists):
+    code = "face_set_name_taken"
+
+
+class InvalidName(InvalidArgument):
+    code = "invalid_name"
+
+
+class InvalidCapacity(InvalidArgument):
+    code = "invalid_capacity"
+
+
+class InvalidFieldSchema(InvalidArgument):
+    """A face set's custom-field definitions are malformed (count, key, reserved name, type)."""
+
+    code = "invalid_field_schema"
+
+
+class InvalidFieldValue(InvalidArgument):
+    """A face's custom-field values do not fit the face set's schema (unknown key, wrong type, bad length)."""
+
+    code = "invalid_field_value"
+
+
+class InvalidExternalImageId(InvalidArgument):
+    code = "invalid_external_image_id"
+
+
+class FaceSetFull(DomainError):
+    code = "face_set_full"
+
+
+class QuotaExceeded(DomainError):
+    """A per-project quota would be exceeded; `details["quota"]` names it."""
+
+    code = "quota_exceeded"
+
+
+class ImageInvalid(DomainError):
+    """The image could not be used: empty, not an image, corrupt, too large, unsupported format.
+
+    `details["reason"]` carries the image decoder's code.
+    """
+
+    code = "image_invalid"
+
+
+class ImageFetchFailed(DomainError):
+    code = "image_fetch_failed"
+
+
+class NoFace(DomainError):
+    code = "no_face"
+
+
+class FaceTooSmall(DomainError):
+    code = "face_too_small"
+
+
+class EmptyGroup(DomainError):
+    code = "empty_group"
+
+
+class Timeout(DomainError):
+    """The work did not finish within the synchronous budget; `details["task_id"]` lets the caller collect it."""
+
+    code = "timeout"
+
+
+class ModelMismatch(DomainError):
+    """Vectors made by different recognition models cannot be compared."""
+
+    code = "model_mismatch"
+
+
+class FilterInvalid(InvalidArgument):
+    """Bad filter or sort syntax, an unknown field or a mistyped value; `details["reason"]` says which."""
+
+    code = "filter_invalid"
+
+
+class SortInvalid(InvalidArgument):
+    """Bad sort syntax, an unknown field or a sort on a non-numeric field; `details["reason"]` says which."""
+
+    code = "sort_invalid"
+
+
+class ServiceUnavailable(DomainError):
+    code = "service_unavailable"

@@ -1,0 +1,73 @@
+"""Background jobs as the product shows them: what was asked, how far it got, what came out."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from .projects import Project, new_hex_id
+
+
+class Task(models.Model):
+    """An asynchronous job (enrolment, bulk import, a search that outlived its synchronous budget, ...).
+
+    Its id is the one SenseTime's /info/task and the dashboard show; the Celery job that runs it uses the same id,
+    so a redelivered message finds the row and carries on instead of starting over.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PROCESSING = "processing", "Processing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks")
+    task_id = models.CharField(max_length=32, unique=True, default=new_hex_id, editable=False)
+    kind = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    params = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    error_code = models.CharField(max_length=64, blank=True, default="")
+    error_message = models.TextField(blank=True, default="")
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.task_id} ({self.status})"
+
+    @property
+    def progress(self) -> float:
+        """Fraction done, 0..1."""
+        if self.status == self.Status.DONE:
+            return 1.0
+        return self.done / self.total if self.total else 0.0
+
+
+class TaskItem(models.Model):
+    """One unit of a bulk task — a photo to enrol — with its input kept until it is processed.
+
+    Keeping the input in the database (not in the broker message) is what lets a killed worker's job be redone: the
+    item stays `pending` until the transaction that stores its faces also marks it done.
+    """
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField()
+    name = models.CharField(max_length=512, blank=True, default="")
+    params = models.JSONField(default=dict, blank=True)
+    payload = models.BinaryField(null=True, blank=True, editable=False)
+    # A second image, for the operations that take two (compare).
+    second_payload = models.BinaryField(null=True, blank=True, editable=False)
+    status = models.CharField(max_length=16, choices=Task.Status.choices, default=Task.Status.PENDING)
+    result = models.JSONField(null=True, blank=True)
+    error_code = models.CharField(max_length=64, blank=True, default="")
+    error_message = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["task", "position"]
+        constraints = [models.UniqueConstraint(fields=["task", "position"], name="unique_task_item_position")]

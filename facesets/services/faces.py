@@ -1,0 +1,313 @@
+"""Writes on faces: detection into expiring faces, enrolment into face sets, membership, persons, expiry.
+
+These functions run the recognition engine, so they are called from Celery tasks (see facesets.services.tasks),
+never directly from a web request.
+"""
+from __future__ import annotations
+
+import secrets
+import string
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Iterable, Sequence
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from recognition.engine import DetectedFace, get_engine
+from recognition.imageio import DecodedImage, ImageError, decode_image
+from recognition.models import Embedding
+
+from .. import fields
+from ..exceptions import FaceSetFull, ImageInvalid, InvalidArgument, ModelMismatch, NoFace, QuotaExceeded
+from ..models import Face, FaceSet, FaceSetMember, Image, Person, Project
+from .library import face_set_count_adjust, orphans_delete
+
+DEFAULT_FORMATS = ("JPEG", "PNG", "BMP")
+
+
+@dataclass
+class AnalysedImage:
+    """A decoded photo and the faces the engine found in it (largest first), not yet stored."""
+
+    image: DecodedImage
+    faces: list[DetectedFace]
+    model: str
+
+
+def image_analyse(
+    *,
+    data: bytes,
+    formats: Sequence[str] = DEFAULT_FORMATS,
+    max_faces: int | None = None,
+    embed: bool = True,
+    min_face_size: int | None = None,
+) -> AnalysedImage:
+    """Decode and run detection (and embedding) on a photo. Bad images raise ImageInvalid; stores nothing."""
+    try:
+        decoded = decode_image(data, formats=formats)
+    except ImageError as error:
+        raise ImageInvalid(error.message, field="image", reason=error.code) from error
+    engine = get_engine()
+    faces = engine.detect(decoded.pixels, max_faces=max_faces, embed=embed, min_face_size=min_face_size)
+    return AnalysedImage(image=decoded, faces=faces, model=engine.model_name)
+
+
+def require_faces(analysed: AnalysedImage) -> list[DetectedFace]:
+    if not analysed.faces:
+        raise NoFace("no face was found in the image", field="image")
+    return analysed.faces
+
+
+def _new_external_image_id() -> str:
+    return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(16))
+
+
+def _store_image(*, project: Project, analysed: AnalysedImage, data: bytes | None, user_data: str, expires) -> Image:
+    decoded = analysed.image
+    return Image.objects.create(
+        project=project,
+        width=decoded.width,
+        height=decoded.height,
+        format=decoded.format,
+        exif_orientation=decoded.exif_orientation,
+        user_data=user_data or "",
+        photo=data if (data is not None and settings.FACELIB_KEEP_PHOTOS) else None,
+        expires=expires,
+    )
+
+
+def _store_face(
+    *, project: Project, image: Image | None, detected: DetectedFace, model: str, external_image_id: str = "",
+    person: Person | None = None, expires=None,
+) -> Face:
+    x, y, width, height = detected.box
+    face = Face.objects.create(
+        project=project,
+        image=image,
+        person=person,
+        external_image_id=external_image_id,
+        box_x=x,
+        box_y=y,
+        box_width=width,
+        box_height=height,
+        landmarks=[[round(float(px), 2), round(float(py), 2)] for px, py in detected.landmarks],
+        detection_score=float(detected.score),
+        quality=detected.quality,
+        crop_jpeg=detected.crop_jpeg,
+        expires=expires,
+    )
+    if detected.embedding is not None:
+        Embedding.objects.create(face=face, model=model, vector=detected.embedding.tolist())
+    return face
+
+
+@transaction.atomic
+def image_detect(
+    *,
+    project: Project,
+    data: bytes,
+    user_data: str = "",
+    formats: Sequence[str] = DEFAULT_FORMATS,
+    max_faces: int | None = None,
+    ttl_hours: int | None = None,
+    analysed: AnalysedImage | None = None,
+) -> tuple[Image, list[Face]]:
+    """Detect the faces of a photo and keep them as detected faces: they expire after `ttl_hours` (default
+    FACELIB_DETECTED_FACE_TTL_HOURS) unless added to a face set or a person. Zero faces is not an error here."""
+    analysed = analysed or image_analyse(data=data, formats=formats, max_faces=max_faces)
+    hours = ttl_hours if ttl_hours is not None else settings.FACELIB_DETECTED_FACE_TTL_HOURS
+    expires = timezone.now() + timedelta(hours=hours)
+    image = _store_image(project=project, analysed=analysed, data=data, user_data=user_data, expires=expires)
+    faces = [
+        _store_face(project=project, image=image, detected=detected, model=analysed.model, expires=expires)
+        for detected in analysed.faces
+    ]
+    return image, faces
+
+
+def _check_capacity(face_set: FaceSet, adding: int) -> None:
+    # The row lock serialises concurrent enrolments into one set, so face_count stays exact.
+    locked = FaceSet.objects.select_for_update().only("face_count", "capacity").get(pk=face_set.pk)
+    if locked.face_count + adding > locked.capacity:
+        raise FaceSetFull(
+            f"face set {face_set.name!r} holds {locked.face_count} of {locked.capacity} faces; cannot add {adding}",
+            field="face_set",
+        )
+
+
+@transaction.atomic
+def face_set_enrol(
+    *,
+    face_set: FaceSet,
+    data: bytes,
+    external_image_id: str | None = None,
+    external_fields: Any = None,
+    single: bool = False,
+    person: Person | None = None,
+    formats: Sequence[str] = DEFAULT_FORMATS,
+    analysed: AnalysedImage | None = None,
+) -> list[FaceSetMember]:
+    """Add the faces of a photo to a face set (only the largest when `single`), all with the same
+    `external_image_id` (generated when absent) and custom-field values. No face -> NoFace; a full set -> FaceSetFull.
+    Everything is validated before the engine runs, so bad input changes nothing and costs no inference."""
+    if external_image_id is None or external_image_id == "":
+        external_image_id = _new_external_image_id()
+    else:
+        fields.validate_external_image_id(external_image_id)
+    values = fields.validate_values(face_set.field_schema, external_fields)
+    analysed = analysed or image_analyse(data=data, formats=formats, max_faces=1 if single else None)
+    detected_faces = require_faces(analysed)[: 1 if single else None]
+    _check_capacity(face_set, len(detected_faces))
+    if person is not None:
+        _check_person_quota(person, len(detected_faces))
+    image = _store_image(project=face_set.project, analysed=analysed, data=data, user_data="", expires=None)
+    members = []
+    for detected in detected_faces:
+        face = _store_face(
+            project=face_set.project,
+            image=image,
+            detected=detected,
+            model=analysed.model,
+            external_image_id=external_image_id,
+            person=person,
+        )
+        members.append(
+            FaceSetMember(
+                face_set=face_set,
+                face=face,
+                external_fields=values,
+                model=analysed.model,
+                vector=detected.embedding.tolist(),
+            )
+        )
+    FaceSetMember.objects.bulk_create(members)
+    face_set_count_adjust(face_set_pk=face_set.pk, delta=len(members))
+    return members
+
+
+def _current_embeddings(faces: Sequence[Face]) -> dict[int, Embedding]:
+    model = get_engine().model_name
+    embeddings = {e.face_id: e for e in Embedding.objects.filter(face__in=faces, model=model)}
+    missing = [face.face_id for face in faces if face.pk not in embeddings]
+    if missing:
+        raise ModelMismatch(
+            f"faces {', '.join(missing)} have no vector from the current model {model}", field="face_id"
+        )
+    return embeddings
+
+
+@transaction.atomic
+def face_set_add_faces(
+    *, face_set: FaceSet, faces: Iterable[Face], external_fields: Any = None
+) -> list[FaceSetMember]:
+    """Add already detected faces to a face set (Face++ / SenseTime). Faces already in the set are skipped; all or
+    nothing: one face of another project or without a current vector fails the whole call."""
+    faces = list({face.pk: face for face in faces}.values())
+    if any(face.project_id != face_set.project_id for face in faces):
+        raise InvalidArgument("a face belongs to another project", field="face_id")
+    values = fields.validate_values(face_set.field_schema, external_fields)
+    present = set(face_set.members.filter(face__in=faces).values_list("face_id", flat=True))
+    new_faces = [face for face in faces if face.pk not in present]
+    embeddings = _current_embeddings(new_faces)
+    _check_capacity(face_set, len(new_faces))
+    members = FaceSetMember.objects.bulk_create(
+        FaceSetMember(
+            face_set=face_set,
+            face=face,
+            external_fields=values,
+            model=embeddings[face.pk].model,
+            vector=embeddings[face.pk].vector,
+        )
+        for face in new_faces
+    )
+    Face.objects.filter(pk__in=[face.pk for face in new_faces]).update(expires=None)
+    Image.objects.filter(faces__in=new_faces).update(expires=None)
+    face_set_count_adjust(face_set_pk=face_set.pk, delta=len(members))
+    return members
+
+
+@transaction.atomic
+def face_set_remove_members(*, face_set: FaceSet, members, keep_faces: bool = False) -> int:
+    """Remove faces from a face set. With `keep_faces` (Face++ / SenseTime) a face left in no set and no person goes
+    back to expiring like a detected face; otherwise (Huawei) it is deleted. Returns how many were removed."""
+    members = members.filter(face_set=face_set)
+    face_pks = list(members.values_list("face_id", flat=True))
+    if not face_pks:
+        return 0
+    FaceSet.objects.select_for_update().filter(pk=face_set.pk).first()
+    removed, _ = FaceSetMember.objects.filter(face_set=face_set, face_id__in=face_pks).delete()
+    face_set_count_adjust(face_set_pk=face_set.pk, delta=-removed)
+    if keep_faces:
+        expires = timezone.now() + timedelta(hours=settings.FACELIB_DETECTED_FACE_TTL_HOURS)
+        Face.objects.filter(pk__in=face_pks, person__isnull=True, memberships__isnull=True).update(expires=expires)
+    else:
+        orphans_delete(face_pks=face_pks)
+    return removed
+
+
+@transaction.atomic
+def face_set_member_update(
+    *, member: FaceSetMember, external_image_id: str | None = None, external_fields: Any = None
+) -> FaceSetMember:
+    """Change a face's external_image_id and/or its custom-field values (replaced as a whole, as Huawei does)."""
+    if external_image_id is not None:
+        fields.validate_external_image_id(external_image_id)
+    if external_fields is not None:
+        member.external_fields = fields.validate_values(member.face_set.field_schema, external_fields)
+        member.save(update_fields=["external_fields"])
+    if external_image_id is not None:
+        member.face.external_image_id = external_image_id
+        member.face.save(update_fields=["external_image_id"])
+    return member
+
+
+def _check_person_quota(person: Person, adding: int) -> None:
+    Person.objects.select_for_update().filter(pk=person.pk).first()
+    limit = person.project.max_faces_per_person
+    if person.faces.count() + adding > limit:
+        raise QuotaExceeded(f"a person may have at most {limit} faces", quota="faces_per_person")
+
+
+@transaction.atomic
+def person_add_faces(*, person: Person, faces: Iterable[Face]) -> int:
+    """Give faces to a person. A face belongs to one person: adding it here moves it from any earlier one.
+    All or nothing."""
+    faces = [face for face in faces if face.person_id != person.pk]
+    if any(face.project_id != person.project_id for face in faces):
+        raise InvalidArgument("a face belongs to another project", field="face_id")
+    _check_person_quota(person, len(faces))
+    pks = [face.pk for face in faces]
+    Face.objects.filter(pk__in=pks).update(person=person, expires=None)
+    Image.objects.filter(faces__pk__in=pks).update(expires=None)
+    return len(pks)
+
+
+@transaction.atomic
+def person_remove_faces(*, person: Person, faces: Iterable[Face]) -> int:
+    """Take faces away from a person; a face left in no face set goes back to expiring."""
+    pks = [face.pk for face in faces if face.person_id == person.pk]
+    Face.objects.filter(pk__in=pks).update(person=None)
+    expires = timezone.now() + timedelta(hours=settings.FACELIB_DETECTED_FACE_TTL_HOURS)
+    Face.objects.filter(pk__in=pks, memberships__isnull=True).update(expires=expires)
+    return len(pks)
+
+
+@transaction.atomic
+def person_enrol(*, person: Person, data: bytes, formats: Sequence[str] = DEFAULT_FORMATS) -> Face:
+    """Add the largest face of a photo to a person."""
+    analysed = image_analyse(data=data, formats=formats, max_faces=1)
+    detected = require_faces(analysed)[0]
+    _check_person_quota(person, 1)
+    image = _store_image(project=person.project, analysed=analysed, data=data, user_data="", expires=None)
+    return _store_face(project=person.project, image=image, detected=detected, model=analysed.model, person=person)
+
+
+@transaction.atomic
+def expired_purge(*, now=None) -> dict[str, int]:
+    """Delete detected faces and images whose time ran out (never added to a face set or a person)."""
+    now = now or timezone.now()
+    _, faces = Face.objects.filter(expires__lte=now, person__isnull=True, memberships__isnull=True).delete()
+    _, images = Image.objects.filter(expires__lte=now, faces__isnull=True).delete()
+    return {"faces": faces.get("facesets.Face", 0), "images": images.get("facesets.Image", 0)}

@@ -1,0 +1,290 @@
+"""Writes on face sets, persons and groups: creation rules, quotas, renames and deletion."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any, Iterable
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .. import fields
+from ..exceptions import (
+    AlreadyExists,
+    FaceSetNameTaken,
+    InvalidArgument,
+    InvalidCapacity,
+    InvalidName,
+    QuotaExceeded,
+)
+from ..models import Face, FaceSet, Group, Person, Project
+
+FACE_SET_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+CAPACITY_STEP = 10_000
+DEFAULT_CAPACITY = 100_000
+USER_DATA_MAX = 4096
+
+
+def _user_data(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidArgument("user_data must be a string", field="user_data")
+    if len(value) > USER_DATA_MAX:
+        raise InvalidArgument(f"user_data must be at most {USER_DATA_MAX} characters", field="user_data")
+    return value
+
+
+def _lock_project(project: Project) -> None:
+    """Serialise quota checks of one project (two concurrent creates must not both pass the last free slot)."""
+    Project.objects.select_for_update().filter(pk=project.pk).first()
+
+
+# --- face sets -------------------------------------------------------------------------------------------------
+
+
+def validate_face_set_name(name: Any) -> str:
+    if not isinstance(name, str) or not FACE_SET_NAME_RE.match(name):
+        raise InvalidName("face set name must be 1-64 letters, digits, '-' or '_'", field="face_set_name")
+    return name
+
+
+@transaction.atomic
+def face_set_create(
+    *,
+    project: Project,
+    name: str,
+    capacity: int | None = None,
+    field_schema: Any = None,
+    user_data: str | None = None,
+) -> FaceSet:
+    """Create a face set: name unique in the project, capacity a multiple of 10,000 within the project's maximum,
+    at most `max_face_sets` per project, a valid typed field schema."""
+    validate_face_set_name(name)
+    if capacity is None:
+        capacity = min(DEFAULT_CAPACITY, project.max_face_set_capacity)
+    if isinstance(capacity, bool) or not isinstance(capacity, int):
+        raise InvalidCapacity("face_set_capacity must be an integer", field="face_set_capacity")
+    if capacity <= 0 or capacity % CAPACITY_STEP or capacity > project.max_face_set_capacity:
+        raise InvalidCapacity(
+            f"face_set_capacity must be a multiple of {CAPACITY_STEP} up to {project.max_face_set_capacity}",
+            field="face_set_capacity",
+        )
+    schema = fields.validate_schema(field_schema)
+    _lock_project(project)
+    if FaceSet.objects.filter(project=project, name=name).exists():
+        raise FaceSetNameTaken(f"a face set named {name!r} already exists", field="face_set_name")
+    if FaceSet.objects.filter(project=project).count() >= project.max_face_sets:
+        raise QuotaExceeded(f"the project may hold at most {project.max_face_sets} face sets", quota="face_sets")
+    return FaceSet.objects.create(
+        project=project, name=name, capacity=capacity, field_schema=schema, user_data=_user_data(user_data)
+    )
+
+
+@transaction.atomic
+def face_set_update(*, face_set: FaceSet, name: str | None = None, user_data: str | None = None) -> FaceSet:
+    """Rename a face set or change its user data."""
+    if name is not None and name != face_set.name:
+        validate_face_set_name(name)
+        if FaceSet.objects.filter(project_id=face_set.project_id, name=name).exclude(pk=face_set.pk).exists():
+            raise FaceSetNameTaken(f"a face set named {name!r} already exists", field="face_set_name")
+        face_set.name = name
+    if user_data is not None:
+        face_set.user_data = _user_data(user_data)
+    face_set.save()
+    return face_set
+
+
+@transaction.atomic
+def face_set_delete(*, face_set: FaceSet) -> int:
+    """Delete a face set with its faces. Faces that also belong to a person or another set stay. Returns how many
+    memberships were removed."""
+    from recognition.search import drop_face_set_index
+
+    face_ids = list(face_set.members.values_list("face_id", flat=True))
+    removed = len(face_ids)
+    drop_face_set_index(face_set)
+    face_set.delete()
+    orphans_delete(face_pks=face_ids)
+    return removed
+
+
+def orphans_delete(*, face_pks: Iterable[int]) -> int:
+    """Delete faces that no longer belong to any face set or person and were not merely detected."""
+    face_pks = list(face_pks)
+    if not face_pks:
+        return 0
+    _, deleted = Face.objects.filter(
+        pk__in=face_pks, person__isnull=True, expires__isnull=True, memberships__isnull=True
+    ).delete()
+    return deleted.get("facesets.Face", 0)
+
+
+def face_set_count_adjust(*, face_set_pk: int, delta: int) -> None:
+    """Keep the set's face count; a set that grows past the exact-scan size gets its vector index scheduled."""
+    from .search_index import face_set_index_schedule, face_set_index_wanted
+
+    FaceSet.objects.filter(pk=face_set_pk).update(face_count=F("face_count") + delta)
+    if delta > 0:
+        face_set = FaceSet.objects.only("face_count", "vector_index").get(pk=face_set_pk)
+        if face_set_index_wanted(face_set):
+            face_set_index_schedule(face_set_pk=face_set_pk)
+
+
+# --- persons ---------------------------------------------------------------------------------------------------
+
+
+def _check_uid(project: Project, uid: str | None, exclude_pk: int | None = None) -> str | None:
+    if uid is None:
+        return None
+    if not isinstance(uid, str) or not 1 <= len(uid) <= 128:
+        raise InvalidArgument("uid must be 1-128 characters", field="uid")
+    clash = Person.objects.filter(project=project, uid=uid)
+    if exclude_pk:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise AlreadyExists(f"a person with uid {uid!r} already exists", field="uid")
+    return uid
+
+
+def _name(value: Any, field: str = "name") -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > 256:
+        raise InvalidName(f"{field} must be a string of at most 256 characters", field=field)
+    return value
+
+
+@transaction.atomic
+def person_create(
+    *,
+    project: Project,
+    name: str | None = None,
+    uid: str | None = None,
+    user_data: str | None = None,
+    faces: Iterable[Face] = (),
+) -> Person:
+    """Create a person, optionally with faces (which move to it from any earlier person)."""
+    from .faces import person_add_faces
+
+    _lock_project(project)
+    if Person.objects.filter(project=project).count() >= project.max_persons:
+        raise QuotaExceeded(f"the project may hold at most {project.max_persons} persons", quota="persons")
+    try:
+        person = Person.objects.create(
+            project=project, name=_name(name), uid=_check_uid(project, uid), user_data=_user_data(user_data)
+        )
+    except IntegrityError as error:  # a concurrent create with the same uid
+        raise AlreadyExists("a person with this uid already exists", field="uid") from error
+    faces = list(faces)
+    if faces:
+        person_add_faces(person=person, faces=faces)
+    return person
+
+
+@transaction.atomic
+def person_update(
+    *, person: Person, name: str | None = None, user_data: str | None = None, uid: str | None = None
+) -> Person:
+    if name is not None:
+        person.name = _name(name)
+    if user_data is not None:
+        person.user_data = _user_data(user_data)
+    if uid is not None:
+        person.uid = _check_uid(person.project, uid, exclude_pk=person.pk)
+    person.save()
+    return person
+
+
+@transaction.atomic
+def person_delete(*, person: Person) -> None:
+    """Delete a person. Their faces stay in any face set they are in; faces in none are deleted with them."""
+    face_pks = list(person.faces.values_list("pk", flat=True))
+    person.delete()
+    orphans_delete(face_pks=face_pks)
+
+
+@transaction.atomic
+def person_merge(*, target: Person, source: Person) -> Person:
+    """Move every face and group membership of `source` to `target`, then delete `source`."""
+    if target.pk == source.pk or target.project_id != source.project_id:
+        raise InvalidArgument("merge needs two different persons of the same project", field="person")
+    Face.objects.filter(person=source).update(person=target)
+    for group in source.groups.all():
+        group.persons.add(target)
+    source.delete()
+    return target
+
+
+# --- groups ----------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def group_create(
+    *,
+    project: Project,
+    name: str | None = None,
+    outer_id: str | None = None,
+    user_data: str | None = None,
+    persons: Iterable[Person] = (),
+) -> Group:
+    _lock_project(project)
+    if Group.objects.filter(project=project).count() >= project.max_groups:
+        raise QuotaExceeded(f"the project may hold at most {project.max_groups} groups", quota="groups")
+    if outer_id is not None:
+        if not isinstance(outer_id, str) or not 1 <= len(outer_id) <= 128:
+            raise InvalidArgument("group id must be 1-128 characters", field="group_id")
+        if Group.objects.filter(project=project, outer_id=outer_id).exists():
+            raise AlreadyExists(f"group {outer_id!r} already exists", field="group_id")
+    group = Group.objects.create(project=project, name=_name(name), outer_id=outer_id, user_data=_user_data(user_data))
+    persons = list(persons)
+    if persons:
+        group_add_persons(group=group, persons=persons)
+    return group
+
+
+@transaction.atomic
+def group_update(*, group: Group, name: str | None = None, user_data: str | None = None) -> Group:
+    if name is not None:
+        group.name = _name(name)
+    if user_data is not None:
+        group.user_data = _user_data(user_data)
+    group.save()
+    return group
+
+
+@transaction.atomic
+def group_add_persons(*, group: Group, persons: Iterable[Person]) -> int:
+    """Add persons to a group (a person may be in many groups). All or nothing: the quota is checked first."""
+    persons = [person for person in persons if person.project_id == group.project_id]
+    Group.objects.select_for_update().filter(pk=group.pk).first()
+    current = set(group.persons.values_list("pk", flat=True))
+    new = [person for person in persons if person.pk not in current]
+    if len(current) + len(new) > group.project.max_persons_per_group:
+        raise QuotaExceeded(
+            f"a group may hold at most {group.project.max_persons_per_group} persons", quota="persons_per_group"
+        )
+    group.persons.add(*new)
+    return len(new)
+
+
+@transaction.atomic
+def group_remove_persons(*, group: Group, persons: Iterable[Person]) -> int:
+    persons = list(persons)
+    before = group.persons.count()
+    group.persons.remove(*persons)
+    return before - group.persons.count()
+
+
+@transaction.atomic
+def group_delete(*, group: Group) -> None:
+    """Delete a group; its persons stay."""
+    group.delete()
+
+
+def detected_face_expiry() -> timezone.datetime:
+    return timezone.now() + timedelta(hours=settings.FACELIB_DETECTED_FACE_TTL_HOURS)
+
+

@@ -1,0 +1,228 @@
+"""Background tasks: submit work, process it in a worker exactly once, wait for it with a bounded timeout.
+
+Every inference request becomes a Task with one or more TaskItems stored in PostgreSQL, and a Celery message per
+item carrying only the item's id. A worker processes an item inside one transaction that also marks it done, so:
+- a worker killed mid-item rolls back; the message is redelivered (late ack) or re-queued when a worker starts, and
+  the item is done once, never twice (the row lock + status check make redelivery a no-op);
+- a web request that must answer synchronously waits on the task row with a timeout, and when the budget runs out
+  the task carries on; its id is what SenseTime's 202 answer and the dashboard's task page show.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+from typing import Any, Callable
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from ..exceptions import DomainError, Timeout
+from ..models import Project, Task, TaskItem
+
+logger = logging.getLogger(__name__)
+
+Operation = Callable[[Task, TaskItem], dict]
+OPERATIONS: dict[str, Operation] = {}
+TASK_TTL = timedelta(hours=24)
+
+
+def operation(kind: str) -> Callable[[Operation], Operation]:
+    """Register the function that processes one item of tasks of this kind."""
+
+    def register(function: Operation) -> Operation:
+        OPERATIONS[kind] = function
+        return function
+
+    return register
+
+
+def _error_classes() -> dict[str, type[DomainError]]:
+    classes: dict[str, type[DomainError]] = {}
+    pending = [DomainError]
+    while pending:
+        cls = pending.pop()
+        classes.setdefault(cls.code, cls)
+        pending.extend(cls.__subclasses__())
+    return classes
+
+
+def domain_error_from(code: str, message: str, details: dict | None = None) -> DomainError:
+    """Rebuild the domain error a worker recorded, so the web side can raise it in its caller's dialect."""
+    details = dict(details or {})
+    field = details.pop("field", None)
+    cls = _error_classes().get(code, DomainError)
+    return cls(message, field=field, **details)
+
+
+@transaction.atomic
+def task_submit(
+    *,
+    project: Project,
+    kind: str,
+    items: list[dict[str, Any]],
+    params: dict | None = None,
+    user=None,
+) -> Task:
+    """Store a task and its items and queue one message per item once the transaction commits.
+
+    Each item is `{"name": str, "params": dict, "payload": bytes | None, "second_payload": bytes | None}`.
+    """
+    if kind not in OPERATIONS:
+        raise ValueError(f"unknown task kind {kind!r}")
+    task = Task.objects.create(project=project, kind=kind, params=params or {}, total=len(items), created_by=user)
+    rows = TaskItem.objects.bulk_create(
+        TaskItem(
+            task=task,
+            position=position,
+            name=item.get("name", "")[:512],
+            params=item.get("params") or {},
+            payload=item.get("payload"),
+            second_payload=item.get("second_payload"),
+        )
+        for position, item in enumerate(items)
+    )
+    item_pks = [row.pk for row in rows]
+    transaction.on_commit(lambda: _enqueue(item_pks))
+    return task
+
+
+def _enqueue(item_pks: list[int]) -> None:
+    from recognition.tasks import process_item
+
+    for item_pk in item_pks:
+        process_item.delay(item_pk)
+
+
+def task_item_process(*, item_pk: int) -> str:
+    """Process one item exactly once. Returns the item's final status."""
+    item = TaskItem.objects.select_related("task").filter(pk=item_pk).first()
+    if item is None:
+        return "missing"
+    if item.status in (Task.Status.DONE, Task.Status.FAILED):
+        return item.status
+    Task.objects.filter(pk=item.task_id, status=Task.Status.PENDING).update(
+        status=Task.Status.PROCESSING, started=timezone.now()
+    )
+    with transaction.atomic():
+        item = TaskItem.objects.select_for_update().select_related("task", "task__project").get(pk=item_pk)
+        if item.status in (Task.Status.DONE, Task.Status.FAILED):
+            return item.status
+        try:
+            with transaction.atomic():
+                result = OPERATIONS[item.task.kind](item.task, item)
+            item.status, item.result = Task.Status.DONE, result
+        except DomainError as error:
+            item.status = Task.Status.FAILED
+            item.error_code, item.error_message = error.code, error.message
+            item.result = {"field": error.field, **_jsonable(error.details)}
+        item.payload = None
+        item.second_payload = None
+        item.save()
+        Task.objects.filter(pk=item.task_id).update(done=F("done") + 1)
+    _task_finish_if_complete(item.task_id)
+    return item.status
+
+
+def _jsonable(details: dict) -> dict:
+    return {key: value for key, value in details.items() if isinstance(value, (str, int, float, bool, type(None)))}
+
+
+def _task_finish_if_complete(task_pk: int) -> None:
+    with transaction.atomic():
+        task = Task.objects.select_for_update().get(pk=task_pk)
+        if task.status in (Task.Status.DONE, Task.Status.FAILED):
+            return
+        if task.items.filter(status__in=[Task.Status.PENDING, Task.Status.PROCESSING]).exists():
+            return
+        items = list(task.items.all())
+        if len(items) == 1:
+            only = items[0]
+            task.status = only.status
+            task.result = only.result
+            task.error_code, task.error_message = only.error_code, only.error_message
+        else:
+            task.status = Task.Status.DONE
+            outcomes: dict[str, int] = {}
+            for item in items:
+                key = "done" if item.status == Task.Status.DONE else (item.error_code or "failed")
+                outcomes[key] = outcomes.get(key, 0) + 1
+            task.result = {"outcomes": outcomes}
+        task.finished = timezone.now()
+        task.save()
+
+
+def task_wait(*, task: Task, timeout: float | None = None) -> Task:
+    """Wait until the task has finished or `timeout` seconds passed; returns the task as it stands."""
+    timeout = settings.FACELIB_SYNC_TIMEOUT if timeout is None else timeout
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    while True:
+        task.refresh_from_db(fields=["status", "result", "error_code", "error_message", "done", "finished"])
+        if task.status in (Task.Status.DONE, Task.Status.FAILED) or time.monotonic() >= deadline:
+            return task
+        time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+        delay = min(delay * 1.5, 0.05)
+
+
+def task_result(task: Task) -> dict:
+    """The result of a finished single-item task, or its domain error raised; Timeout when it has not finished."""
+    if task.status == Task.Status.DONE:
+        return task.result or {}
+    if task.status == Task.Status.FAILED:
+        raise domain_error_from(task.error_code, task.error_message, task.result)
+    raise Timeout("the work did not finish in time; collect it later by its task id", task_id=task.task_id)
+
+
+def task_run(
+    *,
+    project: Project,
+    kind: str,
+    params: dict | None = None,
+    payload: bytes | None = None,
+    second_payload: bytes | None = None,
+    timeout: float | None = None,
+) -> dict:
+    """Run one item of work in a worker and wait for its result (the synchronous path of the APIs)."""
+    task = task_submit(
+        project=project,
+        kind=kind,
+        items=[{"params": params or {}, "payload": payload, "second_payload": second_payload}],
+    )
+    return task_result(task_wait(task=task, timeout=timeout))
+
+
+def task_items_requeue(*, older_than: timedelta = timedelta(0)) -> int:
+    """Queue again every unfinished item (after a worker or broker restart). Safe: processing is idempotent."""
+    cutoff = timezone.now() - older_than
+    pks = list(
+        TaskItem.objects.filter(status__in=[Task.Status.PENDING, Task.Status.PROCESSING], task__created__lte=cutoff)
+        .values_list("pk", flat=True)
+    )
+    if pks:
+        logger.info("re-queueing %d unfinished task items", len(pks))
+        _enqueue(pks)
+    return len(pks)
+
+
+def tasks_purge(*, now=None) -> int:
+    """Delete finished tasks older than 24 h (SenseTime's task ids are valid 24 h)."""
+    now = now or timezone.now()
+    _, deleted = Task.objects.filter(
+        Q(status__in=[Task.Status.DONE, Task.Status.FAILED]) & Q(created__lt=now - TASK_TTL)
+    ).delete()
+    return deleted.get("facesets.Task", 0)
+
+
+@transaction.atomic
+def task_item_fail(*, item_pk: int, code: str, message: str) -> None:
+    """Record an item that cannot be processed (an unexpected error that retries did not cure)."""
+    updated = TaskItem.objects.filter(
+        pk=item_pk, status__in=[Task.Status.PENDING, Task.Status.PROCESSING]
+    ).update(status=Task.Status.FAILED, error_code=code, error_message=message[:2000], payload=None, second_payload=None)
+    if updated:
+        task_pk = TaskItem.objects.values_list("task_id", flat=True).get(pk=item_pk)
+        Task.objects.filter(pk=task_pk).update(done=F("done") + 1)
+        transaction.on_commit(lambda: _task_finish_if_complete(task_pk))

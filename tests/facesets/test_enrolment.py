@@ -1,0 +1,136 @@
+"""Enrolment of real photos through the service layer and a real Celery worker, and recognition of each person."""
+from __future__ import annotations
+
+import csv
+import time
+from collections import defaultdict
+
+import pytest
+
+from facesets.exceptions import FaceSetFull, ImageInvalid, InvalidFieldValue, NoFace
+from facesets.models import Face, FaceSetMember, Task, TaskItem
+from facesets.services import library, projects
+from facesets.services.tasks import task_run, task_submit, task_wait
+
+pytestmark = pytest.mark.django_db(transaction=True)
+# One photo of the set (people/person03/img47.jpg) is a WebP file under a .jpg name.
+ALL_FORMATS = ["JPEG", "PNG", "BMP", "WEBP"]
+
+
+def _photos_by_person(shared_data):
+    people = defaultdict(list)
+    with open(shared_data / "labels.csv") as handle:
+        for row in csv.DictReader(handle):
+            people[row["person"]].append(shared_data / row["file"])
+    return people
+
+
+def test_every_person_is_found_first_with_another_photo(worker, shared_data):
+    project = projects.project_get_or_create(name="enrol")
+    face_set = library.face_set_create(project=project, name="people", field_schema={"person": "string"})
+    people = _photos_by_person(shared_data)
+    enrolled = {person: photos[0] for person, photos in people.items()}
+    task = task_submit(
+        project=project,
+        kind="face_set.enrol",
+        params={"face_set": face_set.pk, "single": True, "formats": ALL_FORMATS},
+        items=[
+            {"name": photo.name, "payload": photo.read_bytes(),
+             "params": {"external_image_id": person, "external_fields": {"person": person}}}
+            for person, photo in enrolled.items()
+        ],
+    )
+    task = task_wait(task=task, timeout=300)
+    assert task.status == Task.Status.DONE, task.result
+    assert task.result == {"outcomes": {"done": len(enrolled)}}
+    face_set.refresh_from_db()
+    assert face_set.face_count == len(enrolled) == FaceSetMember.objects.filter(face_set=face_set).count()
+
+    queries = [(person, photo) for person, photos in people.items() for photo in photos[1:]]
+    assert len(queries) >= 40
+    wrong = []
+    for person, photo in queries:
+        result = task_run(
+            project=project, kind="face_set.search", params={"face_set": face_set.pk, "limit": 3, "formats": ALL_FORMATS},
+            payload=photo.read_bytes(), timeout=120,
+        )
+        best = FaceSetMember.objects.select_related("face").get(pk=result["matches"][0]["member"])
+        if best.face.external_image_id != person:
+            wrong.append((photo.name, person, best.face.external_image_id))
+    assert not wrong, f"wrong person first for {len(wrong)} of {len(queries)} queries: {wrong}"
+
+
+def test_worker_killed_during_enrolment_loses_no_face(worker, shared_data):
+    project = projects.project_get_or_create(name="crash")
+    face_set = library.face_set_create(project=project, name="crash")
+    photos = sorted(p for photos in _photos_by_person(shared_data).values() for p in photos)[:24]
+    task = task_submit(
+        project=project,
+        kind="face_set.enrol",
+        params={"face_set": face_set.pk, "single": True, "formats": ALL_FORMATS},
+        items=[{"name": p.name, "payload": p.read_bytes(), "params": {"external_image_id": f"photo-{i}"}}
+               for i, p in enumerate(photos)],
+    )
+    deadline = time.monotonic() + 120
+    while Task.objects.get(pk=task.pk).done < 2:
+        assert time.monotonic() < deadline, "the worker made no progress"
+        time.sleep(0.05)
+    worker.kill()
+    task.refresh_from_db()
+    assert task.status != Task.Status.DONE and task.done < len(photos), "the kill came too late to test anything"
+    worker.start()
+    task = task_wait(task=task, timeout=300)
+    assert task.status == Task.Status.DONE
+    assert TaskItem.objects.filter(task=task, status=Task.Status.DONE).count() == len(photos)
+    face_set.refresh_from_db()
+    members = FaceSetMember.objects.filter(face_set=face_set).select_related("face")
+    assert face_set.face_count == members.count() == len(photos)
+    assert sorted(m.face.external_image_id for m in members) == sorted(f"photo-{i}" for i in range(len(photos)))
+
+
+def test_bad_input_is_refused_and_changes_nothing(worker, shared_data):
+    project = projects.project_get_or_create(name="bad")
+    face_set = library.face_set_create(project=project, name="bad", field_schema={"age": "integer"})
+    params = {"face_set": face_set.pk}
+    for path in sorted((shared_data / "invalid").iterdir()):
+        with pytest.raises(ImageInvalid):
+            task_run(project=project, kind="face_set.enrol", params=params, payload=path.read_bytes(), timeout=60)
+    with pytest.raises(NoFace):
+        task_run(project=project, kind="face_set.enrol", params=params,
+                 payload=(shared_data / "no_face" / "skimage_moon.png").read_bytes(), timeout=60)
+    photo = sorted((shared_data / "people" / "person02").iterdir())[0].read_bytes()
+    with pytest.raises(InvalidFieldValue):
+        task_run(project=project, kind="face_set.enrol", params={**params, "external_fields": {"age": "1.0f"}},
+                 payload=photo, timeout=60)
+    assert Face.objects.filter(project=project).count() == 0
+    face_set.refresh_from_db()
+    assert face_set.face_count == 0
+
+
+def test_a_full_face_set_refuses_more_faces(worker, shared_data):
+    project = projects.project_get_or_create(name="full")
+    face_set = library.face_set_create(project=project, name="full", capacity=10_000)
+    face_set.face_count = 10_000  # as if full: the capacity check reads the counter under a row lock
+    face_set.save()
+    photo = sorted((shared_data / "people" / "person02").iterdir())[0].read_bytes()
+    with pytest.raises(FaceSetFull):
+        task_run(project=project, kind="face_set.enrol", params={"face_set": face_set.pk}, payload=photo, timeout=60)
+    assert Face.objects.filter(project=project).count() == 0
+
+
+def test_detected_faces_expire_unless_kept(worker, shared_data):
+    from django.utils import timezone
+
+    from facesets.services.faces import expired_purge, face_set_add_faces
+
+    project = projects.project_get_or_create(name="expiry")
+    group_photo = (shared_data / "groups" / "face_recognition__two_people.jpg").read_bytes()
+    result = task_run(project=project, kind="image.detect", params={"ttl_hours": 72}, payload=group_photo, timeout=120)
+    assert len(result["faces"]) == 2
+    faces = list(Face.objects.filter(face_id__in=result["faces"]).order_by("face_id"))
+    assert all(face.expires is not None for face in faces)
+    face_set = library.face_set_create(project=project, name="keep")
+    face_set_add_faces(face_set=face_set, faces=faces[:1])
+    purged = expired_purge(now=timezone.now() + timezone.timedelta(hours=73))
+    assert purged["faces"] == 1
+    assert list(Face.objects.filter(project=project)) == faces[:1]

@@ -1,0 +1,138 @@
+"""Vector search: exact and HNSW paths agree, filters never lose matches, scopes stay in their project."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from facesets.filters import compile_filter_sql, parse_filter
+from facesets.models import Face, FaceSetMember
+from facesets.services import library, projects
+from facesets.services.search_index import face_set_index_ensure
+from recognition.models import Embedding
+from recognition.search import face_set_search, faces_search, group_identify
+
+DIMENSIONS = 128
+MODEL = "synthetic"
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    return rows / np.linalg.norm(rows, axis=-1, keepdims=True)
+
+
+def _populate(project, face_set, identities: int, samples: int, seed: int = 7):
+    """Identity centres with noisy samples, like face embeddings: `bucket` = running number, `identity` = who."""
+    rng = np.random.default_rng(seed)
+    centres = _unit(rng.normal(size=(identities, DIMENSIONS)))
+    faces, vectors, labels = [], [], []
+    for identity in range(identities):
+        for _ in range(samples):
+            vectors.append(_unit(centres[identity] + rng.normal(scale=0.09, size=DIMENSIONS)))
+            labels.append(identity)
+            faces.append(
+                Face(project=project, box_x=0, box_y=0, box_width=10, box_height=10, detection_score=1.0,
+                     external_image_id=f"id{identity}")
+            )
+    faces = Face.objects.bulk_create(faces)
+    FaceSetMember.objects.bulk_create(
+        FaceSetMember(face_set=face_set, face=face, model=MODEL, vector=vector.tolist(),
+                      external_fields={"bucket": position, "identity": label})
+        for position, (face, vector, label) in enumerate(zip(faces, vectors, labels))
+    )
+    Embedding.objects.bulk_create(
+        Embedding(face=face, model=MODEL, vector=vector.tolist()) for face, vector in zip(faces, vectors)
+    )
+    face_set.face_count = len(faces)
+    face_set.save()
+    return centres, faces, labels, rng
+
+
+def _queries(centres, rng, count):
+    picks = rng.integers(0, len(centres), size=count)
+    return picks, _unit(centres[picks] + rng.normal(scale=0.09, size=(count, DIMENSIONS)))
+
+
+@pytest.fixture
+def project():
+    return projects.project_get_or_create(name="search")
+
+
+@pytest.mark.django_db
+def test_exact_search_ranks_the_right_identity_first(project):
+    face_set = library.face_set_create(project=project, name="s", field_schema={"bucket": "integer", "identity": "integer"})
+    centres, faces, labels, rng = _populate(project, face_set, identities=100, samples=5)
+    label_of = {face.pk: label for face, label in zip(faces, labels)}
+    picks, queries = _queries(centres, rng, 30)
+    for identity, query in zip(picks, queries):
+        matches = face_set_search(face_set=face_set, vector=query, model=MODEL, limit=5)
+        assert len(matches) == 5
+        assert label_of[matches[0].face_pk] == identity
+        assert [m.cosine for m in matches] == sorted((m.cosine for m in matches), reverse=True)
+
+
+@pytest.mark.django_db
+def test_threshold_and_model_scope(project):
+    face_set = library.face_set_create(project=project, name="s", field_schema={"bucket": "integer", "identity": "integer"})
+    centres, faces, labels, rng = _populate(project, face_set, identities=20, samples=3)
+    query = _queries(centres, rng, 1)[1][0]
+    matches = face_set_search(face_set=face_set, vector=query, model=MODEL, limit=60, min_cosine=0.5)
+    assert 1 <= len(matches) < 60 and all(m.cosine >= 0.5 for m in matches)
+    assert face_set_search(face_set=face_set, vector=query, model="another-model", limit=5) == []
+
+
+@pytest.mark.django_db
+def test_filtered_search_returns_every_match_that_exists(project):
+    schema = {"bucket": "integer", "identity": "integer"}
+    face_set = library.face_set_create(project=project, name="s", field_schema=schema)
+    centres, faces, labels, rng = _populate(project, face_set, identities=50, samples=4)
+    query = _queries(centres, rng, 1)[1][0]
+    selective = compile_filter_sql(parse_filter("bucket:[10 TO 12] || identity:49", schema))
+    matches = face_set_search(face_set=face_set, vector=query, model=MODEL, limit=100, filter_sql=selective)
+    expected = {face.pk for position, (face, label) in enumerate(zip(faces, labels)) if 10 <= position <= 12 or label == 49}
+    assert {m.face_pk for m in matches} == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_hnsw_index_path_agrees_with_exact_and_keeps_filtered_results_complete(project, settings):
+    settings.FACELIB_HNSW_MIN_FACES = 1000
+    schema = {"bucket": "integer", "identity": "integer"}
+    face_set = library.face_set_create(project=project, name="big", field_schema=schema)
+    centres, faces, labels, rng = _populate(project, face_set, identities=300, samples=5)
+    index = face_set_index_ensure(face_set_pk=face_set.pk)
+    face_set.refresh_from_db()
+    assert index and face_set.vector_index == index
+    picks, queries = _queries(centres, rng, 40)
+    recalls = []
+    for query in queries:
+        approximate = face_set_search(face_set=face_set, vector=query, model=MODEL, limit=10)
+        exact = face_set_search(face_set=face_set, vector=query, model=MODEL, limit=10, exact=True)
+        assert approximate[0].face_pk == exact[0].face_pk
+        recalls.append(len({m.face_pk for m in approximate} & {m.face_pk for m in exact}) / 10)
+    assert np.mean(recalls) >= 0.95
+    # A filter keeping 2 of 1500 rows: the graph walk alone stops short; the result must still hold both.
+    rare = compile_filter_sql(parse_filter("bucket:[700 TO 701]", schema))
+    matches = face_set_search(face_set=face_set, vector=queries[0], model=MODEL, limit=10, filter_sql=rare)
+    assert {m.face_pk for m in matches} == {faces[700].pk, faces[701].pk}
+
+
+@pytest.mark.django_db
+def test_person_group_and_face_list_scopes(project):
+    face_set = library.face_set_create(project=project, name="s", field_schema={"bucket": "integer", "identity": "integer"})
+    centres, faces, labels, rng = _populate(project, face_set, identities=6, samples=3)
+    persons = []
+    for identity in range(6):
+        person = library.person_create(project=project, name=f"p{identity}")
+        Face.objects.filter(pk__in=[f.pk for f, label in zip(faces, labels) if label == identity]).update(person=person)
+        persons.append(person)
+    group = library.group_create(project=project, name="g", persons=persons[:4])
+    query = _unit(centres[2] + rng.normal(scale=0.09, size=DIMENSIONS))
+    ranked = group_identify(group_pk=group.pk, vector=query, model=MODEL, limit=4)
+    assert ranked[0].person_pk == persons[2].pk
+    assert len({m.person_pk for m in ranked}) == 4
+    outsider = _unit(centres[5] + rng.normal(scale=0.09, size=DIMENSIONS))
+    assert persons[5].pk not in {m.person_pk for m in group_identify(group_pk=group.pk, vector=outsider, model=MODEL, limit=5)}
+    own = faces_search(project_pk=project.pk, vector=query, model=MODEL, limit=10, person_pk=persons[2].pk)
+    assert len(own) == 3 and {m.person_pk for m in own} == {persons[2].pk}
+    listed = faces_search(project_pk=project.pk, vector=query, model=MODEL, limit=10, face_pks=[faces[0].pk, faces[1].pk])
+    assert {m.face_pk for m in listed} == {faces[0].pk, faces[1].pk}
+    other = projects.project_get_or_create(name="elsewhere")
+    assert faces_search(project_pk=other.pk, vector=query, model=MODEL, limit=10, face_pks=[faces[0].pk]) == []
