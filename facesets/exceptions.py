@@ -3,6 +3,7 @@
 The services raise these and never anything dialect-specific. `field` names the argument at fault when there is one,
 so that a dialect can say which parameter was wrong (SenseTime's `reason`, Face++'s `BAD_ARGUMENTS:<key>`).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -120,7 +121,9 @@ class NoFace(DomainError):
     code = "no_face"
 
 
-class FaceTooSmall(DomainError):
+class FaceTooSmall(NoFace):
+    """Faces were found but all are smaller than FACELIB_MIN_FACE_SIZE; a NoFace for callers that do not care."""
+
     code = "face_too_small"
 
 

@@ -3,6 +3,7 @@
 Shaped like NetBox's custom fields: a per-face-set definition with a type, the values of a face in one JSON column,
 validated by the definition on every write. Rules from the Huawei FRS spec, section 5.3.
 """
+
 from __future__ import annotations
 
 import math
@@ -137,4 +138,25 @@ def validate_external_image_id(value: Any) -> str:
         raise InvalidExternalImageId(
             "external_image_id must be 1-36 letters, digits, '_' or '-'", field="external_image_id"
         )
+    return value
+
+
+_EXTERNAL_IMAGE_ID_BAD_CHARS = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def external_image_id_from_filename(filename: str, *, prefix: str = "") -> str:
+    """An external_image_id (1-36 of [A-Za-z0-9_-]) made from a file name: the name without its folder and extension,
+    other characters replaced by '_', prefixed (e.g. with a person's folder) and cut to 36 characters. A name with
+    nothing usable left gives "" (the enrolment then generates an id). Over-long names keep their start and end a
+    short hash of the whole name, so two long names differing only at the end still get different ids."""
+    import hashlib
+    import posixpath
+
+    base = posixpath.basename(filename.replace("\\", "/"))
+    stem = base.rsplit(".", 1)[0] if "." in base.lstrip(".") else base
+    parts = [_EXTERNAL_IMAGE_ID_BAD_CHARS.sub("_", part).strip("_") for part in (prefix, stem)]
+    value = "_".join(part for part in parts if part)
+    if len(value) > 36:
+        digest = hashlib.sha1(f"{prefix}/{base}".encode()).hexdigest()[:8]
+        value = value[:27] + "-" + digest
     return value

@@ -1,4 +1,5 @@
 """Face embeddings, tagged with the model that made them so that a model change can re-embed."""
+
 from __future__ import annotations
 
 from django.db import models

@@ -9,11 +9,12 @@ Strategy, per face set, by measurement (see bench/ and README):
   query is re-run as an exact scan, so a filtered search never silently returns fewer matches than exist.
 Person, group and face-list scopes are small by nature and always scanned exactly.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -73,7 +74,9 @@ def _face_set_query(face_set, vector, model, limit, filter_sql, *, indexed: bool
     query_vector = _vector_literal(vector)
     dimensions = len(vector)
     # The indexed form must repeat the index's expression and predicate literally for the planner to use it.
-    distance = f"(m.vector::vector({dimensions}) <=> %s::vector({dimensions}))" if indexed else "(m.vector <=> %s::vector)"
+    distance = (
+        f"(m.vector::vector({dimensions}) <=> %s::vector({dimensions}))" if indexed else "(m.vector <=> %s::vector)"
+    )
     where = ["m.face_set_id = %s", "m.model = %s"]
     params: list = [query_vector, face_set.pk, model]
     if filter_sql and filter_sql[0]:
@@ -128,7 +131,9 @@ def faces_search(
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         rows = cursor.fetchall()
-    matches = [Match(face_pk=face_pk, person_pk=person_pk, cosine=1.0 - distance) for face_pk, person_pk, distance in rows]
+    matches = [
+        Match(face_pk=face_pk, person_pk=person_pk, cosine=1.0 - distance) for face_pk, person_pk, distance in rows
+    ]
     if min_cosine is not None:
         matches = [match for match in matches if match.cosine >= min_cosine]
     return matches
@@ -181,7 +186,7 @@ def drop_face_set_index(face_set) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            sql.SQL("DROP INDEX IF EXISTS {name}").format(name=sql.Identifier(face_set.vector_index)).as_string(
-                connection.connection
-            )
+            sql.SQL("DROP INDEX IF EXISTS {name}")
+            .format(name=sql.Identifier(face_set.vector_index))
+            .as_string(connection.connection)
         )

@@ -1,4 +1,5 @@
 """Celery tasks. Thin: load ids, call a service, retry what a restart can cure."""
+
 from __future__ import annotations
 
 import logging
@@ -49,9 +50,10 @@ def health_check() -> dict:
 @shared_task
 def purge_expired() -> dict:
     """Remove detected faces that were never added anywhere once they expire, and finished tasks after 24 h."""
+    from datetime import timedelta
+
     from facesets.services.faces import expired_purge
     from facesets.services.tasks import task_items_requeue, tasks_purge
-    from datetime import timedelta
 
     result = expired_purge()
     result["tasks"] = tasks_purge()

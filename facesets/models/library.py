@@ -1,4 +1,5 @@
 """The face library: face sets with their typed field schema, persons, groups, images and faces."""
+
 from __future__ import annotations
 
 import secrets
@@ -111,6 +112,9 @@ class Image(models.Model):
     class Meta:
         ordering = ["created", "id"]
 
+    def __str__(self) -> str:
+        return self.image_id
+
 
 class Face(models.Model):
     """One detected face: where it is, how good it is, whose it is, and (through Embedding) what it looks like.
@@ -173,3 +177,6 @@ class FaceSetMember(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["face_set", "face"], name="unique_face_set_member")]
+
+    def __str__(self) -> str:
+        return f"{self.face_id} in {self.face_set_id}"

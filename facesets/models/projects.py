@@ -1,4 +1,5 @@
 """Tenants and who may use them: projects, their members and their API credentials."""
+
 from __future__ import annotations
 
 import base64

@@ -1,4 +1,5 @@
 """Background jobs as the product shows them: what was asked, how far it got, what came out."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -71,3 +72,6 @@ class TaskItem(models.Model):
     class Meta:
         ordering = ["task", "position"]
         constraints = [models.UniqueConstraint(fields=["task", "position"], name="unique_task_item_position")]
+
+    def __str__(self) -> str:
+        return f"{self.task_id}#{self.position} {self.name}"

@@ -3,13 +3,15 @@
 These functions run the recognition engine, so they are called from Celery tasks (see facesets.services.tasks),
 never directly from a web request.
 """
+
 from __future__ import annotations
 
 import secrets
 import string
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -20,7 +22,7 @@ from recognition.imageio import DecodedImage, ImageError, decode_image
 from recognition.models import Embedding
 
 from .. import fields
-from ..exceptions import FaceSetFull, ImageInvalid, InvalidArgument, ModelMismatch, NoFace, QuotaExceeded
+from ..exceptions import FaceSetFull, FaceTooSmall, ImageInvalid, InvalidArgument, ModelMismatch, NoFace, QuotaExceeded
 from ..models import Face, FaceSet, FaceSetMember, Image, Person, Project
 from .library import face_set_count_adjust, orphans_delete
 
@@ -55,7 +57,18 @@ def image_analyse(
 
 
 def require_faces(analysed: AnalysedImage) -> list[DetectedFace]:
+    """The faces found, or NoFace; FaceTooSmall (a NoFace) when the only faces are below FACELIB_MIN_FACE_SIZE.
+
+    The second, size-unlimited detection runs only on this failure path, so it costs nothing on success."""
     if not analysed.faces:
+        minimum = int(getattr(settings, "FACELIB_MIN_FACE_SIZE", 0) or 0)
+        if minimum > 0:
+            small = get_engine().detect(analysed.image.pixels, max_faces=1, embed=False, min_face_size=0)
+            if small:
+                size = min(small[0].box[2], small[0].box[3])
+                raise FaceTooSmall(
+                    f"the largest face is {size} px; faces must be at least {minimum} px", field="image", size=size
+                )
         raise NoFace("no face was found in the image", field="image")
     return analysed.faces
 
@@ -79,8 +92,14 @@ def _store_image(*, project: Project, analysed: AnalysedImage, data: bytes | Non
 
 
 def _store_face(
-    *, project: Project, image: Image | None, detected: DetectedFace, model: str, external_image_id: str = "",
-    person: Person | None = None, expires=None,
+    *,
+    project: Project,
+    image: Image | None,
+    detected: DetectedFace,
+    model: str,
+    external_image_id: str = "",
+    person: Person | None = None,
+    expires=None,
 ) -> Face:
     x, y, width, height = detected.box
     face = Face.objects.create(
@@ -199,9 +218,7 @@ def _current_embeddings(faces: Sequence[Face]) -> dict[int, Embedding]:
 
 
 @transaction.atomic
-def face_set_add_faces(
-    *, face_set: FaceSet, faces: Iterable[Face], external_fields: Any = None
-) -> list[FaceSetMember]:
+def face_set_add_faces(*, face_set: FaceSet, faces: Iterable[Face], external_fields: Any = None) -> list[FaceSetMember]:
     """Add already detected faces to a face set (Face++ / SenseTime). Faces already in the set are skipped; all or
     nothing: one face of another project or without a current vector fails the whole call."""
     faces = list({face.pk: face for face in faces}.values())

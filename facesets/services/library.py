@@ -1,9 +1,11 @@
 """Writes on face sets, persons and groups: creation rules, quotas, renames and deletion."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any, Iterable
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -288,3 +290,11 @@ def detected_face_expiry() -> timezone.datetime:
     return timezone.now() + timedelta(hours=settings.FACELIB_DETECTED_FACE_TTL_HOURS)
 
 
+@transaction.atomic
+def person_get_or_create_by_name(*, project: Project, name: str) -> tuple[Person, bool]:
+    """The project's (oldest) person with exactly this name, or a new one (the import command's folder-per-person)."""
+    _lock_project(project)
+    person = Person.objects.filter(project=project, name=_name(name)).order_by("created", "id").first()
+    if person is not None:
+        return person, False
+    return person_create(project=project, name=name), True

@@ -1,4 +1,5 @@
 """Writes on projects, their members and credentials."""
+
 from __future__ import annotations
 
 import secrets
@@ -57,3 +58,10 @@ def project_member_set(*, project: Project, user: AbstractBaseUser, role: str) -
         raise InvalidName(f"role must be one of {', '.join(ProjectMembership.Role.values)}", field="role")
     membership, _ = ProjectMembership.objects.update_or_create(project=project, user=user, defaults={"role": role})
     return membership
+
+
+@transaction.atomic
+def project_member_remove(*, project: Project, user: AbstractBaseUser) -> int:
+    """Take a user's role in a project away; returns how many memberships were removed (0 or 1)."""
+    removed, _ = ProjectMembership.objects.filter(project=project, user=user).delete()
+    return removed

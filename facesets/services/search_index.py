@@ -1,4 +1,5 @@
 """When a face set outgrows an exact scan, it gets its own HNSW index (see recognition.search for the strategy)."""
+
 from __future__ import annotations
 
 from django.conf import settings

@@ -7,12 +7,14 @@ item carrying only the item's id. A worker processes an item inside one transact
 - a web request that must answer synchronously waits on the task row with a timeout, and when the budget runs out
   the task carries on; its id is what SenseTime's 202 answer and the dashboard's task page show.
 """
+
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -198,8 +200,9 @@ def task_items_requeue(*, older_than: timedelta = timedelta(0)) -> int:
     """Queue again every unfinished item (after a worker or broker restart). Safe: processing is idempotent."""
     cutoff = timezone.now() - older_than
     pks = list(
-        TaskItem.objects.filter(status__in=[Task.Status.PENDING, Task.Status.PROCESSING], task__created__lte=cutoff)
-        .values_list("pk", flat=True)
+        TaskItem.objects.filter(
+            status__in=[Task.Status.PENDING, Task.Status.PROCESSING], task__created__lte=cutoff
+        ).values_list("pk", flat=True)
     )
     if pks:
         logger.info("re-queueing %d unfinished task items", len(pks))
@@ -219,9 +222,9 @@ def tasks_purge(*, now=None) -> int:
 @transaction.atomic
 def task_item_fail(*, item_pk: int, code: str, message: str) -> None:
     """Record an item that cannot be processed (an unexpected error that retries did not cure)."""
-    updated = TaskItem.objects.filter(
-        pk=item_pk, status__in=[Task.Status.PENDING, Task.Status.PROCESSING]
-    ).update(status=Task.Status.FAILED, error_code=code, error_message=message[:2000], payload=None, second_payload=None)
+    updated = TaskItem.objects.filter(pk=item_pk, status__in=[Task.Status.PENDING, Task.Status.PROCESSING]).update(
+        status=Task.Status.FAILED, error_code=code, error_message=message[:2000], payload=None, second_payload=None
+    )
     if updated:
         task_pk = TaskItem.objects.values_list("task_id", flat=True).get(pk=item_pk)
         Task.objects.filter(pk=task_pk).update(done=F("done") + 1)

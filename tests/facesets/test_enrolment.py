@@ -1,4 +1,5 @@
 """Enrolment of real photos through the service layer and a real Celery worker, and recognition of each person."""
+
 from __future__ import annotations
 
 import csv
@@ -35,8 +36,11 @@ def test_every_person_is_found_first_with_another_photo(worker, shared_data):
         kind="face_set.enrol",
         params={"face_set": face_set.pk, "single": True, "formats": ALL_FORMATS},
         items=[
-            {"name": photo.name, "payload": photo.read_bytes(),
-             "params": {"external_image_id": person, "external_fields": {"person": person}}}
+            {
+                "name": photo.name,
+                "payload": photo.read_bytes(),
+                "params": {"external_image_id": person, "external_fields": {"person": person}},
+            }
             for person, photo in enrolled.items()
         ],
     )
@@ -51,8 +55,11 @@ def test_every_person_is_found_first_with_another_photo(worker, shared_data):
     wrong = []
     for person, photo in queries:
         result = task_run(
-            project=project, kind="face_set.search", params={"face_set": face_set.pk, "limit": 3, "formats": ALL_FORMATS},
-            payload=photo.read_bytes(), timeout=120,
+            project=project,
+            kind="search",
+            params={"face_set": face_set.pk, "limit": 3, "formats": ALL_FORMATS},
+            payload=photo.read_bytes(),
+            timeout=120,
         )
         best = FaceSetMember.objects.select_related("face").get(pk=result["matches"][0]["member"])
         if best.face.external_image_id != person:
@@ -68,8 +75,10 @@ def test_worker_killed_during_enrolment_loses_no_face(worker, shared_data):
         project=project,
         kind="face_set.enrol",
         params={"face_set": face_set.pk, "single": True, "formats": ALL_FORMATS},
-        items=[{"name": p.name, "payload": p.read_bytes(), "params": {"external_image_id": f"photo-{i}"}}
-               for i, p in enumerate(photos)],
+        items=[
+            {"name": p.name, "payload": p.read_bytes(), "params": {"external_image_id": f"photo-{i}"}}
+            for i, p in enumerate(photos)
+        ],
     )
     deadline = time.monotonic() + 120
     while Task.objects.get(pk=task.pk).done < 2:
@@ -96,12 +105,22 @@ def test_bad_input_is_refused_and_changes_nothing(worker, shared_data):
         with pytest.raises(ImageInvalid):
             task_run(project=project, kind="face_set.enrol", params=params, payload=path.read_bytes(), timeout=60)
     with pytest.raises(NoFace):
-        task_run(project=project, kind="face_set.enrol", params=params,
-                 payload=(shared_data / "no_face" / "skimage_moon.png").read_bytes(), timeout=60)
+        task_run(
+            project=project,
+            kind="face_set.enrol",
+            params=params,
+            payload=(shared_data / "no_face" / "skimage_moon.png").read_bytes(),
+            timeout=60,
+        )
     photo = sorted((shared_data / "people" / "person02").iterdir())[0].read_bytes()
     with pytest.raises(InvalidFieldValue):
-        task_run(project=project, kind="face_set.enrol", params={**params, "external_fields": {"age": "1.0f"}},
-                 payload=photo, timeout=60)
+        task_run(
+            project=project,
+            kind="face_set.enrol",
+            params={**params, "external_fields": {"age": "1.0f"}},
+            payload=photo,
+            timeout=60,
+        )
     assert Face.objects.filter(project=project).count() == 0
     face_set.refresh_from_db()
     assert face_set.face_count == 0

@@ -1,4 +1,5 @@
 """Typed custom fields: schema rules and value validation (Huawei FRS section 5.3)."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,11 +7,21 @@ import pytest
 from facesets import fields
 from facesets.exceptions import InvalidExternalImageId, InvalidFieldSchema, InvalidFieldValue
 
-SCHEMA = {"age": "integer", "location": "long", "weight": "double", "score": "float", "male": "boolean", "title": "string"}
+SCHEMA = {
+    "age": "integer",
+    "location": "long",
+    "weight": "double",
+    "score": "float",
+    "male": "boolean",
+    "title": "string",
+}
 
 
 def test_schema_accepts_both_definition_forms_and_normalises_type_case():
-    assert fields.validate_schema({"age": {"type": "Integer"}, "title": "string"}) == {"age": "integer", "title": "string"}
+    assert fields.validate_schema({"age": {"type": "Integer"}, "title": "string"}) == {
+        "age": "integer",
+        "title": "string",
+    }
     assert fields.schema_as_definitions({"age": "integer"}) == {"age": {"type": "integer"}}
     assert fields.validate_schema(None) == {}
 
@@ -35,7 +46,7 @@ def test_schema_refuses_bad_definitions(definitions):
 
 
 def test_ten_fields_and_36_character_keys_are_allowed():
-    definitions = {("k%02d" % i) + "x" * 33: {"type": "long"} for i in range(10)}
+    definitions = {f"k{i:02d}" + "x" * 33: {"type": "long"} for i in range(10)}
     assert len(fields.validate_schema(definitions)) == 10
 
 

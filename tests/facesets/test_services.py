@@ -1,4 +1,5 @@
 """Domain services: face set rules and quotas, persons, groups, credentials."""
+
 from __future__ import annotations
 
 import json

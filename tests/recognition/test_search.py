@@ -1,4 +1,5 @@
 """Vector search: exact and HNSW paths agree, filters never lose matches, scopes stay in their project."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,17 +30,29 @@ def _populate(project, face_set, identities: int, samples: int, seed: int = 7):
             vectors.append(_unit(centres[identity] + rng.normal(scale=0.09, size=DIMENSIONS)))
             labels.append(identity)
             faces.append(
-                Face(project=project, box_x=0, box_y=0, box_width=10, box_height=10, detection_score=1.0,
-                     external_image_id=f"id{identity}")
+                Face(
+                    project=project,
+                    box_x=0,
+                    box_y=0,
+                    box_width=10,
+                    box_height=10,
+                    detection_score=1.0,
+                    external_image_id=f"id{identity}",
+                )
             )
     faces = Face.objects.bulk_create(faces)
     FaceSetMember.objects.bulk_create(
-        FaceSetMember(face_set=face_set, face=face, model=MODEL, vector=vector.tolist(),
-                      external_fields={"bucket": position, "identity": label})
-        for position, (face, vector, label) in enumerate(zip(faces, vectors, labels))
+        FaceSetMember(
+            face_set=face_set,
+            face=face,
+            model=MODEL,
+            vector=vector.tolist(),
+            external_fields={"bucket": position, "identity": label},
+        )
+        for position, (face, vector, label) in enumerate(zip(faces, vectors, labels, strict=True))
     )
     Embedding.objects.bulk_create(
-        Embedding(face=face, model=MODEL, vector=vector.tolist()) for face, vector in zip(faces, vectors)
+        Embedding(face=face, model=MODEL, vector=vector.tolist()) for face, vector in zip(faces, vectors, strict=True)
     )
     face_set.face_count = len(faces)
     face_set.save()
@@ -58,11 +71,13 @@ def project():
 
 @pytest.mark.django_db
 def test_exact_search_ranks_the_right_identity_first(project):
-    face_set = library.face_set_create(project=project, name="s", field_schema={"bucket": "integer", "identity": "integer"})
+    face_set = library.face_set_create(
+        project=project, name="s", field_schema={"bucket": "integer", "identity": "integer"}
+    )
     centres, faces, labels, rng = _populate(project, face_set, identities=100, samples=5)
-    label_of = {face.pk: label for face, label in zip(faces, labels)}
+    label_of = {face.pk: label for face, label in zip(faces, labels, strict=True)}
     picks, queries = _queries(centres, rng, 30)
-    for identity, query in zip(picks, queries):
+    for identity, query in zip(picks, queries, strict=True):
         matches = face_set_search(face_set=face_set, vector=query, model=MODEL, limit=5)
         assert len(matches) == 5
         assert label_of[matches[0].face_pk] == identity
@@ -71,7 +86,9 @@ def test_exact_search_ranks_the_right_identity_first(project):
 
 @pytest.mark.django_db
 def test_threshold_and_model_scope(project):
-    face_set = library.face_set_create(project=project, name="s", field_schema={"bucket": "integer", "identity": "integer"})
+    face_set = library.face_set_create(
+        project=project, name="s", field_schema={"bucket": "integer", "identity": "integer"}
+    )
     centres, faces, labels, rng = _populate(project, face_set, identities=20, samples=3)
     query = _queries(centres, rng, 1)[1][0]
     matches = face_set_search(face_set=face_set, vector=query, model=MODEL, limit=60, min_cosine=0.5)
@@ -87,7 +104,11 @@ def test_filtered_search_returns_every_match_that_exists(project):
     query = _queries(centres, rng, 1)[1][0]
     selective = compile_filter_sql(parse_filter("bucket:[10 TO 12] || identity:49", schema))
     matches = face_set_search(face_set=face_set, vector=query, model=MODEL, limit=100, filter_sql=selective)
-    expected = {face.pk for position, (face, label) in enumerate(zip(faces, labels)) if 10 <= position <= 12 or label == 49}
+    expected = {
+        face.pk
+        for position, (face, label) in enumerate(zip(faces, labels, strict=True))
+        if 10 <= position <= 12 or label == 49
+    }
     assert {m.face_pk for m in matches} == expected
 
 
@@ -116,12 +137,16 @@ def test_hnsw_index_path_agrees_with_exact_and_keeps_filtered_results_complete(p
 
 @pytest.mark.django_db
 def test_person_group_and_face_list_scopes(project):
-    face_set = library.face_set_create(project=project, name="s", field_schema={"bucket": "integer", "identity": "integer"})
+    face_set = library.face_set_create(
+        project=project, name="s", field_schema={"bucket": "integer", "identity": "integer"}
+    )
     centres, faces, labels, rng = _populate(project, face_set, identities=6, samples=3)
     persons = []
     for identity in range(6):
         person = library.person_create(project=project, name=f"p{identity}")
-        Face.objects.filter(pk__in=[f.pk for f, label in zip(faces, labels) if label == identity]).update(person=person)
+        Face.objects.filter(pk__in=[f.pk for f, label in zip(faces, labels, strict=True) if label == identity]).update(
+            person=person
+        )
         persons.append(person)
     group = library.group_create(project=project, name="g", persons=persons[:4])
     query = _unit(centres[2] + rng.normal(scale=0.09, size=DIMENSIONS))
@@ -129,10 +154,14 @@ def test_person_group_and_face_list_scopes(project):
     assert ranked[0].person_pk == persons[2].pk
     assert len({m.person_pk for m in ranked}) == 4
     outsider = _unit(centres[5] + rng.normal(scale=0.09, size=DIMENSIONS))
-    assert persons[5].pk not in {m.person_pk for m in group_identify(group_pk=group.pk, vector=outsider, model=MODEL, limit=5)}
+    assert persons[5].pk not in {
+        m.person_pk for m in group_identify(group_pk=group.pk, vector=outsider, model=MODEL, limit=5)
+    }
     own = faces_search(project_pk=project.pk, vector=query, model=MODEL, limit=10, person_pk=persons[2].pk)
     assert len(own) == 3 and {m.person_pk for m in own} == {persons[2].pk}
-    listed = faces_search(project_pk=project.pk, vector=query, model=MODEL, limit=10, face_pks=[faces[0].pk, faces[1].pk])
+    listed = faces_search(
+        project_pk=project.pk, vector=query, model=MODEL, limit=10, face_pks=[faces[0].pk, faces[1].pk]
+    )
     assert {m.face_pk for m in listed} == {faces[0].pk, faces[1].pk}
     other = projects.project_get_or_create(name="elsewhere")
     assert faces_search(project_pk=other.pk, vector=query, model=MODEL, limit=10, face_pks=[faces[0].pk]) == []

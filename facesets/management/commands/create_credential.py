@@ -1,4 +1,5 @@
 """`python manage.py create_credential <project-name>`: a new access key / secret key pair, printed as JSON."""
+
 from __future__ import annotations
 
 import json
