@@ -186,9 +186,15 @@ FACELIB_MAX_IMAGE_PIXELS = env_int("FACELIB_MAX_IMAGE_PIXELS", 40_000_000)
 FACELIB_MAX_IMAGE_SIDE = env_int("FACELIB_MAX_IMAGE_SIDE", 10_000)
 FACELIB_SYNC_TIMEOUT = env_float("FACELIB_SYNC_TIMEOUT", 30.0)
 FACELIB_KEEP_PHOTOS = env_bool("FACELIB_KEEP_PHOTOS", False)
+# `image_url` inputs: FaceLib downloads them itself, within this total time budget and FACELIB_MAX_IMAGE_BYTES.
+# URLs resolving to loopback, private or link-local addresses are refused unless this is on.
+FACELIB_URL_FETCH_TIMEOUT = env_float("FACELIB_URL_FETCH_TIMEOUT", 5.0)
+FACELIB_ALLOW_PRIVATE_URLS = env_bool("FACELIB_ALLOW_PRIVATE_URLS", False)
+# Huawei FRS dialect: lifetime of the IAM-style tokens issued by POST /v3/auth/tokens (Huawei's is 24 h).
+FACELIB_HUAWEI_TOKEN_TTL_HOURS = env_int("FACELIB_HUAWEI_TOKEN_TTL_HOURS", 24)
 
 # Vector search: exact scan below this many faces in a face set, a partial HNSW index of that set above it.
-FACELIB_HNSW_MIN_FACES = env_int("FACELIB_HNSW_MIN_FACES", 50_000)
+FACELIB_HNSW_MIN_FACES = env_int("FACELIB_HNSW_MIN_FACES", 20_000)
 FACELIB_HNSW_M = env_int("FACELIB_HNSW_M", 32)
 FACELIB_HNSW_EF_CONSTRUCTION = env_int("FACELIB_HNSW_EF_CONSTRUCTION", 128)
 FACELIB_HNSW_EF_SEARCH = env_int("FACELIB_HNSW_EF_SEARCH", 100)

@@ -13,6 +13,7 @@ Person, group and face-list scopes are small by nature and always scanned exactl
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -79,13 +80,17 @@ def _face_set_query(face_set, vector, model, limit, filter_sql, *, indexed: bool
     )
     where = ["m.face_set_id = %s", "m.model = %s"]
     params: list = [query_vector, face_set.pk, model]
+    join = ""
     if filter_sql and filter_sql[0]:
         where.append(f"({filter_sql[0]})")
         params.extend(filter_sql[1])
+        # Only a filter on face_id / external_image_id needs the face row: a join costs ~2x on an exact scan.
+        if re.search(r"\bf\.", filter_sql[0]):
+            join = "JOIN facesets_face f ON f.id = m.face_id "
     params.append(limit)
     inner = (
         f"SELECT m.id AS member_id, m.face_id, {distance} AS distance "
-        f"FROM {MEMBER_TABLE} m JOIN facesets_face f ON f.id = m.face_id "
+        f"FROM {MEMBER_TABLE} m {join}"
         f"WHERE {' AND '.join(where)} ORDER BY distance LIMIT %s"
     )
     # Iterative scans return rows in approximately increasing distance: re-sort the few rows they yield.
