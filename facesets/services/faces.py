@@ -10,7 +10,6 @@ import secrets
 import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -24,7 +23,7 @@ from recognition.models import Embedding
 from .. import fields
 from ..exceptions import FaceSetFull, FaceTooSmall, ImageInvalid, InvalidArgument, ModelMismatch, NoFace, QuotaExceeded
 from ..models import Face, FaceSet, FaceSetMember, Image, Person, Project
-from .library import face_set_count_adjust, orphans_delete
+from .library import detected_face_expiry, face_set_count_adjust, orphans_delete
 
 DEFAULT_FORMATS = ("JPEG", "PNG", "BMP")
 
@@ -136,8 +135,7 @@ def image_detect(
     """Detect the faces of a photo and keep them as detected faces: they expire after `ttl_hours` (default
     FACELIB_DETECTED_FACE_TTL_HOURS) unless added to a face set or a person. Zero faces is not an error here."""
     analysed = analysed or image_analyse(data=data, formats=formats, max_faces=max_faces)
-    hours = ttl_hours if ttl_hours is not None else settings.FACELIB_DETECTED_FACE_TTL_HOURS
-    expires = timezone.now() + timedelta(hours=hours)
+    expires = detected_face_expiry(ttl_hours)
     image = _store_image(project=project, analysed=analysed, data=data, user_data=user_data, expires=expires)
     faces = [
         _store_face(project=project, image=image, detected=detected, model=analysed.model, expires=expires)
@@ -257,7 +255,7 @@ def face_set_remove_members(*, face_set: FaceSet, members, keep_faces: bool = Fa
     removed, _ = FaceSetMember.objects.filter(face_set=face_set, face_id__in=face_pks).delete()
     face_set_count_adjust(face_set_pk=face_set.pk, delta=-removed)
     if keep_faces:
-        expires = timezone.now() + timedelta(hours=settings.FACELIB_DETECTED_FACE_TTL_HOURS)
+        expires = detected_face_expiry()
         Face.objects.filter(pk__in=face_pks, person__isnull=True, memberships__isnull=True).update(expires=expires)
     else:
         orphans_delete(face_pks=face_pks)
@@ -306,7 +304,7 @@ def person_remove_faces(*, person: Person, faces: Iterable[Face]) -> int:
     """Take faces away from a person; a face left in no face set goes back to expiring."""
     pks = [face.pk for face in faces if face.person_id == person.pk]
     Face.objects.filter(pk__in=pks).update(person=None)
-    expires = timezone.now() + timedelta(hours=settings.FACELIB_DETECTED_FACE_TTL_HOURS)
+    expires = detected_face_expiry()
     Face.objects.filter(pk__in=pks, memberships__isnull=True).update(expires=expires)
     return len(pks)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -286,8 +286,10 @@ def group_delete(*, group: Group) -> None:
     group.delete()
 
 
-def detected_face_expiry() -> timezone.datetime:
-    return timezone.now() + timedelta(hours=settings.FACELIB_DETECTED_FACE_TTL_HOURS)
+def detected_face_expiry(hours: int | None = None) -> datetime:
+    """When a face that is only detected (in no face set, of no person) expires."""
+    ttl = settings.FACELIB_DETECTED_FACE_TTL_HOURS if hours is None else hours
+    return timezone.now() + timedelta(hours=ttl)
 
 
 @transaction.atomic
