@@ -85,7 +85,11 @@ class InvalidFieldSchema(InvalidArgument):
 
 
 class InvalidFieldValue(InvalidArgument):
-    """A face's custom-field values do not fit the face set's schema (unknown key, wrong type, bad length)."""
+    """A face's custom-field values do not fit the face set's schema (unknown key, wrong type, bad length).
+
+    `details["reason"]`: "undefined" (the key is not in the schema), "type" (the value does not fit its field's type
+    or length) or "not_object" (the values are not an object).
+    """
 
     code = "invalid_field_value"
 
@@ -129,6 +133,18 @@ class FaceTooSmall(NoFace):
 
 class EmptyGroup(DomainError):
     code = "empty_group"
+
+
+class EmptyPerson(DomainError):
+    """The person has no face to compare with."""
+
+    code = "empty_person"
+
+
+class EmptyFaceSet(DomainError):
+    """The faces to search among are none: an empty face set or an empty list of faces."""
+
+    code = "empty_face_set"
 
 
 class Timeout(DomainError):

@@ -75,7 +75,7 @@ def coerce_value(name: str, field_type: str, value: Any) -> Any:
     """One value converted to its field's type, or InvalidFieldValue."""
 
     def bad(reason: str) -> InvalidFieldValue:
-        return InvalidFieldValue(f"external_fields.{name}: {reason}", field="external_fields", key=name)
+        return InvalidFieldValue(f"external_fields.{name}: {reason}", field="external_fields", key=name, reason="type")
 
     if field_type == "string":
         if not isinstance(value, str):
@@ -122,12 +122,15 @@ def validate_values(schema: dict[str, str], values: Any) -> dict[str, Any]:
     if values in (None, ""):
         return {}
     if not isinstance(values, dict):
-        raise InvalidFieldValue("external_fields must be an object", field="external_fields")
+        raise InvalidFieldValue("external_fields must be an object", field="external_fields", reason="not_object")
     cleaned: dict[str, Any] = {}
     for name, value in values.items():
         if name not in schema:
             raise InvalidFieldValue(
-                f"external_fields.{name} is not defined in the face set", field="external_fields", key=name
+                f"external_fields.{name} is not defined in the face set",
+                field="external_fields",
+                key=name,
+                reason="undefined",
             )
         cleaned[name] = coerce_value(name, schema[name], value)
     return cleaned

@@ -326,3 +326,18 @@ def expired_purge(*, now=None) -> dict[str, int]:
     _, faces = Face.objects.filter(expires__lte=now, person__isnull=True, memberships__isnull=True).delete()
     _, images = Image.objects.filter(expires__lte=now, faces__isnull=True).delete()
     return {"faces": faces.get("facesets.Face", 0), "images": images.get("facesets.Image", 0)}
+
+
+@transaction.atomic
+def face_set_create_with_faces(
+    *, project: Project, name: str, user_data: str | None = None, faces: Iterable[Face] = ()
+) -> FaceSet:
+    """Create a face set and add already detected faces to it, all or nothing (SenseTime's faceset/create)."""
+    from .library import face_set_create
+
+    face_set = face_set_create(project=project, name=name, user_data=user_data)
+    faces = list(faces)
+    if faces:
+        face_set_add_faces(face_set=face_set, faces=faces)
+        face_set.refresh_from_db(fields=["face_count"])
+    return face_set

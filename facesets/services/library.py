@@ -300,3 +300,38 @@ def person_get_or_create_by_name(*, project: Project, name: str) -> tuple[Person
     if person is not None:
         return person, False
     return person_create(project=project, name=name), True
+
+
+# --- deletions that keep the faces usable (SenseTime: a face id outlives its person or face set) ------------------
+
+
+def faces_release(*, face_pks: Iterable[int]) -> int:
+    """Faces left in no face set and of no person go back to expiring like freshly detected faces (instead of being
+    deleted): their ids stay usable for FACELIB_DETECTED_FACE_TTL_HOURS. Returns how many were released."""
+    face_pks = list(face_pks)
+    if not face_pks:
+        return 0
+    return Face.objects.filter(
+        pk__in=face_pks, person__isnull=True, memberships__isnull=True, expires__isnull=True
+    ).update(expires=detected_face_expiry())
+
+
+@transaction.atomic
+def person_delete_keep_faces(*, person: Person) -> None:
+    """Delete a person; their faces stay in any face set they are in, the others go back to expiring."""
+    face_pks = list(person.faces.values_list("pk", flat=True))
+    person.delete()
+    faces_release(face_pks=face_pks)
+
+
+@transaction.atomic
+def face_set_delete_keep_faces(*, face_set: FaceSet) -> int:
+    """Delete a face set; its faces stay with their persons and other sets, the others go back to expiring.
+    Returns how many memberships were removed."""
+    from recognition.search import drop_face_set_index
+
+    face_pks = list(face_set.members.values_list("face_id", flat=True))
+    drop_face_set_index(face_set)
+    face_set.delete()
+    faces_release(face_pks=face_pks)
+    return len(face_pks)

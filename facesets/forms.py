@@ -1,0 +1,183 @@
+"""Dashboard forms. They only parse what the browser sends; the rules (names, types, capacities, quotas) are the
+services', and their DomainErrors are shown next to the field that caused them (views.base.add_domain_error)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from .fields import FIELD_TYPES
+from .models import FaceSet, ProjectMembership
+
+CAPACITY_CHOICES = [(value, f"{value:,}") for value in (10_000, 20_000, 50_000, 100_000)]
+
+
+class ProjectCreateForm(forms.Form):
+    name = forms.CharField(max_length=64, label="Project name")
+
+
+class FaceSetCreateForm(forms.Form):
+    """Name, capacity and the custom-field schema, which arrives as parallel lists `field_name` / `field_type`
+    (rows of the schema editor)."""
+
+    name = forms.CharField(max_length=64, help_text="1-64 letters, digits, '-' or '_'.")
+    capacity = forms.TypedChoiceField(choices=CAPACITY_CHOICES, coerce=int, initial=100_000)
+    field_schema = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, max_capacity: int = 100_000, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["capacity"].choices = [choice for choice in CAPACITY_CHOICES if choice[0] <= max_capacity]
+        data = self.data if self.is_bound else {}
+        names = data.getlist("field_name") if hasattr(data, "getlist") else []
+        types = data.getlist("field_type") if hasattr(data, "getlist") else []
+        self.schema_rows = [
+            {"name": name.strip(), "type": field_type} for name, field_type in zip(names, types, strict=False)
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        schema: dict[str, str] = {}
+        for row in self.schema_rows:
+            if not row["name"]:
+                continue
+            if row["name"] in schema:
+                self.add_error("field_schema", f"the field {row['name']!r} is defined twice")
+            schema[row["name"]] = row["type"]
+        cleaned["schema"] = schema
+        return cleaned
+
+
+FIELD_TYPE_CHOICES = [(name, name) for name in FIELD_TYPES]
+
+
+def _value_field(field_type: str, *, required: bool = False) -> forms.Field:
+    if field_type == "boolean":
+        return forms.ChoiceField(choices=[("", "—"), ("true", "true"), ("false", "false")], required=required)
+    attrs = {"inputmode": "numeric"} if field_type in ("integer", "long") else {}
+    if field_type in ("float", "double"):
+        attrs = {"inputmode": "decimal"}
+    return forms.CharField(required=required, widget=forms.TextInput(attrs=attrs), help_text=field_type)
+
+
+class FieldValuesForm(forms.Form):
+    """Custom-field values typed by a face set's schema: one input per field, named `field__<name>`. Values go to the
+    services as text; they convert and check them against the schema."""
+
+    PREFIX = "field__"
+
+    def __init__(self, *args: Any, face_set: FaceSet, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.face_set = face_set
+        for name, field_type in face_set.field_schema.items():
+            field = _value_field(field_type)
+            field.label = name
+            self.fields[self.PREFIX + name] = field
+
+    def field_values(self) -> dict[str, str]:
+        return {
+            key[len(self.PREFIX) :]: value
+            for key, value in self.cleaned_data.items()
+            if key.startswith(self.PREFIX) and value not in (None, "")
+        }
+
+    def value_fields(self):
+        return [self[key] for key in self.fields if key.startswith(self.PREFIX)]
+
+    def error_field_for(self, key: str | None) -> str | None:
+        return self.PREFIX + key if key and self.PREFIX + key in self.fields else None
+
+
+class FaceEditForm(FieldValuesForm):
+    external_image_id = forms.CharField(max_length=36, help_text="1-36 letters, digits, '_' or '-'.")
+
+    field_order = ["external_image_id"]
+
+
+class EnrolForm(FieldValuesForm):
+    person = forms.CharField(
+        required=False,
+        help_text="Optional: a person's name or id; every face goes to this person.",
+    )
+    single = forms.BooleanField(required=False, initial=True, label="Only the largest face of each photo")
+
+
+class FilterForm(forms.Form):
+    filter = forms.CharField(required=False, widget=forms.TextInput(attrs={"spellcheck": "false"}))
+    sort = forms.ChoiceField(required=False)
+
+    def __init__(self, *args: Any, face_set: FaceSet, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", "Added, oldest first"), ("-added", "Added, newest first")]
+        for name, field_type in face_set.field_schema.items():
+            if field_type in ("integer", "long", "float", "double"):
+                choices += [(f"{name}:asc", f"{name}, ascending"), (f"{name}:desc", f"{name}, descending")]
+        self.fields["sort"].choices = choices
+
+    def sort_value(self) -> list[dict[str, str]] | None:
+        value = self.cleaned_data.get("sort") or ""
+        if ":" in value:
+            name, direction = value.rsplit(":", 1)
+            return [{name: direction}]
+        return None
+
+
+class SearchForm(forms.Form):
+    photo = forms.FileField(widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
+    scope = forms.ChoiceField(label="Search in")
+    limit = forms.IntegerField(min_value=1, max_value=100, initial=10, label="Top N")
+    threshold = forms.FloatField(min_value=0.0, max_value=1.0, initial=0.93, label="Minimum similarity")
+    filter = forms.CharField(
+        required=False,
+        label="Filter (face sets only)",
+        widget=forms.TextInput(attrs={"spellcheck": "false", "placeholder": 'e.g. age:[20 TO 40] && city:"Paris"'}),
+    )
+
+    def __init__(self, *args: Any, face_sets, groups, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["scope"].choices = [
+            ("Face sets", [(f"face_set:{fs.face_set_id}", f"{fs.name} ({fs.face_count:,} faces)") for fs in face_sets]),
+            ("Groups", [(f"group:{group.group_id}", str(group)) for group in groups]),
+        ]
+
+
+class CompareForm(forms.Form):
+    image1 = forms.FileField(label="First photo", widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
+    image2 = forms.FileField(label="Second photo", widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
+
+
+class DetectForm(forms.Form):
+    image = forms.FileField(label="Photo", widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
+
+
+class PersonCreateForm(forms.Form):
+    name = forms.CharField(max_length=256)
+
+
+class PersonTargetForm(forms.Form):
+    """Another person, by name or id (move a face to them, merge them)."""
+
+    person = forms.CharField(label="Person", help_text="A name or a person id.")
+
+
+class GroupCreateForm(forms.Form):
+    name = forms.CharField(max_length=256)
+    outer_id = forms.CharField(
+        max_length=128, required=False, label="Group id", help_text="Optional id for API clients (SenseTime, Baidu)."
+    )
+
+
+class CredentialCreateForm(forms.Form):
+    description = forms.CharField(
+        max_length=200, required=False, help_text="What uses this key, so you can tell keys apart later."
+    )
+
+
+class MembershipForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    role = forms.ChoiceField(choices=ProjectMembership.Role.choices)
+
+
+class BatchDeleteForm(forms.Form):
+    filter = forms.CharField(widget=forms.TextInput(attrs={"spellcheck": "false"}))
+    expected = forms.IntegerField(required=False, widget=forms.HiddenInput)

@@ -1,0 +1,54 @@
+"""The dashboard's URL map (mounted at / by config.urls)."""
+
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from .views import credentials, enrol, face_sets, overview, persons, recognition
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", overview.overview, name="overview"),
+    path("projects/switch/", overview.project_switch, name="project_switch"),
+    path("projects/new/", overview.project_create, name="project_create"),
+    path("members/", overview.members, name="members"),
+    path("face-sets/", face_sets.face_set_list, name="face_sets"),
+    path("face-sets/new/", face_sets.face_set_new, name="face_set_new"),
+    path("face-sets/<str:face_set_id>/", face_sets.face_set_detail, name="face_set"),
+    path("face-sets/<str:face_set_id>/delete/", face_sets.face_set_remove, name="face_set_delete"),
+    path("face-sets/<str:face_set_id>/batch-delete/", face_sets.face_set_batch_delete, name="face_set_batch_delete"),
+    path("face-sets/<str:face_set_id>/enrol/", enrol.face_set_enrol, name="face_set_enrol"),
+    path("face-sets/<str:face_set_id>/faces/<str:face_id>/", face_sets.face_detail, name="face"),
+    path("face-sets/<str:face_set_id>/faces/<str:face_id>/delete/", face_sets.face_delete, name="face_delete"),
+    path("faces/<str:face_id>/thumb.jpg", face_sets.face_thumbnail, name="face_thumbnail"),
+    path("faces/<str:face_id>/person/", persons.face_person_set, name="face_person"),
+    path("enrol/", enrol.enrol_start, name="enrol"),
+    path("persons/", persons.person_list, name="persons"),
+    path("persons/<str:person_id>/", persons.person_detail, name="person"),
+    path("persons/<str:person_id>/enrol/", enrol.person_enrol, name="person_enrol"),
+    path("persons/<str:person_id>/merge/", persons.person_merge_view, name="person_merge"),
+    path("persons/<str:person_id>/delete/", persons.person_remove, name="person_delete"),
+    path("groups/", persons.group_list, name="groups"),
+    path("groups/<str:group_id>/", persons.group_detail, name="group"),
+    path("groups/<str:group_id>/delete/", persons.group_remove, name="group_delete"),
+    path("search/", recognition.search, name="search"),
+    path("compare/", recognition.compare, name="compare"),
+    path("detect/", recognition.detect, name="detect"),
+    path("credentials/", credentials.credential_list, name="credentials"),
+    path("credentials/<str:access_key>/revoke/", credentials.credential_revoke_view, name="credential_revoke"),
+    path("tasks/", enrol.task_list, name="tasks"),
+    path("tasks/progress.json", enrol.task_progress, name="task_progress"),
+    path("tasks/<str:task_id>/", enrol.task_detail, name="task"),
+]
+
+# Sign in and out (Django auth with FaceLib's templates), outside the "dashboard" namespace: LOGIN_URL = "login".
+auth_urlpatterns = [
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(template_name="registration/login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+]

@@ -1,0 +1,173 @@
+"""What every dashboard page shares: sign-in, the current project, the role check, rendering and paging.
+
+Every dashboard view is wrapped in :func:`dashboard_view`. It is the one place where roles are enforced: a request
+that changes something (any method but GET/HEAD/OPTIONS) from a viewer is refused with 403 before the view runs, so
+a viewer can never cause a half-done change, whatever the view does.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from .. import selectors
+from ..exceptions import DomainError
+from ..models import Project, ProjectMembership
+
+SESSION_PROJECT_KEY = "facelib_project"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+PAGE_SIZE = 48
+# Offset paging stays cheap up to here; past it the operator is asked to narrow the filter.
+MAX_OFFSET = 10_000
+
+
+def wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("X-Requested-With") == "fetch" or "application/json" in request.headers.get(
+        "Accept", ""
+    )
+
+
+def current_project(request: HttpRequest) -> Project | None:
+    """The project chosen in this session if the user may still open it, else their first project."""
+    projects = selectors.projects_for_user(user=request.user)
+    chosen = request.session.get(SESSION_PROJECT_KEY)
+    project = projects.filter(project_id=chosen).first() if chosen else None
+    if project is None:
+        project = projects.order_by("name").first()
+        if project is not None:
+            request.session[SESSION_PROJECT_KEY] = project.project_id
+    return project
+
+
+def refuse(request: HttpRequest, message: str, *, status: int = 403) -> HttpResponse:
+    if wants_json(request):
+        return JsonResponse({"error": "forbidden", "message": message}, status=status)
+    return render(request, "dashboard/refused.html", page_context(request, {"message": message}), status=status)
+
+
+def dashboard_view(
+    view: Callable | None = None, *, needs_project: bool = True, viewer_may_post: bool = False
+) -> Callable:
+    """Sign-in, current project and role for a dashboard view; refuses changes by viewers (see module docstring).
+
+    `viewer_may_post` is for the few POSTs that change no project data (switching the current project)."""
+
+    def decorate(function: Callable) -> Callable:
+        @functools.wraps(function)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                if wants_json(request):
+                    return JsonResponse({"error": "unauthenticated", "message": "sign in first"}, status=401)
+                return redirect_to_login(request.get_full_path())
+            request.project = current_project(request)
+            request.role = (
+                selectors.project_role(user=request.user, project=request.project) if request.project else None
+            )
+            if needs_project and request.project is None:
+                return render(request, "dashboard/no_project.html", page_context(request, {}))
+            if request.method not in SAFE_METHODS and not viewer_may_post and request.role != "admin":
+                name = request.project.name if request.project else "this project"
+                return refuse(
+                    request,
+                    f"Your role in {name} is viewer: you can look at everything but change nothing. "
+                    "Ask an admin of the project for the admin role. Nothing was changed.",
+                )
+            return function(request, *args, **kwargs)
+
+        wrapper.dashboard_view = True  # the permission test checks every dashboard URL carries this
+        return wrapper
+
+    return decorate(view) if view is not None else decorate
+
+
+def page_context(request: HttpRequest, context: dict[str, Any]) -> dict[str, Any]:
+    project = getattr(request, "project", None)
+    projects = selectors.projects_for_user(user=request.user).order_by("name") if request.user.is_authenticated else []
+    role = getattr(request, "role", None)
+    return {
+        "project": project,
+        "projects": projects,
+        "role": role,
+        "is_admin": role == ProjectMembership.Role.ADMIN,
+        **context,
+    }
+
+
+def page(request: HttpRequest, template: str, context: dict[str, Any] | None = None, status: int = 200) -> HttpResponse:
+    return render(request, template, page_context(request, context or {}), status=status)
+
+
+def add_domain_error(form: forms.Form, error: DomainError, field_map: dict[str, str] | None = None) -> None:
+    """Show a domain error next to the form field that caused it (by the error's `field`), or above the form."""
+    field = (field_map or {}).get(error.field or "", error.field)
+    if field and field in form.fields:
+        form.add_error(field, error.message)
+    else:
+        form.add_error(None, error.message)
+
+
+class Pager:
+    """Limited offset paging: `page` of `size` rows from a queryset, with the total when it is known cheaply."""
+
+    def __init__(self, request: HttpRequest, queryset, *, total: int | None = None, size: int = PAGE_SIZE) -> None:
+        try:
+            number = max(1, int(request.GET.get("page", "1")))
+        except ValueError:
+            number = 1
+        self.size = size
+        self.total = total
+        self.max_pages = max(1, MAX_OFFSET // size)
+        self.too_deep = number > self.max_pages
+        number = min(number, self.max_pages)
+        if total is not None:
+            number = min(number, max(1, math.ceil(total / size)))
+        self.number = number
+        offset = (number - 1) * size
+        rows = list(queryset[offset : offset + size + 1])
+        self.has_next = len(rows) > size and number < self.max_pages
+        self.rows = rows[:size]
+        self.start = offset + 1 if self.rows else 0
+        self.end = offset + len(self.rows)
+        self.has_previous = number > 1
+        self.query = request.GET.copy()
+        self.query.pop("page", None)
+
+    @property
+    def pages(self) -> int | None:
+        return math.ceil(self.total / self.size) if self.total is not None else None
+
+    def url(self, number: int) -> str:
+        query = self.query.copy()
+        query["page"] = str(number)
+        return "?" + query.urlencode()
+
+    @property
+    def previous_url(self) -> str:
+        return self.url(self.number - 1)
+
+    @property
+    def next_url(self) -> str:
+        return self.url(self.number + 1)
+
+
+# How many persons a "choose a person" field suggests; beyond that, type the name or paste the id.
+PERSON_SUGGESTIONS = 500
+
+
+def person_suggestions(request: HttpRequest, exclude=None):
+    return selectors.person_choices(project=request.project, limit=PERSON_SUGGESTIONS, exclude=exclude)
+
+
+def redirect_back(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target.startswith("/") and not target.startswith("//"):
+        return target
+    return reverse(fallback) if not fallback.startswith("/") else fallback

@@ -1,0 +1,250 @@
+"""Persons (search, create, a person's faces, add photos, move a face, merge, rename, delete) and groups (list,
+create, add and remove persons, delete)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_http_methods, require_POST
+
+from .. import selectors
+from ..exceptions import DomainError, NotFound
+from ..forms import GroupCreateForm, PersonCreateForm, PersonTargetForm
+from ..services.faces import person_add_faces, person_remove_faces
+from ..services.library import (
+    group_add_persons,
+    group_create,
+    group_delete,
+    group_remove_persons,
+    person_create,
+    person_delete,
+    person_merge,
+    person_update,
+)
+from .base import Pager, add_domain_error, dashboard_view, page, person_suggestions, redirect_back
+
+
+def _person(request: HttpRequest, person_id: str):
+    try:
+        return selectors.person_get(project=request.project, person_id=person_id)
+    except NotFound as error:
+        raise Http404(error.message) from error
+
+
+def _group(request: HttpRequest, group_id: str):
+    try:
+        return selectors.group_get(project=request.project, group_id=group_id)
+    except NotFound as error:
+        raise Http404(error.message) from error
+
+
+@require_http_methods(["GET", "POST"])
+@dashboard_view
+def person_list(request: HttpRequest) -> HttpResponse:
+    form = PersonCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = person_create(project=request.project, name=form.cleaned_data["name"])
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, f"Person {person} created. Add photos of them below.")
+            return redirect("dashboard:person", person_id=person.person_id)
+    search = request.GET.get("q", "").strip()
+    persons = selectors.person_list(project=request.project, search=search or None).order_by("name", "id")
+    pager = Pager(request, persons, size=50)
+    return page(
+        request, "dashboard/persons.html", {"pager": pager, "q": search, "form": form, "nav": "persons"}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@dashboard_view
+def person_detail(request: HttpRequest, person_id: str) -> HttpResponse:
+    person = _person(request, person_id)
+    rename = PersonCreateForm(request.POST or None, initial={"name": person.name})
+    if request.method == "POST" and rename.is_valid():
+        try:
+            person_update(person=person, name=rename.cleaned_data["name"])
+        except DomainError as error:
+            add_domain_error(rename, error)
+        else:
+            messages.success(request, "Name saved.")
+            return redirect("dashboard:person", person_id=person.person_id)
+    faces = Pager(request, selectors.person_faces(person=person), total=person.faces.count(), size=60)
+    return page(
+        request,
+        "dashboard/person_detail.html",
+        {
+            "person": person,
+            "pager": faces,
+            "rename": rename,
+            "merge_form": PersonTargetForm(),
+            "groups": person.groups.order_by("name"),
+            "suggestions": person_suggestions(request, exclude=person),
+            "face_sets": selectors.face_set_list(project=request.project).order_by("name"),
+            "nav": "persons",
+        },
+    )
+
+
+@require_POST
+@dashboard_view
+def face_person_set(request: HttpRequest, face_id: str) -> HttpResponse:
+    """Give a face to a person (moving it from any earlier one), or to nobody when the person field is empty."""
+    try:
+        face = selectors.face_get(project=request.project, face_id=face_id)
+        text = request.POST.get("person", "").strip()
+        if text:
+            target = selectors.person_find(project=request.project, text=text)
+            person_add_faces(person=target, faces=[face])
+            messages.success(request, f"Face {face_id} now belongs to {target}.")
+        elif face.person is not None:
+            person_remove_faces(person=face.person, faces=[face])
+            messages.success(request, f"Face {face_id} no longer belongs to {face.person}.")
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect(redirect_back(request, "dashboard:persons"))
+
+
+@require_http_methods(["GET", "POST"])
+@dashboard_view
+def person_merge_view(request: HttpRequest, person_id: str) -> HttpResponse:
+    """Merge another person into this one: a confirmation that names both and counts the faces that move."""
+    person = _person(request, person_id)
+    form = PersonTargetForm(request.POST or request.GET or None)
+    other = None
+    if form.is_valid():
+        try:
+            other = selectors.person_find(project=request.project, text=form.cleaned_data["person"])
+            if other.pk == person.pk:
+                raise NotFound("choose another person than this one", field="person")
+        except DomainError as error:
+            form.add_error("person", error.message)
+            other = None
+    if other is not None and request.method == "POST" and request.POST.get("confirm") == "1":
+        moved = other.faces.count()
+        try:
+            person_merge(target=person, source=other)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"Merged {other} into {person}: {moved} faces moved.")
+        return redirect("dashboard:person", person_id=person.person_id)
+    if other is None and form.is_bound and not form.errors:
+        form.add_error("person", "Choose a person.")
+    return page(
+        request,
+        "dashboard/person_merge.html",
+        {
+            "person": person,
+            "other": other,
+            "other_faces": selectors.person_faces(person=other)[:12] if other else [],
+            "other_face_count": other.faces.count() if other else 0,
+            "form": form,
+            "suggestions": person_suggestions(request, exclude=person),
+            "nav": "persons",
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@dashboard_view
+def person_remove(request: HttpRequest, person_id: str) -> HttpResponse:
+    person = _person(request, person_id)
+    if request.method == "POST":
+        person_delete(person=person)
+        messages.success(request, f"Person {person} was deleted. Faces still in a face set stay there.")
+        return redirect("dashboard:persons")
+    return page(
+        request,
+        "dashboard/confirm.html",
+        {
+            "title": f"Delete person {person}?",
+            "body": f"{person.faces.count()} faces belong to {person}. Faces that are also in a face set stay there "
+            "without a person; the others are deleted. This cannot be undone.",
+            "action": "Delete person",
+            "cancel": f"/persons/{person.person_id}/",
+            "nav": "persons",
+        },
+    )
+
+
+# --- groups ----------------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@dashboard_view
+def group_list(request: HttpRequest) -> HttpResponse:
+    form = GroupCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            group = group_create(
+                project=request.project,
+                name=form.cleaned_data["name"],
+                outer_id=form.cleaned_data["outer_id"] or None,
+            )
+        except DomainError as error:
+            add_domain_error(form, error, {"group_id": "outer_id"})
+        else:
+            messages.success(request, f"Group {group} created. Add persons to it below.")
+            return redirect("dashboard:group", group_id=group.group_id)
+    pager = Pager(request, selectors.group_list(project=request.project).order_by("name", "id"), size=50)
+    return page(request, "dashboard/groups.html", {"pager": pager, "form": form, "nav": "groups"})
+
+
+@require_http_methods(["GET", "POST"])
+@dashboard_view
+def group_detail(request: HttpRequest, group_id: str) -> HttpResponse:
+    group = _group(request, group_id)
+    form = PersonTargetForm(request.POST or None)
+    if request.method == "POST":
+        if request.POST.get("action") == "remove":
+            try:
+                person = selectors.person_get(project=request.project, person_id=request.POST.get("person_id", ""))
+            except NotFound as error:
+                messages.error(request, error.message)
+            else:
+                group_remove_persons(group=group, persons=[person])
+                messages.success(request, f"{person} was removed from {group}.")
+            return redirect("dashboard:group", group_id=group.group_id)
+        if form.is_valid():
+            try:
+                person = selectors.person_find(project=request.project, text=form.cleaned_data["person"])
+                added = group_add_persons(group=group, persons=[person])
+            except DomainError as error:
+                form.add_error("person", error.message)
+            else:
+                if added:
+                    messages.success(request, f"{person} was added to {group}.")
+                else:
+                    messages.info(request, f"{person} is already in {group}.")
+                return redirect("dashboard:group", group_id=group.group_id)
+    persons = Pager(request, selectors.group_persons(group=group), size=100)
+    return page(
+        request,
+        "dashboard/group_detail.html",
+        {"group": group, "pager": persons, "form": form, "suggestions": person_suggestions(request), "nav": "groups"},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@dashboard_view
+def group_remove(request: HttpRequest, group_id: str) -> HttpResponse:
+    group = _group(request, group_id)
+    if request.method == "POST":
+        group_delete(group=group)
+        messages.success(request, f"Group {group} was deleted; its persons stay.")
+        return redirect("dashboard:groups")
+    return page(
+        request,
+        "dashboard/confirm.html",
+        {
+            "title": f"Delete group {group}?",
+            "body": f"The group holds {group.persons.count()} persons. They and their faces stay; only the group goes.",
+            "action": "Delete group",
+            "cancel": f"/groups/{group.group_id}/",
+            "nav": "groups",
+        },
+    )

@@ -1,0 +1,136 @@
+"""Search by photo, compare two photos, detect faces. Each runs as a worker task (task_run, bounded wait); the photos
+live only in the request. The browser shows the uploaded photo from a data URL and draws the boxes the server
+returns over it (static/facelib/app.js), so the server never keeps or sends back a photo."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_http_methods
+
+from recognition.calibration import RAW_DECISION, huawei_similarity, raw_cosine_for
+
+from .. import selectors
+from ..exceptions import DomainError, FilterInvalid, NotFound, Timeout
+from ..filters import parse_filter
+from ..forms import CompareForm, DetectForm, SearchForm
+from ..services.enrolment import ENROL_FORMATS
+from ..services.tasks import task_run
+from .base import add_domain_error, dashboard_view, page, page_context
+
+SAME_PERSON = huawei_similarity(RAW_DECISION)  # 0.93 on the Huawei scale
+
+
+def _fragment_or_page(request: HttpRequest, fragment: str, template: str, context: dict) -> HttpResponse:
+    """Only the results (for the page's script, which inserts them and draws on the photo) or the whole page."""
+    if request.headers.get("X-Fragment") == "1":
+        status = 400 if context.get("form") is not None and context["form"].errors else 200
+        context = page_context(request, {**context, "fragment": True})
+        return HttpResponse(render_to_string(fragment, context, request=request), status=status)
+    return page(request, template, context)
+
+
+def _run(form, *, field: str, **kwargs) -> dict | None:
+    try:
+        return task_run(params={"formats": list(ENROL_FORMATS), **kwargs.pop("params", {})}, **kwargs)
+    except Timeout as error:
+        form.add_error(
+            None,
+            f"The workers are busy: this did not finish in time. It goes on as task {error.details.get('task_id')}.",
+        )
+    except DomainError as error:
+        if error.field in form.fields:
+            form.add_error(error.field, error.message)
+        elif error.field == "image":
+            form.add_error(field, error.message)
+        else:
+            form.add_error(None, error.message)
+    return None
+
+
+@require_http_methods(["GET", "POST"])
+@dashboard_view(viewer_may_post=True)  # searching changes nothing: viewers may search
+def search(request: HttpRequest) -> HttpResponse:
+    project = request.project
+    face_sets = list(selectors.face_set_list(project=project).order_by("name"))
+    groups = list(selectors.group_list(project=project).order_by("name"))
+    form = SearchForm(request.POST or None, request.FILES or None, face_sets=face_sets, groups=groups)
+    results, query = None, None
+    if request.method == "POST" and form.is_valid():
+        kind, _, scope_id = form.cleaned_data["scope"].partition(":")
+        params = {
+            "limit": form.cleaned_data["limit"],
+            "min_cosine": raw_cosine_for("huawei", form.cleaned_data["threshold"]),
+        }
+        filter_text = form.cleaned_data["filter"].strip()
+        try:
+            if kind == "group":
+                if filter_text:
+                    raise FilterInvalid("a filter applies to face sets only; clear it for a group", field="filter")
+                params["group"] = selectors.group_get(project=project, group_id=scope_id).pk
+            else:
+                face_set = selectors.face_set_get(project=project, face_set_id=scope_id)
+                params["face_set"] = face_set.pk
+                if filter_text:
+                    parse_filter(filter_text, face_set.field_schema)
+                    params["filter"] = filter_text
+        except NotFound as error:
+            form.add_error("scope", error.message)
+        except FilterInvalid as error:
+            add_domain_error(form, error)
+        else:
+            result = _run(
+                form, field="photo", project=project, kind="search", params=params,
+                payload=form.cleaned_data["photo"].read(),
+            )
+            if result is not None:
+                query = result["query"]
+                results = selectors.search_matches_display(project=project, matches=result["matches"])
+    context = {
+        "form": form,
+        "results": results,
+        "query_json": json.dumps({"faces": [query]}) if query else "",
+        "same_person": SAME_PERSON,
+        "has_scopes": bool(face_sets or groups),
+        "nav": "search",
+    }
+    return _fragment_or_page(request, "dashboard/_search_results.html", "dashboard/search.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@dashboard_view(viewer_may_post=True)  # comparing stores nothing
+def compare(request: HttpRequest) -> HttpResponse:
+    form = CompareForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = _run(
+            form,
+            field="image1",
+            project=request.project,
+            kind="images.compare",
+            payload=form.cleaned_data["image1"].read(),
+            second_payload=form.cleaned_data["image2"].read(),
+        )
+        if result is not None:
+            result["similarity"] = huawei_similarity(result["cosine"])
+            result["same_person"] = result["similarity"] >= SAME_PERSON
+            result["faces_json"] = [json.dumps({"faces": [face]}) for face in result["faces"]]
+    context = {"form": form, "result": result, "same_person": SAME_PERSON, "nav": "compare"}
+    return _fragment_or_page(request, "dashboard/_compare_results.html", "dashboard/compare.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@dashboard_view(viewer_may_post=True)  # detection here stores nothing (image.analyse)
+def detect(request: HttpRequest) -> HttpResponse:
+    form = DetectForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        payload = form.cleaned_data["image"].read()
+        result = _run(form, field="image", project=request.project, kind="image.analyse", payload=payload)
+        if result is not None:
+            result["faces_json"] = json.dumps({"faces": result["faces"]})
+    context = {"form": form, "result": result, "min_face_size": settings.FACELIB_MIN_FACE_SIZE, "nav": "detect"}
+    return _fragment_or_page(request, "dashboard/_detect_results.html", "dashboard/detect.html", context)

@@ -1,0 +1,187 @@
+"""The operator dashboard in headless Chromium, against the live server and a real Celery worker.
+
+One long operator story (sign in, face set with typed fields, enrolment with live progress, range filter, search,
+persons and merge, credentials) and a viewer refused on a delete. The steps share one worker and one database state
+on purpose: each step needs the faces the previous ones made, and starting the worker once keeps this fast.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from facesets.models import Credential, Face, FaceSet, Person
+from tests.support.dashboard import PASSWORD, make_team
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ENROL_FILES = [
+    "people/person01/img5.jpg",
+    "people/person02/img12.jpg",
+    "people/person03/img47.jpg",  # a WebP under a .jpg name
+    "people/person04/img57.jpg",
+    "no_face/brick.jpg",
+]
+
+
+def sign_in(page, base_url: str, username: str) -> None:
+    page.goto(base_url + "/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("acme")
+
+
+def test_operator_story(new_page, live_server, worker, shared_data):
+    team = make_team("acme")
+    base = live_server.url
+    page = new_page()
+    sign_in(page, base, "acme-admin")
+    expect(page.locator("[data-check=database] [data-state]")).to_have_text("Up")
+
+    # A face set with two typed fields, through the schema editor.
+    page.click("text=Face sets")
+    page.click("text=+ New face set")
+    page.fill("#id_name", "staff")
+    rows = page.locator("[data-schema-rows] .schema-row")
+    rows.nth(0).locator("input").fill("age")
+    rows.nth(0).locator("select").select_option("integer")
+    page.click("[data-add-row]")
+    rows.nth(1).locator("input").fill("vip")
+    rows.nth(1).locator("select").select_option("boolean")
+    page.click("button:has-text('Create face set')")
+    expect(page.locator("h1")).to_have_text("staff")
+    face_set = FaceSet.objects.get(project=team.project, name="staff")
+    assert face_set.field_schema == {"age": "integer", "vip": "boolean"}
+    expect(page.locator(".empty h3")).to_have_text("This face set is empty")
+
+    # Enrol five photos with default field values; the progress bar reaches 100 % and each file has its outcome.
+    page.click("text=Enrol photos >> nth=0")
+    page.fill("#id_field__age", "30")
+    page.select_option("#id_field__vip", "false")
+    page.set_input_files("#id_photos", [str(shared_data / name) for name in ENROL_FILES])
+    expect(page.locator("[data-chosen]")).to_have_text("5 photos chosen")
+    page.click("button:has-text('Upload and enrol')")
+    panel = page.locator("[data-progress-panel]")
+    expect(panel).to_have_attribute("data-progress", "100", timeout=120_000)
+    expect(page.locator("[data-percent]")).to_have_text("100 %")
+    expect(page.locator("[data-state-label]")).to_have_text("Finished")
+    expect(page.locator("tr[data-file][data-outcome=ok]")).to_have_count(4)
+    expect(page.locator("tr[data-file='4']")).to_have_attribute("data-outcome", "no_face")
+    expect(page.locator("tr[data-file='4'] .badge")).to_have_text("No face found")
+    face_set.refresh_from_db()
+    assert face_set.face_count == 4
+
+    # The grid: four faces; change one face's age, then a range filter finds exactly that one.
+    page.click("[data-done-links] >> text=Open staff")
+    expect(page.locator(".faces .face")).to_have_count(4)
+    page.click(".face:has-text('img12')")
+    page.fill("#id_field__age", "52")
+    page.click("button:has-text('Save') >> nth=0")
+    expect(page.locator(".alert.success")).to_contain_text("saved")
+    page.click(".crumbs >> text=staff")
+    page.fill("#id_filter", "age:[40 TO 60]")
+    page.click("button:has-text('Apply')")
+    expect(page.locator("[data-match-count]")).to_have_attribute("data-match-count", "1")
+    expect(page.locator(".faces .face")).to_have_count(1)
+    expect(page.locator(".faces .face .id")).to_have_text("img12")
+    page.fill("#id_filter", "age:[40 TO")
+    page.click("button:has-text('Apply')")
+    expect(page.locator("[data-error-for=filter]")).to_contain_text("invalid filter")
+
+    # Search with another photo of person01: their face comes first, the query face is cut out of the photo.
+    page.click("text=Search by photo")
+    page.set_input_files("#id_photo", str(shared_data / "people/person01/img11.jpg"))
+    page.select_option("#id_scope", f"face_set:{face_set.face_set_id}")
+    page.locator("#id_threshold").evaluate("(el) => { el.value = '0.5'; el.dispatchEvent(new Event('input')); }")
+    page.click("button:has-text('Search')")
+    first = page.locator("[data-match='1']")
+    expect(first).to_have_attribute("data-external-image-id", "img5", timeout=60_000)
+    expect(page.locator("[data-photo-slot=photo]")).to_have_attribute("data-drawn", "1")
+    similarity = float(first.locator("[data-similarity]").get_attribute("data-similarity"))
+    assert similarity >= 0.93, similarity
+
+    # Persons: two records of one identity, a face given to each, then merged.
+    page.click("text=Persons")
+    page.fill("#id_name", "Person One")
+    page.click("button:has-text('Create person')")
+    expect(page.locator("h1")).to_have_text("Person One")
+    page.click(".crumbs >> text=Persons")
+    page.fill("#id_name", "P. One (duplicate)")
+    page.click("button:has-text('Create person')")
+    expect(page.locator("h1")).to_have_text("P. One (duplicate)")
+    page.set_input_files("#person-enrol-form input[type=file]", str(shared_data / "people/person01/img6.jpg"))
+    page.click("#person-enrol-form button[type=submit]")
+    expect(page.locator("h1 .badge")).to_have_text("Done", timeout=60_000)
+    expect(page.locator("td .badge.ok")).to_have_text("1 face added")
+    # give the enrolled face of person01 to Person One from its face page
+    face = Face.objects.get(project=team.project, external_image_id="img5")
+    page.goto(f"{base}/face-sets/{face_set.face_set_id}/faces/{face.face_id}/")
+    page.fill("#face-person", "Person One")
+    page.click("button:has-text('Save person')")
+    expect(page.locator(".alert.success")).to_contain_text("now belongs to Person One")
+    person_one = Person.objects.get(project=team.project, name="Person One")
+    duplicate = Person.objects.get(project=team.project, name="P. One (duplicate)")
+    page.goto(f"{base}/persons/{person_one.person_id}/")
+    page.fill("#merge-person", "P. One (duplicate)")
+    page.click("button:has-text('Review merge')")
+    expect(page.locator("[data-merge-summary]")).to_contain_text("1 face")
+    page.click("button:has-text('Merge P. One (duplicate) into Person One')")
+    expect(page.locator(".alert.success")).to_contain_text("1 faces moved")
+    expect(page.locator(".faces .face")).to_have_count(2)
+    assert not Person.objects.filter(pk=duplicate.pk).exists()
+
+    # Credentials: the secret is shown once, with examples filled in; then the key is revoked.
+    page.click("text=API credentials")
+    page.fill("#id_description", "browser test")
+    page.click("button:has-text('Create key')")
+    access_key = page.locator("[data-access-key]").inner_text()
+    secret = page.locator("[data-secret-key]").inner_text()
+    credential = Credential.objects.get(access_key=access_key)
+    assert credential.secret == secret
+    expect(page.locator("#example-sdk")).to_contain_text(f'"{base}"')
+    expect(page.locator("#example-sdk")).to_contain_text(team.project.project_id)
+    page.goto(base + "/credentials/")
+    expect(page.locator("[data-new-credential]")).to_have_count(0)
+    page.locator(f"tr[data-credential='{access_key}'] button:has-text('Revoke')").click()
+    expect(page.locator(f"tr[data-credential='{access_key}'] .badge")).to_contain_text("revoked")
+    credential.refresh_from_db()
+    assert credential.revoked is not None
+
+    # Compare and detect draw their boxes over the chosen photos in the browser.
+    page.click("text=Compare photos")
+    page.set_input_files("#id_image1", str(shared_data / "people/person01/img5.jpg"))
+    page.set_input_files("#id_image2", str(shared_data / "people/person01/img11.jpg"))
+    page.click("button:has-text('Compare')")
+    expect(page.locator("[data-compare-result] .badge")).to_have_text("Same person", timeout=60_000)
+    expect(page.locator("[data-photo-slot=image2] .photo-wrap")).to_have_attribute("data-drawn", "1")
+    page.click("text=Detect faces")
+    page.set_input_files("#id_image", str(shared_data / "groups/face_recognition__two_people.jpg"))
+    page.click("button:has-text('Detect')")
+    expect(page.locator("[data-detect-result]")).to_have_attribute("data-faces-found", "2", timeout=60_000)
+    expect(page.locator("[data-photo-slot=image] .pt")).to_have_count(10)
+
+
+def test_viewer_is_refused_on_delete(new_page, live_server):
+    team = make_team("acme")
+    from facesets.services import library
+
+    face_set = library.face_set_create(project=team.project, name="staff")
+    face = Face.objects.create(
+        project=team.project, external_image_id="kept", box_x=0, box_y=0, box_width=10, box_height=10,
+        detection_score=1.0,
+    )
+    face_set.members.create(face=face, model="test", vector=[1.0] + [0.0] * 127)
+    page = new_page()
+    sign_in(page, live_server.url, "acme-viewer")
+    expect(page.locator(".badge.role")).to_have_text("viewer")
+    page.goto(f"{live_server.url}/face-sets/{face_set.face_set_id}/faces/{face.face_id}/")
+    expect(page.locator(".readonly-note")).to_be_visible()
+    page.click("[data-action=delete-face]")
+    expect(page.locator("[data-refused]")).to_contain_text("Your role in acme is viewer")
+    expect(page.locator("[data-refused]")).to_contain_text("Nothing was changed")
+    assert Face.objects.filter(pk=face.pk).exists()
+    assert face_set.members.count() == 1

@@ -1,0 +1,382 @@
+"""The dashboard through Django's test client: pages render, roles are enforced on every change, errors land next to
+their fields, and nothing leaks across projects. (The browser flows are in tests/browser/.)"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from facesets import urls as dashboard_urls
+from facesets.models import Credential, Face, FaceSet, FaceSetMember, Person
+from facesets.services import library, projects
+from tests.support.dashboard import make_team
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def team():
+    return make_team()
+
+
+@pytest.fixture
+def admin_client(client, team):
+    client.force_login(team.admin)
+    return client
+
+
+@pytest.fixture
+def viewer_client(client, team):
+    client.force_login(team.viewer)
+    return client
+
+
+def _face(project, face_set, *, external_image_id="photo", fields=None, person=None):
+    """A face with a member row, without running the engine (a tiny crop and a unit vector are enough here)."""
+    face = Face.objects.create(
+        project=project, external_image_id=external_image_id, box_x=1, box_y=2, box_width=30, box_height=40,
+        landmarks=[[0, 0]] * 5, detection_score=0.9, crop_jpeg=b"\xff\xd8\xff fake jpeg", person=person,
+    )
+    FaceSetMember.objects.create(
+        face_set=face_set, face=face, external_fields=fields or {}, model="test", vector=[1.0] + [0.0] * 127
+    )
+    FaceSet.objects.filter(pk=face_set.pk).update(face_count=face_set.members.count())
+    face_set.refresh_from_db()
+    return face
+
+
+def test_pages_need_sign_in(client):
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert client.get("/tasks/progress.json", HTTP_X_REQUESTED_WITH="fetch").status_code == 401
+
+
+def test_sign_in_page_and_sign_in(client, team):
+    assert b"Sign in" in client.get("/accounts/login/").content
+    response = client.post("/accounts/login/", {"username": "acme-admin", "password": "correct horse battery staple"})
+    assert response.status_code == 302
+    assert b"acme" in client.get("/").content
+
+
+def test_every_page_renders_for_a_viewer(viewer_client, team):
+    face_set = library.face_set_create(project=team.project, name="staff", field_schema={"age": "integer"})
+    face = _face(team.project, face_set, fields={"age": 30})
+    person = library.person_create(project=team.project, name="Ada")
+    group = library.group_create(project=team.project, name="team")
+    for url in [
+        "/", "/face-sets/", "/face-sets/new/", f"/face-sets/{face_set.face_set_id}/",
+        f"/face-sets/{face_set.face_set_id}/enrol/", f"/face-sets/{face_set.face_set_id}/faces/{face.face_id}/",
+        f"/face-sets/{face_set.face_set_id}/batch-delete/?filter=age:30", f"/face-sets/{face_set.face_set_id}/delete/",
+        "/enrol/", "/persons/", f"/persons/{person.person_id}/", f"/persons/{person.person_id}/merge/",
+        "/groups/", f"/groups/{group.group_id}/", "/search/", "/compare/", "/detect/", "/credentials/", "/tasks/",
+        "/tasks/?show=all", "/members/",
+    ]:
+        response = viewer_client.get(url, follow=True)
+        assert response.status_code == 200, url
+        assert b"viewer" in response.content, url
+
+
+def _dashboard_patterns():
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern):
+                yield prefix + str(pattern.pattern), pattern
+    return list(walk(dashboard_urls.urlpatterns))
+
+
+def test_every_dashboard_view_goes_through_the_role_check():
+    patterns = _dashboard_patterns()
+    unwrapped = [route for route, pattern in patterns if not getattr(pattern.callback, "dashboard_view", False)]
+    assert unwrapped == []
+    # and the dashboard is mounted at /
+    assert get_resolver().resolve("/face-sets/").url_name == "face_sets"
+
+
+def test_a_viewer_can_change_nothing(viewer_client, team):
+    """POST to every dashboard URL as a viewer: refused with 403 before the view runs, nothing changed."""
+    face_set = library.face_set_create(project=team.project, name="staff", field_schema={"age": "integer"})
+    face = _face(team.project, face_set, fields={"age": 30})
+    person = library.person_create(project=team.project, name="Ada")
+    other = library.person_create(project=team.project, name="Bob")
+    group = library.group_create(project=team.project, name="team")
+    credential, _ = projects.credential_create(project=team.project)
+    values = {
+        "face_set_id": face_set.face_set_id, "face_id": face.face_id, "person_id": person.person_id,
+        "group_id": group.group_id, "access_key": credential.access_key, "task_id": "x",
+    }
+    data = {"name": "x", "filter": "age:30", "expected": "1", "confirm_name": "staff", "person": "Bob",
+            "confirm": "1", "username": "acme-viewer", "role": "admin", "external_image_id": "changed"}
+    allowed = {"project_switch", "search", "compare", "detect"}  # change no project data
+    checked = 0
+    for route, pattern in _dashboard_patterns():
+        if pattern.name in allowed:
+            continue
+        url = "/" + route
+        for key, value in values.items():
+            url = url.replace(f"<str:{key}>", value)
+        response = viewer_client.post(url, data)
+        assert response.status_code in (403, 405), (url, response.status_code)
+        if response.status_code == 403:
+            assert "Nothing was changed" in response.content.decode()
+        checked += 1
+    assert checked >= 20
+    assert FaceSet.objects.filter(project=team.project).count() == 1
+    assert Face.objects.filter(pk=face.pk, external_image_id="photo").exists()
+    assert Person.objects.filter(pk=other.pk).exists()
+    assert Credential.objects.get(pk=credential.pk).revoked is None
+    assert team.project.memberships.get(user=team.viewer).role == "viewer"
+
+
+def test_refusal_as_json_for_scripts(viewer_client, team):
+    face_set = library.face_set_create(project=team.project, name="staff")
+    response = viewer_client.post(f"/face-sets/{face_set.face_set_id}/enrol/", {}, HTTP_X_REQUESTED_WITH="fetch")
+    assert response.status_code == 403
+    assert response.json()["error"] == "forbidden"
+
+
+def test_create_face_set_with_typed_fields(admin_client, team):
+    response = admin_client.post(
+        "/face-sets/new/",
+        {"name": "staff", "capacity": "100000", "field_name": ["age", "vip", ""], "field_type": ["integer", "boolean",
+                                                                                              "string"]},
+    )
+    face_set = FaceSet.objects.get(project=team.project, name="staff")
+    assert response.status_code == 302 and response["Location"] == f"/face-sets/{face_set.face_set_id}/"
+    assert face_set.field_schema == {"age": "integer", "vip": "boolean"}
+
+
+def test_face_set_errors_are_shown_next_to_their_fields(admin_client, team):
+    library.face_set_create(project=team.project, name="staff")
+    page = admin_client.post("/face-sets/new/", {"name": "staff", "capacity": "100000"}).content.decode()
+    assert 'data-error-for="name"' in page and "already exists" in page
+    page = admin_client.post(
+        "/face-sets/new/", {"name": "other", "capacity": "100000", "field_name": ["face_id"], "field_type": ["string"]}
+    ).content.decode()
+    assert 'data-error-for="field_schema"' in page and "reserved" in page
+    page = admin_client.post("/face-sets/new/", {"name": "bad name!", "capacity": "100000"}).content.decode()
+    assert 'data-error-for="name"' in page
+
+
+def test_grid_filter_sort_and_inline_parse_error(admin_client, team):
+    face_set = library.face_set_create(project=team.project, name="staff", field_schema={"age": "integer"})
+    for age in (20, 30, 40, 50):
+        _face(team.project, face_set, external_image_id=f"p{age}", fields={"age": age})
+    url = f"/face-sets/{face_set.face_set_id}/"
+    page = admin_client.get(url, {"filter": "age:[25 TO 45]"}).content.decode()
+    assert 'data-match-count="2"' in page and "p30" in page and "p40" in page and "p20" not in page
+    page = admin_client.get(url, {"sort": "age:desc"}).content.decode()
+    assert page.index("p50") < page.index("p40") < page.index("p20")
+    page = admin_client.get(url, {"filter": "age:[25 TO"}).content.decode()
+    assert 'data-error-for="filter"' in page and "unexpected end" in page
+    page = admin_client.get(url, {"filter": "age:30 age:40"}).content.decode()
+    assert 'data-error-for="filter"' in page and "position 7" in page
+    page = admin_client.get(url, {"filter": "height:3"}).content.decode()
+    assert "unknown field" in page
+
+
+def test_grid_pages(admin_client, team, settings):
+    face_set = library.face_set_create(project=team.project, name="staff")
+    for number in range(50):
+        _face(team.project, face_set, external_image_id=f"face{number:02d}")
+    url = f"/face-sets/{face_set.face_set_id}/"
+    first = admin_client.get(url).content.decode()
+    assert "face00" in first and "face48" not in first and "page=2" in first
+    second = admin_client.get(url, {"page": 2}).content.decode()
+    assert "face48" in second and "face49" in second and "face00" not in second
+
+
+def test_edit_face_fields_with_typed_errors(admin_client, team):
+    face_set = library.face_set_create(project=team.project, name="staff", field_schema={"age": "integer"})
+    face = _face(team.project, face_set, fields={"age": 30})
+    url = f"/face-sets/{face_set.face_set_id}/faces/{face.face_id}/"
+    page = admin_client.post(url, {"external_image_id": "new-id", "field__age": "1.5"}).content.decode()
+    assert 'data-error-for="field__age"' in page
+    assert admin_client.post(url, {"external_image_id": "new-id", "field__age": "31"}).status_code == 302
+    member = FaceSetMember.objects.get(face=face)
+    assert member.external_fields == {"age": 31}
+    assert Face.objects.get(pk=face.pk).external_image_id == "new-id"
+
+
+def test_delete_one_face_and_batch_delete_with_confirmation(admin_client, team):
+    face_set = library.face_set_create(project=team.project, name="staff", field_schema={"age": "integer"})
+    faces = [_face(team.project, face_set, external_image_id=f"p{age}", fields={"age": age}) for age in (1, 2, 3, 4)]
+    admin_client.post(f"/face-sets/{face_set.face_set_id}/faces/{faces[0].face_id}/delete/")
+    face_set.refresh_from_db()
+    assert face_set.face_count == 3 and not Face.objects.filter(pk=faces[0].pk).exists()
+    url = f"/face-sets/{face_set.face_set_id}/batch-delete/"
+    page = admin_client.get(url, {"filter": "age:[2 TO 3]"}).content.decode()
+    assert 'data-delete-count="2"' in page
+    # A stale confirmation (the count changed since) asks again instead of deleting.
+    response = admin_client.post(url, {"filter": "age:[2 TO 3]", "expected": "5"})
+    assert response.status_code == 200 and FaceSet.objects.get(pk=face_set.pk).face_count == 3
+    response = admin_client.post(url, {"filter": "age:[2 TO 3]", "expected": "2"})
+    assert response.status_code == 302
+    face_set.refresh_from_db()
+    assert face_set.face_count == 1
+    assert list(face_set.members.values_list("face__external_image_id", flat=True)) == ["p4"]
+
+
+def test_thumbnail_is_cached_and_scoped_to_the_project(admin_client, team):
+    face_set = library.face_set_create(project=team.project, name="staff")
+    face = _face(team.project, face_set)
+    response = admin_client.get(f"/faces/{face.face_id}/thumb.jpg")
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert "max-age" in response["Cache-Control"] and "private" in response["Cache-Control"]
+    again = admin_client.get(f"/faces/{face.face_id}/thumb.jpg", HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304
+    other = make_team("other")
+    foreign = _face(other.project, library.face_set_create(project=other.project, name="x"))
+    assert admin_client.get(f"/faces/{foreign.face_id}/thumb.jpg").status_code == 404
+
+
+def test_project_switcher_only_offers_own_projects(admin_client, team):
+    other = make_team("other")
+    response = admin_client.post("/projects/switch/", {"project": other.project.project_id})
+    assert response.status_code == 403
+    projects.project_member_set(project=other.project, user=team.admin, role="viewer")
+    admin_client.post("/projects/switch/", {"project": other.project.project_id, "next": "/face-sets/"})
+    page = admin_client.get("/").content.decode()
+    assert "<h1>other</h1>" in page and 'badge role viewer' in page
+
+
+def test_superuser_sees_every_project_and_creates_one(client, team):
+    from django.contrib.auth import get_user_model
+
+    root = get_user_model().objects.create_superuser("root", password="x")
+    client.force_login(root)
+    assert "acme" in client.get("/").content.decode()
+    response = client.post("/projects/new/", {"name": "fresh"})
+    assert response.status_code == 302
+    assert "<h1>fresh</h1>" in client.get("/").content.decode()
+
+
+def test_user_without_project_is_told_what_to_do(client):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.create_user("lonely", password="x"))
+    assert "must give you a role" in client.get("/face-sets/").content.decode()
+
+
+def test_persons_search_merge_move_and_groups(admin_client, team):
+    face_set = library.face_set_create(project=team.project, name="staff")
+    ada = library.person_create(project=team.project, name="Ada Lovelace")
+    ada2 = library.person_create(project=team.project, name="A. Lovelace")
+    bob = library.person_create(project=team.project, name="Bob")
+    face = _face(team.project, face_set, person=ada2)
+    page = admin_client.get("/persons/", {"q": "love"}).content.decode()
+    assert "Ada Lovelace" in page and "A. Lovelace" in page and ">Bob<" not in page
+    # merge: a confirmation naming both, then the merge
+    url = f"/persons/{ada.person_id}/merge/"
+    page = admin_client.get(url, {"person": ada2.person_id}).content.decode()
+    assert "data-merge-summary" in page and "A. Lovelace" in page
+    admin_client.post(url, {"person": ada2.person_id, "confirm": "1"})
+    assert not Person.objects.filter(pk=ada2.pk).exists()
+    assert Face.objects.get(pk=face.pk).person == ada
+    # move the face to Bob by name
+    admin_client.post(f"/faces/{face.face_id}/person/", {"person": "Bob"})
+    assert Face.objects.get(pk=face.pk).person == bob
+    # groups
+    admin_client.post("/groups/", {"name": "night shift"})
+    group = team.project.groups.get(name="night shift")
+    admin_client.post(f"/groups/{group.group_id}/", {"person": "Bob"})
+    assert list(group.persons.all()) == [bob]
+    admin_client.post(f"/groups/{group.group_id}/", {"action": "remove", "person_id": bob.person_id})
+    assert group.persons.count() == 0
+    page = admin_client.post(f"/groups/{group.group_id}/", {"person": "Nobody"}).content.decode()
+    assert "no person with the id or name" in page
+
+
+def test_credentials_secret_shown_once_then_revoked(admin_client, team):
+    response = admin_client.post("/credentials/", {"description": "CI"})
+    page = response.content.decode()
+    credential = Credential.objects.get(project=team.project)
+    assert credential.secret in page and response["Cache-Control"] == "no-store"
+    assert team.project.project_id in page and 'with_endpoints(["http://testserver"])' in page
+    assert credential.secret not in admin_client.get("/credentials/").content.decode()
+    admin_client.post(f"/credentials/{credential.access_key}/revoke/")
+    credential.refresh_from_db()
+    assert credential.revoked is not None
+
+
+def test_members_page_sets_and_removes_roles(admin_client, team):
+    from django.contrib.auth import get_user_model
+
+    newcomer = get_user_model().objects.create_user("newcomer", password="x")
+    admin_client.post("/members/", {"username": "newcomer", "role": "viewer"})
+    assert team.project.memberships.get(user=newcomer).role == "viewer"
+    page = admin_client.post("/members/", {"username": "ghost", "role": "viewer"}).content.decode()
+    assert "No user with this name" in page
+    admin_client.post("/members/", {"action": "remove", "user": newcomer.pk})
+    assert not team.project.memberships.filter(user=newcomer).exists()
+
+
+def test_enrol_validates_defaults_before_queueing(admin_client, team):
+    face_set = library.face_set_create(project=team.project, name="staff", field_schema={"age": "integer"})
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    photo = SimpleUploadedFile("a b.jpg", b"not really", content_type="image/jpeg")
+    response = admin_client.post(
+        f"/face-sets/{face_set.face_set_id}/enrol/", {"field__age": "old", "photos": [photo], "single": "on"},
+        HTTP_X_REQUESTED_WITH="fetch",
+    )
+    assert response.status_code == 400 and "field__age" in response.json()["errors"]
+    assert team.project.tasks.count() == 0
+    response = admin_client.post(
+        f"/face-sets/{face_set.face_set_id}/enrol/", {"person": "Nobody", "photos": [photo]},
+        HTTP_X_REQUESTED_WITH="fetch",
+    )
+    assert response.status_code == 400 and "person" in response.json()["errors"]
+
+
+def test_external_image_id_from_file_names():
+    from facesets.fields import EXTERNAL_IMAGE_ID_RE, external_image_id_from_filename
+
+    assert external_image_id_from_filename("IMG 0001 (copy).JPG") == "IMG_0001_copy"
+    assert external_image_id_from_filename("C:\\photos\\été.png") == "t"
+    assert external_image_id_from_filename("img1.jpg", prefix="person 01") == "person_01_img1"
+    assert external_image_id_from_filename("§§.jpg") == ""
+    long_a = external_image_id_from_filename("a" * 50 + "1.jpg")
+    long_b = external_image_id_from_filename("a" * 50 + "2.jpg")
+    assert long_a != long_b and EXTERNAL_IMAGE_ID_RE.match(long_a) and len(long_a) == 36
+
+
+def test_tasks_progress_json(admin_client, team):
+    from facesets.services.tasks import task_submit
+
+    face_set = library.face_set_create(project=team.project, name="staff")
+    task = task_submit(
+        project=team.project, kind="face_set.enrol", params={"face_set": face_set.pk},
+        items=[{"name": "a.jpg", "payload": b"x"}, {"name": "b.jpg", "payload": b"y"}],
+    )
+    data = admin_client.get(reverse("dashboard:task_progress"), {"ids": task.task_id, "items": "1"}).json()
+    assert data["total"] == 2 and data["done"] == 0 and data["finished"] is False
+    page = admin_client.get(f"/tasks/{task.task_id}/").content.decode()
+    assert "a.jpg" in page and "Waiting" in page
+
+
+def test_curl_example_signs_like_the_huawei_sdk(admin_client, team):
+    """The credentials page's curl snippet, run by bash, computes the same AK/SK signature as huaweicloudsdkcore."""
+    import html
+    import re
+    import shutil
+    import subprocess
+
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+    from huaweicloudsdkcore.sdk_request import SdkRequest
+    from huaweicloudsdkcore.signer.signer import Signer
+
+    if not shutil.which("openssl"):
+        pytest.fail("openssl is needed by the curl example")
+    page = admin_client.post("/credentials/", {"description": "curl"}).content.decode()
+    snippet = html.unescape(re.search(r'<pre class="code" id="example-curl">(.*?)</pre>', page, re.S)[1])
+    credential = Credential.objects.get(project=team.project)
+    snippet = snippet.replace("$(date -u +%Y%m%dT%H%M%SZ)", "20261122T010203Z").replace("curl -s", "echo")
+    output = subprocess.run(["bash", "-c", snippet], capture_output=True, text=True, check=True).stdout
+    request = SdkRequest(
+        method="GET", schema="http", host="testserver", resource_path=f"/v2/{team.project.project_id}/face-sets",
+        query_params=[], header_params={"X-Sdk-Date": "20261122T010203Z"}, body="",
+    )
+    Signer(BasicCredentials(credential.access_key, credential.secret, team.project.project_id)).sign(request)
+    assert request.header_params["Authorization"] in output
