@@ -192,6 +192,41 @@ FACELIB_URL_FETCH_TIMEOUT = env_float("FACELIB_URL_FETCH_TIMEOUT", 5.0)
 FACELIB_ALLOW_PRIVATE_URLS = env_bool("FACELIB_ALLOW_PRIVATE_URLS", False)
 # Huawei FRS dialect: lifetime of the IAM-style tokens issued by POST /v3/auth/tokens (Huawei's is 24 h).
 FACELIB_HUAWEI_TOKEN_TTL_HOURS = env_int("FACELIB_HUAWEI_TOKEN_TTL_HOURS", 24)
+# SenseTime dialect: how long verification, search, identification and training wait for their worker job before
+# answering 202 with a task id to collect through /info/task (detection waits FACELIB_SYNC_TIMEOUT).
+FACELIB_SENSETIME_SYNC_TIMEOUT = env_float("FACELIB_SENSETIME_SYNC_TIMEOUT", 5.0)
+
+
+def _default_cache_url(broker_url: str) -> str:
+    """The broker's Redis with the database number + 2 (0 -> 2; the tests' 1 -> 3), or "" for the database cache."""
+    if not broker_url.startswith(("redis://", "rediss://")):
+        return ""
+    base, _, database = broker_url.rpartition("/")
+    if "://" not in base or not database.isdigit():  # no database number in the URL: Redis's default, 0
+        base, database = broker_url.rstrip("/"), "0"
+    return f"{base}/{(int(database) + 2) % 16}"
+
+
+# Shared by every web process: the API rate limits count requests here. Redis when the broker is Redis (or
+# FACELIB_CACHE_URL is a redis:// URL), else the database (its table is created on first use).
+FACELIB_CACHE_URL = env_str("FACELIB_CACHE_URL", _default_cache_url(CELERY_BROKER_URL))
+if FACELIB_CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": FACELIB_CACHE_URL,
+            "KEY_PREFIX": "facelib",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "facelib_cache",
+            "KEY_PREFIX": "facelib",
+        }
+    }
 
 # Vector search: exact scan below this many faces in a face set, a partial HNSW index of that set above it.
 FACELIB_HNSW_MIN_FACES = env_int("FACELIB_HNSW_MIN_FACES", 20_000)

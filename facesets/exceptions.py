@@ -10,9 +10,12 @@ from typing import Any
 
 
 class DomainError(Exception):
-    """Base of all domain errors: a stable machine code, a human message, the argument at fault."""
+    """Base of all domain errors: a stable machine code, a human message, the argument at fault.
 
-    code = "invalid_argument"
+    The base class itself stands for a failure nobody foresaw (a worker's unexpected error comes back as one).
+    """
+
+    code = "internal_error"
 
     def __init__(self, message: str = "", *, field: str | None = None, **details: Any) -> None:
         super().__init__(message or self.code)

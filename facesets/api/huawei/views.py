@@ -1,0 +1,510 @@
+"""Huawei FRS v2 endpoints (spec sections 4.1, 4.2, 4.4-4.6) and the IAM token endpoint (3.2-3.3).
+
+Each view authenticates (auth.HuaweiAuthentication), checks the input's shape (serializers), calls one service or
+selector, and renders the answer or the error in Huawei's terms (errors). Inference (add, search by image, detect,
+compare) runs in a Celery worker through services.tasks.task_run, waiting at most FACELIB_SYNC_TIMEOUT.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions as drf_exceptions
+from rest_framework import serializers as drf_serializers
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from facesets import fields as field_rules
+from facesets.exceptions import DomainError
+from facesets.selectors import (
+    face_set_get,
+    face_set_list,
+    face_set_query_validate,
+    face_set_search_by_face,
+    face_set_search_results,
+    member_get,
+    member_list,
+    member_list_by_field,
+)
+from facesets.services.faces import face_set_member_update, face_set_remove_members
+from facesets.services.fetch import image_fetch
+from facesets.services.library import face_set_create, face_set_delete
+from facesets.services.ratelimit import credential_rate_limit_hit
+from facesets.services.tasks import task_run
+from recognition.calibration import huawei_similarity, raw_cosine_for
+
+from . import serializers as wire
+from .auth import HuaweiAuthentication, token_issue, token_ttl
+from .errors import ADD, COMPARE, DELETE_BY_FIELD, DETECT, OTHER, SEARCH, HuaweiError, from_domain
+
+logger = logging.getLogger(__name__)
+
+TAG = "Huawei FRS v2"
+ERRORS = {
+    400: OpenApiResponse(wire.HuaweiErrorSerializer, description="FRS.xxxx error (spec 6.2)"),
+    401: OpenApiResponse(wire.HuaweiErrorSerializer, description="APIG.0301 / APIG.0307: authentication failed"),
+    403: OpenApiResponse(wire.HuaweiErrorSerializer, description="FRS.0002 / FRS.0028 / FRS.0306"),
+    500: OpenApiResponse(wire.HuaweiErrorSerializer, description="FRS.0018: internal error"),
+}
+INFERENCE_ERRORS = {**ERRORS, 504: OpenApiResponse(wire.HuaweiErrorSerializer, description="APIG.0201: timed out")}
+FACE_SET_NAME = OpenApiParameter("face_set_name", str, OpenApiParameter.PATH, description="name of the face set")
+IMAGE_MEDIA = ("application/json", "multipart/form-data")
+
+
+def _bodies(serializer) -> dict:
+    return {media: serializer for media in IMAGE_MEDIA}
+
+
+class HuaweiJSONRenderer(JSONRenderer):
+    charset = "utf-8"
+
+
+class AlwaysJSON(DefaultContentNegotiation):
+    """JSON answers whatever the client's Accept header says (the SDK sends */*)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class HuaweiView(APIView):
+    """Base of the FRS views: Huawei auth, JSON or multipart in, JSON out, every error in Huawei's envelope."""
+
+    authentication_classes = [HuaweiAuthentication]
+    permission_classes: list = []
+    renderer_classes = [HuaweiJSONRenderer]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    content_negotiation_class = AlwaysJSON
+    # Operations that change nothing though they are POSTs (a viewer's token may call them).
+    read_only_post = False
+    operation = OTHER
+
+    def initial(self, request, *args, **kwargs) -> None:
+        content_length = request.META.get("CONTENT_LENGTH") or "0"
+        if content_length.isdigit() and int(content_length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            raise HuaweiError(
+                "APIG.0201", f"the request body exceeds {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes", status=413
+            )
+        # WSGI servers may fill in text/plain for a missing Content-Type; neither is an FRS body.
+        if content_length not in ("", "0") and request.META.get("CONTENT_TYPE", "") in ("", "text/plain"):
+            raise HuaweiError("FRS.0010", "the Content-Type header is missing (JSON or multipart/form-data)")
+        super().initial(request, *args, **kwargs)
+        self.caller = request.auth
+        if self.caller.credential is not None:
+            # The project's per-credential rate limit (shared with the other dialects); tokens are not counted.
+            state = credential_rate_limit_hit(credential=self.caller.credential)
+            if state is not None and state.exceeded:
+                raise HuaweiError(
+                    "FRS.0033",
+                    f"more than {state.limit} requests in {state.window_seconds} s; retry in {state.reset_seconds} s",
+                )
+        writes = request.method not in ("GET", "HEAD", "OPTIONS") and not (
+            request.method == "POST" and self.read_only_post
+        )
+        if writes and not self.caller.may_write:
+            raise HuaweiError("FRS.0002", "this token's user is a viewer of the project and may not change it")
+
+    @property
+    def project(self):
+        return self.caller.project
+
+    def validated(self, serializer_class, data, **kwargs) -> dict:
+        serializer = serializer_class(data=data, **kwargs)
+        if not serializer.is_valid():
+            code, message = wire.first_error(serializer.errors)
+            raise HuaweiError(wire.VALIDATION_CODES.get(code, "FRS.0012"), message)
+        return serializer.validated_data
+
+    def handle_exception(self, exc) -> Response:
+        if isinstance(exc, HuaweiError):
+            return exc.response()
+        if isinstance(exc, DomainError):
+            return from_domain(exc, operation=self.operation).response()
+        if isinstance(exc, drf_serializers.ValidationError):
+            code, message = wire.first_error(exc.detail)
+            return HuaweiError(wire.VALIDATION_CODES.get(code, "FRS.0012"), message).response()
+        if isinstance(exc, RequestDataTooBig):
+            return HuaweiError("APIG.0201", "the request body is too large", status=413).response()
+        if isinstance(exc, drf_exceptions.MethodNotAllowed):
+            return HuaweiError("APIG.0101", f"no API {self.request.method} {self.request.path}").response()
+        if isinstance(exc, drf_exceptions.ParseError):
+            json_body = (self.request.content_type or "").startswith("application/json")
+            return HuaweiError("FRS.0014" if json_body else "FRS.0012", str(exc.detail)).response()
+        if isinstance(exc, drf_exceptions.UnsupportedMediaType):
+            return HuaweiError("FRS.0014", str(exc.detail)).response()
+        if isinstance(exc, drf_exceptions.APIException):
+            return HuaweiError("FRS.0012", str(exc.detail)).response()
+        logger.exception("Huawei FRS request failed", exc_info=exc)
+        return HuaweiError("FRS.0018").response()
+
+    # --- inputs shared by several endpoints
+
+    def image(self, values: dict, prefix: str = "image") -> bytes:
+        """The image of one of `{prefix}_base64`, `{prefix}_file`, `{prefix}_url` (fetched now)."""
+        for kind in ("base64", "file"):
+            if values.get(f"{prefix}_{kind}"):
+                return values[f"{prefix}_{kind}"]
+        return image_fetch(url=values[f"{prefix}_url"])
+
+    def run(self, kind: str, params: dict, payload: bytes, second_payload: bytes | None = None) -> dict:
+        return task_run(project=self.project, kind=kind, params=params, payload=payload, second_payload=second_payload)
+
+
+# --- token -----------------------------------------------------------------------------------------------------
+
+
+class TokenView(HuaweiView):
+    """IAM-style token for FRS calls (spec 3.2/3.3)."""
+
+    authentication_classes: list = []
+
+    def initial(self, request, *args, **kwargs) -> None:
+        APIView.initial(self, request, *args, **kwargs)
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="huawei_token_create",
+        summary="Get a project token (IAM password method)",
+        description="Authenticates a FaceLib user who is a member of the project named in `auth.scope.project` "
+        "(`name` = FaceLib project name, or `id` = project id). The token comes back in the `X-Subject-Token` "
+        "header, is valid 24 hours and authenticates FRS calls as `X-Auth-Token`.",
+        request=wire.HuaweiTokenRequestSerializer,
+        responses={201: wire.HuaweiTokenResponseSerializer, 400: ERRORS[400], 401: ERRORS[401]},
+        auth=[],
+    )
+    def post(self, request, *args, **kwargs) -> Response:
+        values = self.validated(wire.HuaweiTokenRequestSerializer, request.data)["auth"]
+        token, user, project, role = token_issue(request=request._request, **values)
+        issued = timezone.now()
+        body = {
+            "token": {
+                "methods": ["password"],
+                "issued_at": issued.isoformat().replace("+00:00", "Z"),
+                "expires_at": (issued + token_ttl()).isoformat().replace("+00:00", "Z"),
+                "user": {"id": str(user.pk), "name": user.get_username()},
+                "project": {"id": project.project_id, "name": project.name},
+                "roles": [{"name": role}],
+                "catalog": [],
+            }
+        }
+        return Response(body, status=201, headers={"X-Subject-Token": token})
+
+
+# --- face sets -------------------------------------------------------------------------------------------------
+
+
+class FaceSetsView(HuaweiView):
+    @extend_schema(
+        tags=[TAG],
+        operation_id="huawei_face_sets_list",
+        summary="List all face sets (4.5.2)",
+        responses={200: wire.HuaweiFaceSetsInfoResponseSerializer, **ERRORS},
+    )
+    def get(self, request, project_id: str) -> Response:
+        face_sets = face_set_list(project=self.project)
+        return Response(wire.HuaweiFaceSetsInfoResponseSerializer({"face_sets_info": face_sets}).data)
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="huawei_face_sets_create",
+        summary="Create a face set (4.5.1)",
+        description="Name 1-64 letters, digits, `-`, `_`; capacity a multiple of 10,000 (default 100,000, at most "
+        "the project's maximum); up to 10 typed custom fields.",
+        request=wire.HuaweiCreateFaceSetRequestSerializer,
+        responses={200: wire.HuaweiFaceSetInfoResponseSerializer, **ERRORS},
+    )
+    def post(self, request, project_id: str) -> Response:
+        values = self.validated(wire.HuaweiCreateFaceSetRequestSerializer, request.data)
+        face_set = face_set_create(
+            project=self.project,
+            name=values["face_set_name"],
+            capacity=values.get("face_set_capacity"),
+            field_schema=values.get("external_fields"),
+        )
+        return Response(wire.HuaweiFaceSetInfoResponseSerializer({"face_set_info": face_set}).data)
+
+
+class FaceSetView(HuaweiView):
+    @extend_schema(
+        tags=[TAG],
+        operation_id="huawei_face_set_show",
+        summary="Show a face set (4.5.3)",
+        parameters=[FACE_SET_NAME],
+        responses={200: wire.HuaweiFaceSetInfoResponseSerializer, **ERRORS},
+    )
+    def get(self, request, project_id: str, face_set_name: str) -> Response:
+        face_set = face_set_get(project=self.project, name=face_set_name)
+        return Response(wire.HuaweiFaceSetInfoResponseSerializer({"face_set_info": face_set}).data)
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="huawei_face_set_delete",
+        summary="Delete a face set with its faces (4.5.4)",
+        parameters=[FACE_SET_NAME],
+        responses={200: wire.HuaweiDeleteFaceSetResponseSerializer, **ERRORS},
+    )
+    def delete(self, request, project_id: str, face_set_name: str) -> Response:
+        face_set = face_set_get(project=self.project, name=face_set_name)
+        face_set_delete(face_set=face_set)
+        return Response({"face_set_name": face_set.name})
+
+
+# --- faces -----------------------------------------------------------------------------------------------------
+
+
+class FacesView(HuaweiView):
+    @extend_schema(
+        tags=[TAG],
+        operation_id="huawei_faces_show",
+        summary="Show faces by offset/limit or by face_id (4.6.2)",
+        parameters=[
+            FACE_SET_NAME,
+            OpenApiParameter("offset", int, description="first face to return (default 0)"),
+            OpenApiParameter("limit", int, description="how many (default 5); offset + limit <= 10000"),
+            OpenApiParameter("face_id", str, description="one face instead of a page"),
+        ],
+        responses={200: wire.HuaweiFacesResponseSerializer, **ERRORS},
+    )
+    def get(self, request, project_id: str, face_set_name: str) -> Response:
+        values = self.validated(wire.HuaweiShowFacesQuerySerializer, request.query_params)
+        face_set = face_set_get(project=self.project, name=face_set_name)
+        if "face_id" in values:
+            members = [member_get(face_set=face_set, face_id=values["face_id"])]
+        else:
+            offset, limit = values["offset"], values["limit"]
+            members = list(member_list(face_set=face_set)[offset : offset + limit])
+        return Response(wire.HuaweiFacesResponseSerializer({"face_set": face_set, "members": members}).data)
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="huawei_faces_add",
+        summary="Add the faces of a photo (4.6.1)",
+        description="Every face of the photo (only the largest with `single`), all with the same "
+        "`external_image_id` (generated when absent) and `external_fields` values.",
+        parameters=[FACE_SET_NAME],
+        request=_bodies(wire.HuaweiAddFacesRequestSerializer),
+        responses={200: wire.HuaweiFacesResponseSerializer, **INFERENCE_ERRORS},
+    )
+    def post(self, request, project_id: str, face_set_name: str) -> Response:
+        self.operation = ADD
+        values = self.validated(wire.HuaweiAddFacesRequestSerializer, request.data)
+        face_set = face_set_get(project=self.project, name=face_set_name)
+        # Checked before any download or inference, so a bad value costs nothing.
+        if "external_image_id" in values:
+            field_rules.validate_external_image_id(values["external_image_id"])
+        field_rules.validate_values(face_set.field_schema, values.get("external_fields"))
+        result = self.run(
+            "face_set.enrol",
+            {
+                "face_set": face_set.pk,
+                "external_image_id": values.get("external_image_id"),
+                "external_fields": values.get("external_fields"),
+                "single": values["single"],
+            },
+            self.image(values),
+        )
+        members = member_list(face_set=face_set).filter(pk__in=result["members"]).in_bulk()
+        ordered = [members[pk] for pk in result["members"] if pk in members]
+        return Response(wire.HuaweiFacesResponseSerializer({"face_set": face_set, "members": ordered}).data)
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="huawei_faces_update",
+        summary="Update a face's external_image_id and/or external_fields (4.6.3)",
+        parameters=[FACE_SET_NAME],
+        request=wire.HuaweiUpdateFaceRequestSerializer,
+        responses={200: wire.HuaweiFaceNumberResponseSerializer, **ERRORS},
+    )
+    def put(self, request, project_id: str, face_set_name: str) -> Response:
+        values = self.validated(wire.HuaweiUpdateFaceRequestSerializer, request.data)
+        face_set = face_set_get(project=self.project, name=face_set_name)
+        member = member_get(face_set=face_set, face_id=values["face_id"])
+        face_set_member_update(
+            member=member,
+            external_image_id=values.get("external_image_id"),
+            external_fields=values.get("external_fields"),
+        )
+        return Response(wire.HuaweiFaceNumberResponseSerializer({"face_number": 1, "face_set": face_set}).data)
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="huawei_faces_delete",
+        summary="Delete faces by face_id, external_image_id or a custom field (4.6.4)",
+        description="Exactly one query parameter: `face_id=...`, `external_image_id=...` or `<custom field>=<value>`.",
+        parameters=[
+            FACE_SET_NAME,
+            OpenApiParameter("face_id", str),
+            OpenApiParameter("external_image_id", str),
+        ],
+        responses={200: wire.HuaweiFaceNumberResponseSerializer, **ERRORS},
+    )
+    def delete(self, request, project_id: str, face_set_name: str) -> Response:
+        self.operation = DELETE_BY_FIELD
+        params = list(request.query_params.lists())
+        if not params:
+            raise HuaweiError("FRS.0011", "give the field to delete by: face_id, external_image_id or a custom field")
+        if len(params) > 1 or len(params[0][1]) > 1:
+            raise HuaweiError("FRS.0012", "give exactly one field to delete by")
+        field, [value] = params[0]
+        face_set = face_set_get(project=self.project, name=face_set_name)
+        members = member_list_by_field(face_set=face_set, field=field, value=value)
+        removed = face_set_remove_members(face_set=face_set, members=members)
+        if not removed:
+            if field == "face_id":
+                raise HuaweiError("FRS.0403", f"face id {value!r} does not exist in the face set")
+            if field == "external_image_id":
+                raise HuaweiError("FRS.0402", f"external image id {value!r} does not exist, can not delete face")
+            raise HuaweiError("FRS.0401", f"no face has {field} = {value!r}, can not delete")
+        return Response(wire.HuaweiFaceNumberResponseSerializer({"face_number": removed, "face_set": face_set}).data)
+
+
+class FacesBatchView(HuaweiView):
+    @extend_schema(
+        tags=[TAG],
+        operation_id="huawei_faces_batch_delete",
+        summary="Delete the faces matching a filter (4.6.5)",
+        parameters=[FACE_SET_NAME],
+        request=wire.HuaweiBatchDeleteRequestSerializer,
+        responses={200: wire.HuaweiFaceNumberResponseSerializer, **ERRORS},
+    )
+    def delete(self, request, project_id: str, face_set_name: str) -> Response:
+        values = self.validated(wire.HuaweiBatchDeleteRequestSerializer, request.data)
+        face_set = face_set_get(project=self.project, name=face_set_name)
+        members = member_list(face_set=face_set, filter_text=values["filter"])
+        removed = face_set_remove_members(face_set=face_set, members=members)
+        if not removed:
+            raise HuaweiError("FRS.0407")
+        return Response(wire.HuaweiFaceNumberResponseSerializer({"face_number": removed, "face_set": face_set}).data)
+
+
+# --- search, detect, compare -----------------------------------------------------------------------------------
+
+
+class SearchView(HuaweiView):
+    read_only_post = True
+    operation = SEARCH
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="huawei_search",
+        summary="Search a face set by photo or face_id (4.4)",
+        description="The largest face of the photo (or the stored face `face_id`) against the face set: the "
+        "`top_n` most similar faces with similarity >= `threshold` (0..1, 0.93 = same person) that match "
+        "`filter`, most similar first, or ordered by `sort` (numeric fields; faces without the field last, ties "
+        "by similarity). `return_fields` picks the custom fields returned (all when absent).",
+        parameters=[FACE_SET_NAME],
+        request=_bodies(wire.HuaweiSearchRequestSerializer),
+        responses={200: wire.HuaweiSearchResponseSerializer, **INFERENCE_ERRORS},
+    )
+    def post(self, request, project_id: str, face_set_name: str) -> Response:
+        values = self.validated(wire.HuaweiSearchRequestSerializer, request.data)
+        face_set = face_set_get(project=self.project, name=face_set_name)
+        filter_text = values.get("filter") or None
+        sort = values.get("sort")
+        return_fields = values.get("return_fields")
+        schema = face_set.field_schema or {}
+        if return_fields is not None:
+            undefined = [name for name in return_fields if name not in schema]
+            if undefined:
+                raise HuaweiError("FRS.0030", f"return field {undefined[0]!r} is not defined in the face set")
+        face_set_query_validate(face_set=face_set, filter_text=filter_text, sort=sort)
+        if sort and return_fields is not None:
+            missing = [name for item in sort for name in item if name not in return_fields]
+            if missing:
+                raise HuaweiError("FRS.0031", f"sort field {missing[0]!r} is not among the return_fields")
+        threshold = values["threshold"]
+        min_cosine = raw_cosine_for("huawei", threshold) if threshold > 0 else None
+        if values.get("face_id"):
+            matches = face_set_search_by_face(
+                face_set=face_set,
+                face_id=values["face_id"],
+                limit=values["top_n"],
+                min_cosine=min_cosine,
+                filter_text=filter_text,
+            )
+        else:
+            params = {"face_set": face_set.pk, "filter": filter_text, "limit": values["top_n"]}
+            matches = self.run("search", {**params, "min_cosine": min_cosine}, self.image(values))["matches"]
+        faces = []
+        for member, cosine in face_set_search_results(face_set=face_set, matches=matches, sort=sort):
+            similarity = huawei_similarity(cosine)
+            if similarity < threshold:
+                continue
+            external_fields = member.external_fields or {}
+            if return_fields is not None:
+                external_fields = {name: external_fields[name] for name in return_fields if name in external_fields}
+            faces.append({"member": member, "similarity": similarity, "fields": external_fields})
+        return Response(wire.HuaweiSearchResponseSerializer({"faces": faces}).data)
+
+
+class DetectView(HuaweiView):
+    read_only_post = True
+    operation = DETECT
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="huawei_face_detect",
+        summary="Detect the faces of a photo (4.1)",
+        description="Every face, largest first. `attributes`: FaceLib answers `12` (quality: blur, pose, "
+        "illumination, 0..1, larger = worse); it estimates no gender, age, dress, mask, hair, beard, photo type, "
+        "expression or face angle, so those codes are accepted and left out of the answer.",
+        request=_bodies(wire.HuaweiDetectRequestSerializer),
+        responses={200: wire.HuaweiDetectResponseSerializer, **INFERENCE_ERRORS},
+    )
+    def post(self, request, project_id: str) -> Response:
+        values = self.validated(wire.HuaweiDetectRequestSerializer, request.data)
+        result = self.run("image.analyse", {}, self.image(values))
+        attributes = values.get("attributes") or set()
+        faces = [wire.detected_face(summary, attributes) for summary in result["faces"]]
+        return Response(wire.HuaweiDetectResponseSerializer({"faces": faces}).data)
+
+
+class CompareView(HuaweiView):
+    read_only_post = True
+    operation = COMPARE
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="huawei_face_compare",
+        summary="Compare the largest faces of two photos (4.2)",
+        request=_bodies(wire.HuaweiCompareRequestSerializer),
+        responses={200: wire.HuaweiCompareResponseSerializer, **INFERENCE_ERRORS},
+    )
+    def post(self, request, project_id: str) -> Response:
+        values = self.validated(wire.HuaweiCompareRequestSerializer, request.data)
+        image1 = self.image(values, "image1")
+        image2 = self.image(values, "image2")
+        if len(image1) + len(image2) > int(settings.FACELIB_MAX_IMAGE_BYTES):
+            raise HuaweiError("FRS.0017", f"the two images together exceed {settings.FACELIB_MAX_IMAGE_BYTES} bytes")
+        result = self.run("images.compare", {}, image1, image2)
+        first, second = result["faces"]
+        return Response(
+            wire.HuaweiCompareResponseSerializer(
+                {
+                    "image1_face": {"bounding_box": wire.box_dict(first["box"])},
+                    "image2_face": {"bounding_box": wire.box_dict(second["box"])},
+                    "similarity": huawei_similarity(result["cosine"]),
+                }
+            ).data
+        )
+
+
+@extend_schema(exclude=True)
+class UnknownApiView(HuaweiView):
+    """Anything else under an FRS path: APIG.0101, before authentication, as Huawei's gateway answers."""
+
+    authentication_classes: list = []
+
+    def initial(self, request, *args, **kwargs) -> None:
+        raise HuaweiError("APIG.0101", f"no API {request.method} {request.path}")
+
+    def get(self, request, *args, **kwargs):  # pragma: no cover - initial() always raises
+        raise HuaweiError("APIG.0101")
+
+    post = put = delete = patch = get
