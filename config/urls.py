@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from facesets import health
+from facesets import urls as dashboard_urls
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -11,4 +12,14 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("admin/", admin.site.urls),
+    # Huawei FRS v2 (/v2/{project_id}/...) and its IAM token endpoint (/v3/auth/tokens).
+    path("", include("facesets.api.huawei.urls")),
+    # SenseTime v1 (/info/..., /face/..., /person/..., /group/..., /faceset/...).
+    path("", include("facesets.api.sensetime.urls")),
+]
+
+# The operator dashboard at / (last, so every API prefix above wins) and its sign-in pages.
+urlpatterns += [
+    *dashboard_urls.auth_urlpatterns,
+    path("", include("facesets.urls", namespace="dashboard")),
 ]

@@ -6,9 +6,11 @@ from __future__ import annotations
 from recognition.engine import DetectedFace, cosine_similarity
 from recognition.search import face_set_search, faces_search
 
-from ..exceptions import NoFace
+from ..exceptions import FaceNotFound, FaceSetNotFound, GroupNotFound, NoFace, PersonNotFound
 from ..filters import compile_filter_sql, parse_filter
-from ..models import FaceSet, Group, Person, Task, TaskItem
+from ..models import Face, FaceSet, Group, Person, Task, TaskItem
+from . import matching
+from .detection import image_detect_upright
 from .faces import DEFAULT_FORMATS, face_set_enrol, image_analyse, image_detect, person_enrol, require_faces
 from .tasks import operation
 
@@ -143,3 +145,112 @@ def search(task: Task, item: TaskItem) -> dict:
             for match in matches
         ],
     }
+
+
+# --- comparisons of stored faces (SenseTime's verification, search, identification and training) ------------------
+
+
+def _one(model, error, task: Task, pk, what: str, field: str):
+    """The project's object with this pk, or the domain error a deleted one deserves (not DoesNotExist)."""
+    found = model.objects.filter(pk=pk, project=task.project).first()
+    if found is None:
+        raise error(f"the {what} was deleted before the work ran", field=field)
+    return found
+
+
+def _all(model, error, task: Task, pks, what: str, field: str) -> list:
+    pks = list(pks or ())
+    found = list(model.objects.filter(pk__in=pks, project=task.project))
+    if len(found) != len(set(pks)):
+        raise error(f"a {what} was deleted before the work ran", field=field)
+    return found
+
+
+@operation("image.detect_upright")
+def detect_faces_upright(task: Task, item: TaskItem) -> dict:
+    """Detect and keep the faces of a photo within image limits, optionally auto-rotated (params: user_data, formats,
+    ttl_hours, auto_rotate, max_bytes, max_side, min_side)."""
+    params = {**task.params, **item.params}
+    image, faces = image_detect_upright(
+        project=task.project,
+        data=_payload(item),
+        user_data=params.get("user_data") or "",
+        formats=_formats(params),
+        ttl_hours=params.get("ttl_hours"),
+        auto_rotate=bool(params.get("auto_rotate")),
+        max_bytes=params.get("max_bytes"),
+        max_side=params.get("max_side"),
+        min_side=params.get("min_side"),
+    )
+    return {"image_id": image.image_id, "faces": [face.face_id for face in faces], "rotate": image.rotate}
+
+
+@operation("face.verify")
+def verify_face(task: Task, item: TaskItem) -> dict:
+    """Compare a stored face with another face (params: face, face2) or a person (params: face, person)."""
+    params = {**task.params, **item.params}
+    face = _one(Face, FaceNotFound, task, params["face"], "face", "face_id")
+    if params.get("face2"):
+        other = _one(Face, FaceNotFound, task, params["face2"], "face", "face2_id")
+        return {"cosine": matching.face_compare(face=face, other=other)}
+    person = _one(Person, PersonNotFound, task, params["person"], "person", "person_id")
+    return {"cosine": matching.face_person_compare(face=face, person=person)}
+
+
+@operation("face.search")
+def search_faces(task: Task, item: TaskItem) -> dict:
+    """The faces most similar to a stored face, in a face set (params: face, face_set, limit) or among faces (params:
+    face, faces, limit)."""
+    params = {**task.params, **item.params}
+    face = _one(Face, FaceNotFound, task, params["face"], "face", "face_id")
+    limit = int(params.get("limit", 3))
+    if params.get("face_set"):
+        face_set = _one(FaceSet, FaceSetNotFound, task, params["face_set"], "face set", "faceset_id")
+        matches = matching.face_search_among(face=face, face_set=face_set, limit=limit)
+    else:
+        faces = Face.objects.filter(pk__in=params.get("faces") or [], project=task.project)
+        matches = matching.face_search_among(face=face, faces=list(faces), limit=limit)
+    face_ids = dict(Face.objects.filter(pk__in=[match.face_pk for match in matches]).values_list("pk", "face_id"))
+    return {
+        "matches": [
+            {"face": match.face_pk, "face_id": face_ids.get(match.face_pk), "cosine": match.cosine}
+            for match in matches
+            if match.face_pk in face_ids
+        ]
+    }
+
+
+@operation("face.identify")
+def identify_face(task: Task, item: TaskItem) -> dict:
+    """The persons of a group most similar to a stored face (params: face, group, limit)."""
+    params = {**task.params, **item.params}
+    face = _one(Face, FaceNotFound, task, params["face"], "face", "face_id")
+    group = _one(Group, GroupNotFound, task, params["group"], "group", "group_id")
+    matches = matching.group_identify_face(face=face, group=group, limit=int(params.get("limit", 2)))
+    persons = Person.objects.filter(pk__in=[match.person_pk for match in matches]).in_bulk()
+    return {
+        "matches": [
+            {
+                "person": match.person_pk,
+                "person_id": persons[match.person_pk].person_id,
+                "name": persons[match.person_pk].name,
+                "face": match.face_pk,
+                "cosine": match.cosine,
+            }
+            for match in matches
+            if match.person_pk in persons
+        ]
+    }
+
+
+@operation("face.training")
+def train_faces(task: Task, item: TaskItem) -> dict:
+    """Check that the faces in scope have vectors of the current model (params: faces, persons, face_sets, groups)."""
+    params = {**task.params, **item.params}
+    return matching.library_train(
+        project=task.project,
+        faces=_all(Face, FaceNotFound, task, params.get("faces"), "face", "face_id"),
+        persons=_all(Person, PersonNotFound, task, params.get("persons"), "person", "person_id"),
+        face_sets=_all(FaceSet, FaceSetNotFound, task, params.get("face_sets"), "face set", "faceset_id"),
+        groups=_all(Group, GroupNotFound, task, params.get("groups"), "group", "group_id"),
+    )

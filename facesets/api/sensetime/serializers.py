@@ -1,0 +1,266 @@
+"""SenseTime v1 wire format: arguments in and response bodies out.
+
+Arguments come in every form the document names, and may be mixed: the query string, then a JSON, form-urlencoded or
+multipart body (a body value wins over the query string's). Arrays (`face_id`, `person_id`, ...) are a JSON array, a
+comma-separated string ("a,b"), repeated fields (`face_id=a&face_id=b`) or any mix; `file` is only taken from a
+multipart upload. Booleans are 1/0 (true/false also work).
+
+Faces are shown with what FaceLib measures: the box as `rect`, `eye_dist`, the five detector landmarks as
+`landmarks5` (left eye, right eye, nose tip, left and right mouth corner) and, as `attributes`, the head pose and
+image quality measured from them. No model here gives 21 or 106 landmarks, age, gender, attractiveness, glasses or
+smile, so `landmarks21`, `landmarks106` and those attributes are never returned (README, "SenseTime v1").
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.http import QueryDict
+from rest_framework.exceptions import ParseError, UnsupportedMediaType
+
+from facesets.models import Face, FaceSet, Group, Image, Person, Project
+from recognition.calibration import sensetime_confidence
+
+from .errors import SenseTimeError, invalid_argument, missing_argument
+
+SAME_PERSON_CONFIDENCE = 0.6  # the document: same_person is true when confidence > 0.6
+TRUE_VALUES = ("1", "true", "yes", "on")
+FALSE_VALUES = ("0", "false", "no", "off", "")
+
+
+class Params:
+    """The arguments of one request (see the module docstring for the accepted forms)."""
+
+    def __init__(self, request) -> None:
+        self.query = request.query_params
+        try:
+            body = request.data
+        except ParseError as error:
+            raise SenseTimeError("INVALID_ARGUMENT", f"the request body cannot be parsed: {error.detail}") from error
+        except UnsupportedMediaType as error:
+            raise SenseTimeError(
+                "INVALID_ARGUMENT",
+                "send arguments as a query string, JSON, application/x-www-form-urlencoded or multipart/form-data",
+            ) from error
+        if body is None:
+            body = {}
+        if not isinstance(body, dict | QueryDict):
+            raise SenseTimeError("INVALID_ARGUMENT", "a JSON body must be an object of arguments")
+        self.body = body
+        self.files = getattr(request, "FILES", None) or {}
+
+    def values(self, name: str) -> list[Any] | None:
+        """Every value given for `name` (body first), or None when the argument is absent."""
+        for source in (self.body, self.query):
+            if isinstance(source, QueryDict):
+                for key in (name, f"{name}[]"):
+                    if key in source:
+                        return source.getlist(key)
+            elif name in source:
+                value = source[name]
+                return list(value) if isinstance(value, list) else [value]
+        return None
+
+    def has(self, name: str) -> bool:
+        return self.values(name) is not None
+
+    @staticmethod
+    def _scalar(name: str, value: Any) -> str:
+        if isinstance(value, UploadedFile):
+            raise invalid_argument(name, "must be text, not a file")
+        if isinstance(value, bool) or value is None or isinstance(value, dict | list):
+            raise invalid_argument(name, "must be a string")
+        return str(value)
+
+    def text(self, name: str, *, required: bool = False, non_empty: bool = False) -> str | None:
+        """A string argument; None when absent and not required."""
+        values = self.values(name)
+        if not values:
+            if required:
+                raise missing_argument(name)
+            return None
+        value = self._scalar(name, values[0])
+        if non_empty and not value.strip():
+            raise invalid_argument(name, "must not be empty")
+        return value
+
+    def ids(self, name: str, *, required: bool = False) -> list[str] | None:
+        """An array of ids; None when absent (or a missing-argument error when required), [] when given empty."""
+        values = self.values(name)
+        if values is None:
+            if required:
+                raise missing_argument(name)
+            return None
+        ids: list[str] = []
+        for value in values:
+            items = value if isinstance(value, list) else [value]
+            for item in items:
+                ids.extend(part.strip() for part in self._scalar(name, item).split(",") if part.strip())
+        return list(dict.fromkeys(ids))
+
+    def flag(self, name: str) -> bool:
+        """A 0/1 argument, 0 when absent."""
+        values = self.values(name)
+        if not values:
+            return False
+        value = values[0]
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in TRUE_VALUES:
+            return True
+        if text in FALSE_VALUES:
+            return False
+        raise invalid_argument(name, "must be 0 or 1")
+
+    def integer(self, name: str, *, default: int, low: int, high: int) -> int:
+        """An integer argument within low..high, `default` when absent."""
+        values = self.values(name)
+        if not values:
+            return default
+        value = values[0]
+        if isinstance(value, bool):
+            raise invalid_argument(name, "not an integer")
+        try:
+            number = int(value) if isinstance(value, int) else int(str(value).strip())
+        except (TypeError, ValueError):
+            raise invalid_argument(name, "not an integer") from None
+        if not low <= number <= high:
+            raise invalid_argument(name, f"not in range({low}..{high})")
+        return number
+
+    def upload(self, name: str) -> UploadedFile | None:
+        """An uploaded file (multipart only); None when absent."""
+        uploaded = self.files.get(name)
+        if uploaded is None:
+            if self.has(name):
+                raise invalid_argument(name, "must be the file's content, uploaded as multipart/form-data")
+            return None
+        return uploaded
+
+
+# --- responses ---------------------------------------------------------------------------------------------------
+
+
+def confidence(cosine: float) -> float:
+    """SenseTime confidence 0..1 (calibrated to the document's error-rate table), 6 decimals as in its examples."""
+    return round(sensetime_confidence(cosine), 6)
+
+
+def rect(face: Face) -> dict[str, int]:
+    return {
+        "left": face.box_x,
+        "top": face.box_y,
+        "right": face.box_x + face.box_width,
+        "bottom": face.box_y + face.box_height,
+    }
+
+
+def eye_dist(face: Face) -> int:
+    """Distance between the two eye landmarks, in pixels."""
+    if len(face.landmarks) < 2:
+        return 0
+    (left_x, left_y), (right_x, right_y) = face.landmarks[0], face.landmarks[1]
+    return int(round(math.hypot(right_x - left_x, right_y - left_y)))
+
+
+def attributes(face: Face) -> dict[str, float]:
+    """What FaceLib measures of a face: head pose in degrees (`yaw`, `pitch`, `roll`), image quality 0..1 (larger is
+    better: `sharpness`, `illumination`) and the detector's confidence 0..1 (`detection_score`)."""
+    quality = face.quality or {}
+    measured = {key: quality[key] for key in ("yaw", "pitch", "roll") if key in quality}
+    if "blur" in quality:  # stored as a sharpness score (1 = sharp), see recognition.engine._blur_score
+        measured["sharpness"] = quality["blur"]
+    if "illumination" in quality:
+        measured["illumination"] = quality["illumination"]
+    measured["detection_score"] = round(float(face.detection_score), 4)
+    return measured
+
+
+def face_body(face: Face, *, with_attributes: bool = True) -> dict[str, Any]:
+    body: dict[str, Any] = {"face_id": face.face_id, "rect": rect(face), "eye_dist": eye_dist(face)}
+    body["landmarks5"] = [[float(x), float(y)] for x, y in face.landmarks]
+    if with_attributes:
+        body["attributes"] = attributes(face)
+    return body
+
+
+def image_body(image: Image) -> dict[str, Any]:
+    return {"image_id": image.image_id, "width": image.width, "height": image.height, "user_data": image.user_data}
+
+
+def rotate_name(degrees: int) -> str | None:
+    return {90: "cw90", 180: "cw180", 270: "cw270"}.get(int(degrees or 0))
+
+
+def quota_body(project: Project, usage: dict[str, int]) -> dict[str, Any]:
+    return {
+        "rate_limit": f"{project.rate_limit_requests}q/{project.rate_limit_window_seconds}s",
+        "quota": {
+            "groups": project.max_groups,
+            "persons": project.max_persons,
+            "facesets": project.max_face_sets,
+            "persons_per_group": project.max_persons_per_group,
+            "faces_per_person": project.max_faces_per_person,
+            "faces_per_faceset": project.max_face_set_capacity,
+        },
+        "usage": {"groups": usage["groups"], "persons": usage["persons"], "facesets": usage["face_sets"]},
+    }
+
+
+def person_item(person: Person) -> dict[str, str]:
+    return {"person_id": person.person_id, "name": person.name}
+
+
+def group_item(group: Group) -> dict[str, str]:
+    return {"group_id": group.group_id, "name": group.name}
+
+
+def face_set_item(face_set: FaceSet) -> dict[str, str]:
+    return {"faceset_id": face_set.face_set_id, "name": face_set.name}
+
+
+# --- results of the asynchronous operations, rendered from the task's parameters and result -------------------------
+# The same functions render a synchronous answer and /info/task's `result`, so both look alike.
+
+
+def verification_body(params: dict, result: dict) -> dict[str, Any]:
+    score = confidence(result["cosine"])
+    body: dict[str, Any] = {"same_person": score > SAME_PERSON_CONFIDENCE, "confidence": score}
+    body["face_id"] = params["face_id"]
+    if params.get("face2_id"):
+        body["face2_id"] = params["face2_id"]
+    else:
+        body["person_id"] = params["person_id"]
+    body["status"] = "OK"
+    return body
+
+
+def search_body(params: dict, result: dict) -> dict[str, Any]:
+    candidates = [
+        {"face_id": match["face_id"], "confidence": confidence(match["cosine"])} for match in result["matches"]
+    ]
+    return {"candidates": candidates, "face_id": params["face_id"], "status": "OK"}
+
+
+def identification_body(params: dict, result: dict) -> dict[str, Any]:
+    candidates = []
+    for match in result["matches"]:
+        score = confidence(match["cosine"])
+        if score > SAME_PERSON_CONFIDENCE:  # the document: only candidates above 0.6 are returned
+            candidates.append({"person_id": match["person_id"], "name": match["name"], "confidence": score})
+    return {"candidates": candidates, "face_id": params["face_id"], "group_id": params["group_id"], "status": "OK"}
+
+
+def training_body(params: dict, result: dict) -> dict[str, Any]:
+    return {"status": "OK"}
+
+
+RESULT_BODIES = {
+    "face.verify": verification_body,
+    "face.search": search_body,
+    "face.identify": identification_body,
+    "face.training": training_body,
+}

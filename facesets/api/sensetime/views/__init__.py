@@ -1,0 +1,70 @@
+"""SenseTime v1 views, one class per endpoint: info/ (info.py), face/ (face.py), person/, group/, faceset/
+(library.py); what they share is in base.py."""
+
+from .base import SenseTimeView
+from .face import DetectionView, IdentificationView, SearchView, TrainingView, VerificationView
+from .info import (
+    ApiInfoView,
+    FaceInfoView,
+    FaceSetInfoView,
+    FaceSetListView,
+    GroupInfoView,
+    GroupListView,
+    ImageInfoView,
+    PersonInfoView,
+    PersonListView,
+    TaskInfoView,
+)
+from .library import (
+    FaceSetAddFaceView,
+    FaceSetChangeView,
+    FaceSetCreateView,
+    FaceSetDeleteView,
+    FaceSetRemoveFaceView,
+    GroupAddPersonView,
+    GroupChangeView,
+    GroupCreateView,
+    GroupDeleteView,
+    GroupRemovePersonView,
+    PersonAddFaceView,
+    PersonChangeView,
+    PersonCreateView,
+    PersonDeleteView,
+    PersonRemoveFaceView,
+)
+from .unknown import UnknownApiView
+
+__all__ = [
+    "ApiInfoView",
+    "DetectionView",
+    "FaceInfoView",
+    "FaceSetAddFaceView",
+    "FaceSetChangeView",
+    "FaceSetCreateView",
+    "FaceSetDeleteView",
+    "FaceSetInfoView",
+    "FaceSetListView",
+    "FaceSetRemoveFaceView",
+    "GroupAddPersonView",
+    "GroupChangeView",
+    "GroupCreateView",
+    "GroupDeleteView",
+    "GroupInfoView",
+    "GroupListView",
+    "GroupRemovePersonView",
+    "IdentificationView",
+    "ImageInfoView",
+    "PersonAddFaceView",
+    "PersonChangeView",
+    "PersonCreateView",
+    "PersonDeleteView",
+    "PersonInfoView",
+    "PersonListView",
+    "PersonRemoveFaceView",
+    "SearchView",
+    "SenseTimeView",
+    "TaskInfoView",
+    "TrainingView",
+    "UnknownApiView",
+    "VerificationView",
+]

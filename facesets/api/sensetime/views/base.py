@@ -1,0 +1,200 @@
+"""What every SenseTime endpoint shares: arguments, auth, the rate limit, the envelope, the 202 path and its schema."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions as drf_exceptions
+from rest_framework import serializers as drf_serializers
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from facesets import selectors
+from facesets.exceptions import DomainError, Timeout
+from facesets.models import Project, Task
+from facesets.services.ratelimit import RateLimit, credential_rate_limit_hit
+from facesets.services.tasks import task_result, task_run
+
+from ..auth import credential_from
+from ..errors import SenseTimeError, error_body, from_domain
+from ..serializers import Params
+
+logger = logging.getLogger(__name__)
+
+TAG = "SenseTime v1"
+OK = {"status": "OK"}
+
+
+class SenseTimeJSONRenderer(JSONRenderer):
+    charset = "utf-8"
+
+
+class AlwaysJSON(DefaultContentNegotiation):
+    """JSON whatever the client's Accept header says."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+def envelope(error: SenseTimeError) -> Response:
+    from ..errors import STATUSES
+
+    return Response(error_body(error), status=STATUSES.get(error.status, 400))
+
+
+class SenseTimeView(APIView):
+    """Base of the SenseTime views: `api_id` + `api_secret` among the arguments, the per-credential rate limit with
+    its X-RateLimit-* headers on every authenticated answer, SenseTime's envelope for every error.
+
+    Subclasses implement `get` (the info/ endpoints, which answer POST too) or `post`, reading `self.params` and
+    `self.project`; another method answers NOT_FOUND."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+    renderer_classes = [SenseTimeJSONRenderer]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    content_negotiation_class = AlwaysJSON
+    rate_limit: RateLimit | None = None
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        content_length = request.META.get("CONTENT_LENGTH") or "0"
+        if content_length.isdigit() and int(content_length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            raise SenseTimeError(
+                "REQUEST_ENTITY_TOO_LARGE", f"the request body exceeds {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes"
+            )
+        self.params = Params(request)
+        credential = credential_from(self.params)
+        self.project: Project = credential.project
+        self.rate_limit = credential_rate_limit_hit(credential=credential)
+        if self.rate_limit is not None and self.rate_limit.exceeded:
+            raise SenseTimeError("RATE_LIMIT_EXCEEDED")
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        allowed = "GET" if hasattr(self, "get") else "POST"
+        raise SenseTimeError("NOT_FOUND", f"there is no API {request.method} {request.path}; use {allowed}")
+
+    def handle_exception(self, exc) -> Response:
+        if isinstance(exc, SenseTimeError):
+            return envelope(exc)
+        if isinstance(exc, DomainError):
+            return envelope(from_domain(exc))
+        if isinstance(exc, RequestDataTooBig | TooManyFieldsSent):
+            return envelope(SenseTimeError("REQUEST_ENTITY_TOO_LARGE", "the request body is too large"))
+        if isinstance(exc, drf_exceptions.ParseError | drf_exceptions.UnsupportedMediaType):
+            return envelope(SenseTimeError("INVALID_ARGUMENT", f"the request body cannot be parsed: {exc.detail}"))
+        if isinstance(exc, drf_exceptions.APIException):
+            return envelope(SenseTimeError("INVALID_ARGUMENT", str(exc.detail)))
+        logger.exception("SenseTime request failed", exc_info=exc)
+        return envelope(SenseTimeError("INTERNAL_ERROR"))
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.rate_limit is not None:
+            response["X-RateLimit-Limit"] = str(self.rate_limit.limit)
+            response["X-RateLimit-Remaining"] = str(self.rate_limit.remaining)
+            response["X-RateLimit-Reset"] = str(self.rate_limit.reset_seconds)
+        return response
+
+    # --- the asynchronous path
+
+    def run_or_accept(self, kind: str, params: dict, render: Callable[[dict, dict], dict]) -> Response:
+        """Run a comparison in a worker; its answer when it finishes within FACELIB_SENSETIME_SYNC_TIMEOUT, else
+        202 with the task id that /info/task answers for."""
+        budget = float(settings.FACELIB_SENSETIME_SYNC_TIMEOUT)
+        try:
+            result = task_run(
+                project=self.project, kind=kind, params={**params, "dialect": "sensetime"}, timeout=budget
+            )
+        except Timeout as timeout:
+            task = selectors.task_get(project=self.project, task_id=timeout.details["task_id"])
+            if task.status not in (Task.Status.DONE, Task.Status.FAILED):
+                return Response({"status": "OK", "task_id": task.task_id, "task_status": task.status}, status=202)
+            result = task_result(task)  # finished just after the budget ran out
+        return Response(render(params, result))
+
+
+# --- OpenAPI ------------------------------------------------------------------------------------------------------
+
+_FIELD_TYPES = {
+    str: lambda: drf_serializers.CharField(),
+    int: lambda: drf_serializers.IntegerField(),
+    bool: lambda: drf_serializers.IntegerField(min_value=0, max_value=1),
+    list: lambda: drf_serializers.ListField(child=drf_serializers.CharField()),
+    bytes: lambda: drf_serializers.FileField(),
+}
+_PARAMETER_TYPES = {str: OpenApiTypes.STR, int: OpenApiTypes.INT, bool: OpenApiTypes.INT, list: OpenApiTypes.STR}
+CREDENTIALS = (
+    ("api_id", str, True, "API account: the project credential's access key"),
+    ("api_secret", str, True, "API secret: the credential's secret key"),
+)
+
+
+def documented(name: str, summary: str, arguments: tuple = (), *, method: str = "post", description: str = ""):
+    """extend_schema for an endpoint: `arguments` are (name, type, required, description) with type one of str, int,
+    bool (0/1), list (an array or comma-separated ids) and bytes (a multipart file)."""
+    text = (
+        f"{description}\n\nArguments may be given in the query string or, for POST, in a JSON, "
+        "application/x-www-form-urlencoded or multipart/form-data body (a file only in multipart). Errors answer "
+        '`{"status": "<ERROR>", "reason": "..."}` with the status code the SenseTime document lists.'
+    ).strip()
+    responses: dict[int, Any] = {
+        200: OpenApiResponse(OpenApiTypes.OBJECT, description='`{"status": "OK", ...}`'),
+        400: OpenApiResponse(OpenApiTypes.OBJECT, description="INVALID_ARGUMENT, INVALID_FACE, ... with `reason`"),
+        401: OpenApiResponse(OpenApiTypes.OBJECT, description="UNAUTHORIZED or KEY_EXPIRED"),
+        403: OpenApiResponse(OpenApiTypes.OBJECT, description="RATE_LIMIT_EXCEEDED"),
+    }
+    if method == "get":
+        parameters = [
+            OpenApiParameter(arg, _PARAMETER_TYPES[kind], OpenApiParameter.QUERY, required=required, description=doc)
+            for arg, kind, required, doc in (*CREDENTIALS, *arguments)
+        ]
+        return extend_schema(
+            operation_id=f"sensetime_{name}",
+            summary=summary,
+            description=text,
+            tags=[TAG],
+            parameters=parameters,
+            responses=responses,
+        )
+    parameters = [
+        OpenApiParameter(arg, OpenApiTypes.STR, OpenApiParameter.QUERY, required=False, description=doc)
+        for arg, _, _, doc in CREDENTIALS
+    ]
+    fields = {
+        arg: _FIELD_TYPES[kind]() if required else _with_optional(_FIELD_TYPES[kind]())
+        for arg, kind, required, _ in arguments
+    }
+    for arg, _, _, doc in arguments:
+        fields[arg].help_text = doc
+    body = inline_serializer(name=f"SenseTime{name.title().replace('_', '')}Request", fields=fields)
+    upload = any(kind is bytes for _, kind, _, _ in arguments)
+    request = (
+        {"multipart/form-data": body}
+        if upload
+        else {"application/json": body, "application/x-www-form-urlencoded": body, "multipart/form-data": body}
+    )
+    responses[202] = OpenApiResponse(OpenApiTypes.OBJECT, description="`task_id` and `task_status` (async path)")
+    return extend_schema(
+        operation_id=f"sensetime_{name}",
+        summary=summary,
+        description=text,
+        tags=[TAG],
+        parameters=parameters,
+        request=request,
+        responses=responses,
+    )
+
+
+def _with_optional(field):
+    field.required = False
+    return field

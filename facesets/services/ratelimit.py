@@ -1,0 +1,97 @@
+"""Per-credential request rate limit: at most `project.rate_limit_requests` requests in a window of
+`project.rate_limit_window_seconds`, counted in Django's cache so that every web process shares the count (Redis in
+production, see CACHES in config/settings.py).
+
+The window starts at a credential's first request after the previous window ended (not at a clock boundary), so a
+client sees `reset` count down from the window's length. Every request counts, refused ones included (SenseTime:
+"错误的调用也统计"). If the cache cannot be reached the request is let through (logged): a broken counter must not
+take the API down.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import DatabaseError
+
+from ..models import Credential
+
+logger = logging.getLogger(__name__)
+KEY_PREFIX = "ratelimit"
+_cache_tables_checked: set[str] = set()
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """The state of a credential's window after counting one request."""
+
+    limit: int
+    window_seconds: int
+    remaining: int
+    reset_seconds: int
+    exceeded: bool
+
+
+def _ensure_database_cache_table() -> None:
+    """With the database cache backend (when the broker is not Redis), create its table on first use: it is not a
+    migration, and `createcachetable` is idempotent."""
+    from django.core.cache import caches
+    from django.core.cache.backends.db import DatabaseCache
+
+    backend = caches["default"]
+    if isinstance(backend, DatabaseCache) and backend._table not in _cache_tables_checked:
+        call_command("createcachetable", backend._table, verbosity=0)
+        _cache_tables_checked.add(backend._table)
+
+
+def _count(key_base: str, window: int, now: float) -> tuple[int, float]:
+    start_key = f"{key_base}:start"
+    start = cache.get(start_key)
+    if start is None:
+        cache.add(start_key, now, timeout=window)  # atomic: concurrent first requests agree on one start
+        start = cache.get(start_key) or now
+    elif now >= float(start) + window:  # the key outlived its window (the cache's expiry is coarser than ours)
+        cache.set(start_key, now, timeout=window)
+        start = now
+    counter = f"{key_base}:{int(float(start) * 1000)}"
+    cache.add(counter, 0, timeout=window + 1)
+    try:
+        count = cache.incr(counter)
+    except ValueError:  # the counter expired between add and incr
+        cache.set(counter, 1, timeout=window + 1)
+        count = 1
+    return count, float(start)
+
+
+def credential_rate_limit_hit(*, credential: Credential, now: float | None = None) -> RateLimit | None:
+    """Count one request of the credential; the window's state, `exceeded` once it is past the limit. None when the
+    counter is unavailable (the request is then let through)."""
+    project = credential.project
+    limit = int(project.rate_limit_requests)
+    window = max(1, int(project.rate_limit_window_seconds))
+    now = time.time() if now is None else now
+    key_base = f"{KEY_PREFIX}:{credential.access_key}:{window}"
+    try:
+        _ensure_database_cache_table()
+        count, start = _count(key_base, window, now)
+    except (DatabaseError, OSError, ConnectionError) as error:
+        logger.warning("rate limit counter unavailable, request let through: %s", error)
+        return None
+    except Exception as error:  # redis-py's own errors do not derive from the builtin ConnectionError
+        if type(error).__module__.startswith("redis"):
+            logger.warning("rate limit counter unavailable, request let through: %s", error)
+            return None
+        raise
+    reset = max(1, math.ceil(start + window - now))
+    return RateLimit(
+        limit=limit,
+        window_seconds=window,
+        remaining=max(0, limit - count),
+        reset_seconds=min(reset, window),
+        exceeded=count > limit,
+    )
