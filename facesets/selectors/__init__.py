@@ -1,0 +1,65 @@
+"""Reads of the domain. Every lookup is scoped to a project: another project's object is as unknown as a missing one.
+
+One module per concept; everything is importable from `facesets.selectors`.
+"""
+
+from .face_sets import (  # noqa: F401
+    face_set_external_ids,
+    face_set_get,
+    face_set_list,
+    face_set_query_validate,
+    face_set_search_by_face,
+    face_set_search_results,
+    face_sets_get,
+    member_count,
+    member_get,
+    member_list,
+    member_list_by_field,
+    member_list_for_display,
+)
+from .faces import (  # noqa: F401
+    face_crop_get,
+    face_get,
+    face_get_current,
+    face_memberships,
+    faces_find,
+    faces_get,
+    faces_get_current,
+    image_faces,
+    image_get,
+    image_get_current,
+    search_matches_display,
+)
+from .people import (  # noqa: F401
+    group_get,
+    group_list,
+    group_persons,
+    groups_get,
+    person_choices,
+    person_faces,
+    person_find,
+    person_get,
+    person_list,
+    persons_find,
+    persons_get,
+)
+from .projects import (  # noqa: F401
+    credential_get,
+    credential_get_active,
+    credential_get_any,
+    credential_list,
+    project_get,
+    project_memberships,
+    project_role,
+    project_usage,
+    projects_for_user,
+)
+from .tasks import (  # noqa: F401
+    import_item_states,
+    import_tasks_unfinished,
+    task_get,
+    task_get_current,
+    task_items,
+    task_list,
+    tasks_get,
+)

@@ -1,0 +1,167 @@
+"""Reads of face sets and their members: listing with the filter language, search results, import state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+
+from ..exceptions import (
+    FaceNotFound,
+    FaceSetNotFound,
+)
+from ..models import FaceSet, FaceSetMember, Project
+from .faces import _unique
+
+
+def face_set_list(*, project: Project) -> QuerySet[FaceSet]:
+    """The project's face sets, oldest first."""
+    return FaceSet.objects.filter(project=project)
+
+
+def face_set_get(*, project: Project, face_set_id: str | None = None, name: str | None = None) -> FaceSet:
+    """A face set of the project by its id or its name."""
+    face_sets = FaceSet.objects.select_related("project").filter(project=project)
+    if face_set_id is not None:
+        face_set = face_sets.filter(face_set_id=face_set_id).first()
+    else:
+        face_set = face_sets.filter(name=name).first()
+    if face_set is None:
+        raise FaceSetNotFound(f"face set {face_set_id or name!r} does not exist", field="face_set")
+    return face_set
+
+
+def face_sets_get(*, project: Project, face_set_ids: Iterable[str]) -> list[FaceSet]:
+    """Face sets by id; one unknown id fails the whole lookup."""
+    face_set_ids = _unique(face_set_ids)
+    found = {item.face_set_id: item for item in FaceSet.objects.filter(project=project, face_set_id__in=face_set_ids)}
+    missing = [face_set_id for face_set_id in face_set_ids if face_set_id not in found]
+    if missing:
+        raise FaceSetNotFound(f"face set {missing[0]!r} does not exist", field="face_set")
+    return [found[face_set_id] for face_set_id in face_set_ids]
+
+
+def member_list(
+    *,
+    face_set: FaceSet,
+    filter_text: str | None = None,
+    sort=None,
+) -> QuerySet[FaceSetMember]:
+    """The faces of a face set (membership rows with their face), optionally filtered and sorted with the filter
+    language (facesets.filters); raises FilterInvalid on bad syntax, unknown fields or mistyped values."""
+    from ..filters import filter_q, parse_filter, parse_sort, sort_order_by
+
+    members = FaceSetMember.objects.filter(face_set=face_set).select_related("face").defer("vector", "face__crop_jpeg")
+    if filter_text:
+        members = members.filter(filter_q(parse_filter(filter_text, face_set.field_schema)))
+    if sort:
+        members = members.order_by(*sort_order_by(parse_sort(sort, face_set.field_schema)), "id")
+    else:
+        members = members.order_by("id")
+    return members
+
+
+def member_get(*, face_set: FaceSet, face_id: str) -> FaceSetMember:
+    member = member_list(face_set=face_set).filter(face__face_id=face_id).first()
+    if member is None:
+        raise FaceNotFound(f"face {face_id!r} is not in face set {face_set.name!r}", field="face_id")
+    return member
+
+
+def member_list_for_display(
+    *, face_set: FaceSet, filter_text: str | None = None, sort=None, newest_first: bool = False
+) -> QuerySet[FaceSetMember]:
+    """member_list with each face's person joined (for a grid), newest first on request when no sort is given."""
+    members = member_list(face_set=face_set, filter_text=filter_text, sort=sort).select_related("face__person")
+    if newest_first and not sort:
+        members = members.order_by("-id")
+    return members
+
+
+def member_count(*, face_set: FaceSet, filter_text: str | None = None) -> int:
+    """How many faces of the set match the filter (the whole set's kept counter when there is no filter)."""
+    if not filter_text:
+        return face_set.face_count
+    return member_list(face_set=face_set, filter_text=filter_text).count()
+
+
+def face_set_query_validate(*, face_set: FaceSet, filter_text: str | None = None, sort=None) -> None:
+    """Check a filter and a sort against the face set's schema before any work is queued (FilterInvalid /
+    SortInvalid, with `details["reason"]`)."""
+    from ..filters import parse_filter, parse_sort
+
+    if filter_text:
+        parse_filter(filter_text, face_set.field_schema)
+    if sort:
+        parse_sort(sort, face_set.field_schema)
+
+
+def member_list_by_field(*, face_set: FaceSet, field: str, value: str) -> QuerySet[FaceSetMember]:
+    """The faces of a set whose `field` equals `value` (query-string text, read as the field's type): the built-ins
+    face_id and external_image_id, or a custom field. An unknown field is InvalidFieldValue(reason="undefined"), a
+    value that does not fit the field's type InvalidFieldValue(reason="type"), an empty value InvalidArgument."""
+    from .. import fields
+    from ..exceptions import InvalidArgument, InvalidFieldValue
+    from ..filters import Condition, filter_q
+
+    if value is None or value == "":
+        raise InvalidArgument(f"{field} must not be empty", field=field)
+    if field in ("face_id", "external_image_id"):
+        return member_list(face_set=face_set).filter(**{f"face__{field}": value})
+    schema = face_set.field_schema or {}
+    if field not in schema:
+        raise InvalidFieldValue(f"{field} is not a field of the face set", field=field, key=field, reason="undefined")
+    typed = fields.coerce_value(field, schema[field], value)
+    return member_list(face_set=face_set).filter(filter_q(Condition(field, schema[field], "eq", typed)))
+
+
+def face_set_search_by_face(
+    *, face_set: FaceSet, face_id: str, limit: int, min_cosine: float | None = None, filter_text: str | None = None
+):
+    """The `limit` faces of a set nearest to one of its own faces, best first (the stored vector is the query, so
+    no inference runs); the face itself is among them. FaceNotFound when the face is not in the set."""
+    from recognition.search import face_set_search
+
+    from ..filters import compile_filter_sql, parse_filter
+
+    query = FaceSetMember.objects.filter(face_set=face_set, face__face_id=face_id).only("vector", "model").first()
+    if query is None:
+        raise FaceNotFound(f"face {face_id!r} is not in face set {face_set.name!r}", field="face_id")
+    filter_sql = compile_filter_sql(parse_filter(filter_text, face_set.field_schema)) if filter_text else None
+    return face_set_search(
+        face_set=face_set,
+        vector=query.vector,
+        model=query.model,
+        limit=limit,
+        min_cosine=min_cosine,
+        filter_sql=filter_sql,
+    )
+
+
+def face_set_search_results(*, face_set: FaceSet, matches: list, sort=None) -> list[tuple[FaceSetMember, float]]:
+    """Search hits (recognition.search.Match objects or the search operation's {"member", "cosine"} dicts) as
+    (member with its face, raw cosine), most similar first; with a sort (filters.parse_sort syntax) the same hits
+    ordered by those numeric fields, faces without the field last, ties by similarity. Hits deleted since the search
+    ran are left out."""
+    from ..filters import parse_sort
+
+    pairs = [
+        (match["member"], match["cosine"]) if isinstance(match, dict) else (match.member_pk, match.cosine)
+        for match in matches
+    ]
+    members = member_list(face_set=face_set).filter(pk__in=[member_pk for member_pk, _ in pairs]).in_bulk()
+    results = [(members[member_pk], cosine) for member_pk, cosine in pairs if member_pk in members]
+    results.sort(key=lambda result: result[1], reverse=True)
+    for name, _, direction in reversed(parse_sort(sort, face_set.field_schema) if sort else []):
+        present = [result for result in results if result[0].external_fields.get(name) is not None]
+        absent = [result for result in results if result[0].external_fields.get(name) is None]
+        present.sort(key=lambda result: result[0].external_fields[name], reverse=direction == "desc")
+        results = present + absent
+    return results
+
+
+def face_set_external_ids(*, face_set: FaceSet) -> set[str]:
+    """Every external_image_id in the face set (one column of its member faces)."""
+    return set(
+        FaceSetMember.objects.filter(face_set=face_set).values_list("face__external_image_id", flat=True).distinct()
+    )

@@ -1,0 +1,100 @@
+"""Reads of persons and groups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Count, QuerySet
+
+from ..exceptions import (
+    GroupNotFound,
+    PersonNotFound,
+)
+from ..models import Face, Group, Person, Project
+from .faces import _unique
+
+
+def person_list(*, project: Project, search: str | None = None) -> QuerySet[Person]:
+    persons = Person.objects.filter(project=project).annotate(face_total=Count("faces"))
+    if search:
+        persons = persons.filter(name__icontains=search)
+    return persons
+
+
+def person_get(*, project: Project, person_id: str | None = None, uid: str | None = None) -> Person:
+    persons = Person.objects.filter(project=project).select_related("project")
+    person = persons.filter(person_id=person_id).first() if person_id is not None else persons.filter(uid=uid).first()
+    if person is None:
+        raise PersonNotFound(f"person {person_id or uid!r} does not exist", field="person_id")
+    return person
+
+
+def persons_get(*, project: Project, person_ids: Iterable[str]) -> list[Person]:
+    """Persons by id, in the order asked; one unknown id fails the whole lookup."""
+    person_ids = _unique(person_ids)
+    found = {person.person_id: person for person in Person.objects.filter(project=project, person_id__in=person_ids)}
+    missing = [person_id for person_id in person_ids if person_id not in found]
+    if missing:
+        raise PersonNotFound(f"person {missing[0]!r} does not exist", field="person_id")
+    return [found[person_id] for person_id in person_ids]
+
+
+def persons_find(*, project: Project, person_ids: Iterable[str]) -> list[Person]:
+    """The persons among these ids that exist (lenient removal)."""
+    return list(Person.objects.filter(project=project, person_id__in=_unique(person_ids)))
+
+
+def person_find(*, project: Project, text: str) -> Person:
+    """A person by id or by exact name (the name must be unique in the project)."""
+    text = (text or "").strip()
+    persons = Person.objects.filter(project=project)
+    person = persons.filter(person_id=text).first()
+    if person is not None:
+        return person
+    named = list(persons.filter(name=text)[:2])
+    if len(named) == 1:
+        return named[0]
+    if named:
+        raise PersonNotFound(f"several persons are named {text!r}; use the person id", field="person")
+    raise PersonNotFound(f"no person with the id or name {text!r}", field="person")
+
+
+def person_faces(*, person: Person) -> QuerySet[Face]:
+    """A person's faces, newest first, without their thumbnails' bytes."""
+    return Face.objects.filter(person=person).defer("crop_jpeg").order_by("-created", "-id")
+
+
+def person_choices(*, project: Project, limit: int, exclude: Person | None = None) -> QuerySet[Person]:
+    """Persons to suggest in a "choose a person" field, by name: ids and names only, no counting."""
+    persons = Person.objects.filter(project=project).only("person_id", "name").order_by("name", "id")
+    if exclude is not None:
+        persons = persons.exclude(pk=exclude.pk)
+    return persons[:limit]
+
+
+def group_list(*, project: Project) -> QuerySet[Group]:
+    return Group.objects.filter(project=project).annotate(person_total=Count("persons"))
+
+
+def group_get(*, project: Project, group_id: str | None = None, outer_id: str | None = None) -> Group:
+    groups = Group.objects.filter(project=project).select_related("project")
+    group = (
+        groups.filter(group_id=group_id).first() if group_id is not None else groups.filter(outer_id=outer_id).first()
+    )
+    if group is None:
+        raise GroupNotFound(f"group {group_id or outer_id!r} does not exist", field="group_id")
+    return group
+
+
+def groups_get(*, project: Project, group_ids: Iterable[str]) -> list[Group]:
+    """Groups by id; one unknown id fails the whole lookup."""
+    group_ids = _unique(group_ids)
+    found = {group.group_id: group for group in Group.objects.filter(project=project, group_id__in=group_ids)}
+    missing = [group_id for group_id in group_ids if group_id not in found]
+    if missing:
+        raise GroupNotFound(f"group {missing[0]!r} does not exist", field="group_id")
+    return [found[group_id] for group_id in group_ids]
+
+
+def group_persons(*, group: Group) -> QuerySet[Person]:
+    return group.persons.annotate(face_total=Count("faces")).order_by("name", "id")

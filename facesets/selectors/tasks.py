@@ -1,0 +1,82 @@
+"""Reads of background tasks."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from ..exceptions import (
+    TaskNotFound,
+)
+from ..models import FaceSet, Project, Task
+
+
+def task_get(*, project: Project, task_id: str) -> Task:
+    task = Task.objects.filter(project=project, task_id=task_id).first()
+    if task is None:
+        raise TaskNotFound(f"task {task_id!r} does not exist", field="task_id")
+    return task
+
+
+def task_get_current(*, project: Project, task_id: str) -> Task:
+    """A task of the project created less than 24 h ago (task ids are valid that long)."""
+    from ..services.tasks import TASK_TTL
+
+    task = Task.objects.filter(project=project, task_id=task_id, created__gt=timezone.now() - TASK_TTL).first()
+    if task is None:
+        raise TaskNotFound(f"task {task_id!r} does not exist or has expired", field="task_id")
+    return task
+
+
+def tasks_get(*, project: Project, task_ids: list[str]) -> list[Task]:
+    tasks = {task.task_id: task for task in Task.objects.filter(project=project, task_id__in=task_ids)}
+    return [tasks[task_id] for task_id in task_ids if task_id in tasks]
+
+
+def task_list(*, project: Project, kinds: list[str] | None = None, status: str | None = None) -> QuerySet[Task]:
+    """The project's tasks, newest first, optionally of some kinds and one status."""
+    tasks = Task.objects.filter(project=project).select_related("created_by")
+    if kinds:
+        tasks = tasks.filter(kind__in=kinds)
+    if status:
+        tasks = tasks.filter(status=status)
+    return tasks.order_by("-created", "-id")
+
+
+def task_items(*, task: Task):
+    """A task's items in order, without their payloads."""
+    return task.items.defer("payload", "second_payload").order_by("position")
+
+
+def import_item_states(*, face_set: FaceSet, root: str) -> dict[str, tuple[str, str]]:
+    """What earlier runs of `import_faces` of folder `root` into this face set did with each file, by the file's path
+    relative to the folder: (status, error_code). Tasks are purged 24 h after they finish; see face_set_external_ids
+    for what survives that."""
+    from ..models import TaskItem
+
+    items = (
+        TaskItem.objects.filter(
+            task__project_id=face_set.project_id,
+            task__kind="face_set.enrol",
+            task__params__face_set=face_set.pk,
+            task__params__source="import_faces",
+            task__params__root=root,
+        )
+        .order_by("task__created", "position")
+        .values_list("name", "status", "error_code")
+    )
+    return {name: (status, error_code) for name, status, error_code in items}
+
+
+def import_tasks_unfinished(*, face_set: FaceSet, root: str) -> list[Task]:
+    """Tasks of earlier `import_faces` runs of this folder into this face set that the workers have not finished."""
+    return list(
+        Task.objects.filter(
+            project_id=face_set.project_id,
+            kind="face_set.enrol",
+            params__face_set=face_set.pk,
+            params__source="import_faces",
+            params__root=root,
+            status__in=[Task.Status.PENDING, Task.Status.PROCESSING],
+        ).order_by("created")
+    )
