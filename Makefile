@@ -13,7 +13,7 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 export PYTHON
 
-.PHONY: help bootstrap bootstrap-test run test start stop status lint format check-deploy lock
+.PHONY: help bootstrap bootstrap-test run test start stop status lint format check-deploy lock bench
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -63,3 +63,11 @@ lock:
 	} > requirements-dev.lock.new
 	@mv requirements.lock.new requirements.lock && mv requirements-dev.lock.new requirements-dev.lock
 	@echo "requirements.lock and requirements-dev.lock rewritten from $(VENV)"
+
+# Benchmarks and the accuracy report (bench/REPORT.md, bench/plots/): installs the bench-only extras of
+# requirements-bench.lock (face_recognition + dlib-bin, matplotlib), starts PostgreSQL/Redis, runs bench/run.py.
+# BENCH_ARGS="--quick" for a run of minutes; BENCH_ARGS="--only accuracy" for one part.
+BENCH_ARGS ?=
+bench: start
+	@$(PY) -m pip install --quiet --no-deps -r requirements-bench.lock
+	@$(PY) bench/run.py $(BENCH_ARGS)

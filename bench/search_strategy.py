@@ -60,28 +60,52 @@ def _populate(face_set, size: int, rng: np.random.Generator) -> np.ndarray:
         cursor.execute("SELECT coalesce(max(id), 0) FROM facesets_face")
         first_id = cursor.fetchone()[0] + 1
         raw = cursor.connection
-        with raw.cursor() as pg, pg.copy(
-            "COPY facesets_face (id, project_id, face_id, external_image_id, box_x, box_y, box_width, box_height,"
-            " landmarks, detection_score, quality, created) FROM STDIN"
-        ) as copy:
+        with (
+            raw.cursor() as pg,
+            pg.copy(
+                "COPY facesets_face (id, project_id, face_id, external_image_id, box_x, box_y, box_width, box_height,"
+                " landmarks, detection_score, quality, created) FROM STDIN"
+            ) as copy,
+        ):
             for offset in range(size):
                 face_pk = first_id + offset
                 copy.write_row(
-                    [face_pk, face_set.project_id, f"b{face_pk:07d}"[-8:], f"id{offset // SAMPLES_PER_IDENTITY}",
-                     0, 0, 10, 10, "[]", 1.0, "{}", "2026-01-01T00:00:00Z"]
+                    [
+                        face_pk,
+                        face_set.project_id,
+                        f"b{face_pk:07d}"[-8:],
+                        f"id{offset // SAMPLES_PER_IDENTITY}",
+                        0,
+                        0,
+                        10,
+                        10,
+                        "[]",
+                        1.0,
+                        "{}",
+                        "2026-01-01T00:00:00Z",
+                    ]
                 )
-        with raw.cursor() as pg, pg.copy(
-            "COPY facesets_facesetmember (face_set_id, face_id, external_fields, model, vector, added) FROM STDIN"
-        ) as copy:
+        with (
+            raw.cursor() as pg,
+            pg.copy(
+                "COPY facesets_facesetmember (face_set_id, face_id, external_fields, model, vector, added) FROM STDIN"
+            ) as copy,
+        ):
             for start in range(0, size, 10_000):
                 count = min(10_000, size - start)
-                labels = (np.arange(start, start + count) // SAMPLES_PER_IDENTITY)
+                labels = np.arange(start, start + count) // SAMPLES_PER_IDENTITY
                 vectors = _unit(centres[labels] + rng.normal(scale=NOISE, size=(count, DIMENSIONS)))
                 for offset, vector in enumerate(vectors):
                     position = start + offset
                     copy.write_row(
-                        [face_set.pk, first_id + position, f'{{"bucket": {position}}}', "synthetic",
-                         "[" + ",".join(f"{value:.6f}" for value in vector) + "]", "2026-01-01T00:00:00Z"]
+                        [
+                            face_set.pk,
+                            first_id + position,
+                            f'{{"bucket": {position}}}',
+                            "synthetic",
+                            "[" + ",".join(f"{value:.6f}" for value in vector) + "]",
+                            "2026-01-01T00:00:00Z",
+                        ]
                     )
         cursor.execute("SELECT setval('facesets_face_id_seq', (SELECT max(id) FROM facesets_face))")
         cursor.execute("ANALYZE facesets_facesetmember")
@@ -118,8 +142,10 @@ def main() -> None:
     settings.FACELIB_HNSW_MIN_FACES = 1
     rng = np.random.default_rng(2026)
     project, _ = Project.objects.get_or_create(name="bench")
-    print("| faces | exact p50 ms | exact p99 ms | HNSW p50 ms | HNSW p99 ms | exact/HNSW p50 | HNSW build s "
-          "| recall@1 identity (exact / HNSW) | HNSW recall@10 vs exact |")
+    print(
+        "| faces | exact p50 ms | exact p99 ms | HNSW p50 ms | HNSW p99 ms | exact/HNSW p50 | HNSW build s "
+        "| recall@1 identity (exact / HNSW) | HNSW recall@10 vs exact |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for size in (int(value) for value in args.sizes.split(",")):
         FaceSet.objects.filter(project=project).delete()
@@ -137,12 +163,13 @@ def main() -> None:
         face_set.refresh_from_db()
         _measure(face_set, queries[:5], exact=False)
         hnsw_ms, hnsw_results = _measure(face_set, queries, exact=False)
-        identity = lambda face_pk: (face_pk - first_pk) // SAMPLES_PER_IDENTITY  # noqa: E731
+
+        def identity(face_pk: int, first: int = first_pk) -> int:
+            return (face_pk - first) // SAMPLES_PER_IDENTITY
+
         top1_exact = np.mean([identity(r[0]) == p for r, p in zip(exact_results, picks, strict=True)])
         top1_hnsw = np.mean([identity(r[0]) == p for r, p in zip(hnsw_results, picks, strict=True)])
-        recall10 = np.mean(
-            [len(set(a) & set(b)) / 10 for a, b in zip(exact_results, hnsw_results, strict=True)]
-        )
+        recall10 = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(exact_results, hnsw_results, strict=True)])
         print(
             f"| {size:,} | {np.median(exact_ms):.1f} | {np.percentile(exact_ms, 99):.1f} | {np.median(hnsw_ms):.1f} "
             f"| {np.percentile(hnsw_ms, 99):.1f} | {np.median(exact_ms) / np.median(hnsw_ms):.1f}x | {build_seconds:.1f} "

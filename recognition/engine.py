@@ -176,6 +176,10 @@ def _session_options() -> Any:
     # Two intra-op threads per session: the server runs several workers, more threads only fight over cores.
     options.intra_op_num_threads = max(1, min(2, os.cpu_count() or 1))
     options.inter_op_num_threads = 1
+    # No busy-waiting between operators: the cores are shared with the other worker processes, gunicorn and
+    # PostgreSQL, and spinning threads burn the cycles those need (bench/REPORT.md: about 2x the photos/s on a busy
+    # 2-core machine, see bench/engine_threads.py).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3
     return options

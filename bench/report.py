@@ -1,0 +1,62 @@
+"""Render bench/REPORT.md (and bench/plots/*.png) from the JSON results of the benchmark scripts; print it.
+
+    .venv/bin/python bench/report.py
+
+A part that has not run is listed as not measured, with the command that measures it. The text around the figures
+is generated from the figures (met / not met), so a re-run never leaves a stale verdict behind.
+"""
+
+from __future__ import annotations
+
+from common import BENCH, load_result
+from report_sections import (
+    accuracy_section,
+    api_section,
+    engine_section,
+    header,
+    headline,
+    search_section,
+    stages_section,
+    tuning_section,
+)
+
+
+def build() -> str:
+    """The whole report as markdown (plots are written as a side effect)."""
+    results = {
+        name: load_result(name)
+        for name in (
+            "accuracy",
+            "search_scale",
+            "search_scale_quick",
+            "stages",
+            "api",
+            "optimisations",
+            "engine_threads",
+            "search_tuning",
+            "search_build_before",
+        )
+    }
+    scale = results["search_scale"] or results["search_scale_quick"]
+    parts = [
+        header(results),
+        headline(results, scale),
+        api_section(results["api"], results["stages"], enrol_only=True),
+        stages_section(results["stages"]),
+        engine_section(results["engine_threads"]),
+        search_section(scale, results["optimisations"]),
+        tuning_section(results["search_tuning"], results["search_build_before"]),
+        api_section(results["api"], None, enrol_only=False),
+        accuracy_section(results["accuracy"]),
+    ]
+    return "\n\n".join(part.strip() for part in parts if part) + "\n"
+
+
+def main() -> None:
+    text = build()
+    (BENCH / "REPORT.md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
