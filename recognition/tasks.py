@@ -30,8 +30,6 @@ def process_item(self, item_pk: int) -> str:
         return task_item_process(item_pk=item_pk)
     except RETRYABLE:
         raise
-    except DatabaseError:
-        raise
     except Exception as error:  # a bug or an engine failure: record it instead of redelivering forever
         logger.exception("task item %s failed", item_pk)
         task_item_fail(item_pk=item_pk, code="internal_error", message=f"{type(error).__name__}: {error}")
