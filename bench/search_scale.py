@@ -60,10 +60,10 @@ class FallbackCounter:
         self.fallbacks = 0
 
     def __enter__(self) -> FallbackCounter:
-        def counting(face_set, vector, model, limit, filter_sql, *, indexed):
+        def counting(face_set, vector, model, limit, filter_sql, *, indexed, **options):
             if not indexed:
                 self.fallbacks += 1
-            return self.original(face_set, vector, model, limit, filter_sql, indexed=indexed)
+            return self.original(face_set, vector, model, limit, filter_sql, indexed=indexed, **options)
 
         self.search._face_set_query = counting
         return self

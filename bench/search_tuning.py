@@ -81,7 +81,9 @@ def main() -> None:
             "SELECT vector FROM facesets_facesetmember WHERE face_set_id = %s ORDER BY random() LIMIT %s",
             [face_set.pk, args.queries],
         )
-        stored = np.array([np.asarray(vector, dtype=np.float32) for (vector,) in cursor.fetchall()])
+        stored = np.array(
+            [np.array(str(text).strip("[]").split(","), dtype=np.float32) for (text,) in cursor.fetchall()]
+        )
     noise = fitted.model.within_scale * rng.standard_normal(stored.shape) @ fitted.model.within.T
     queries = (stored + noise) / np.linalg.norm(stored + noise, axis=1, keepdims=True)
     result["filters"] = {}

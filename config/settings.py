@@ -233,6 +233,10 @@ FACELIB_HNSW_MIN_FACES = env_int("FACELIB_HNSW_MIN_FACES", 20_000)
 FACELIB_HNSW_M = env_int("FACELIB_HNSW_M", 32)
 FACELIB_HNSW_EF_CONSTRUCTION = env_int("FACELIB_HNSW_EF_CONSTRUCTION", 128)
 FACELIB_HNSW_EF_SEARCH = env_int("FACELIB_HNSW_EF_SEARCH", 100)
+# maintenance_work_mem of an index build's session (e.g. "4GB"); empty: estimated from the set's size (see
+# recognition.search.build_memory_mb), at most FACELIB_HNSW_BUILD_MEMORY_MAX_MB.
+FACELIB_HNSW_BUILD_MEMORY = env_str("FACELIB_HNSW_BUILD_MEMORY", "")
+FACELIB_HNSW_BUILD_MEMORY_MAX_MB = env_int("FACELIB_HNSW_BUILD_MEMORY_MAX_MB", 8192)
 
 # Expiry of faces that were detected but never added to a face set or a person.
 FACELIB_DETECTED_FACE_TTL_HOURS = env_int("FACELIB_DETECTED_FACE_TTL_HOURS", 120)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -133,6 +135,45 @@ def test_hnsw_index_path_agrees_with_exact_and_keeps_filtered_results_complete(p
     rare = compile_filter_sql(parse_filter("bucket:[700 TO 701]", schema))
     matches = face_set_search(face_set=face_set, vector=queries[0], model=MODEL, limit=10, filter_sql=rare)
     assert {m.face_pk for m in matches} == {faces[700].pk, faces[701].pk}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_filtered_search_on_an_indexed_set_settles_narrow_filters_exactly_and_walks_further_for_wide_ones(
+    project, settings, monkeypatch
+):
+    import recognition.search as search
+
+    settings.FACELIB_HNSW_MIN_FACES = 1000
+    schema = {"bucket": "integer", "identity": "integer"}
+    face_set = library.face_set_create(project=project, name="big", field_schema=schema)
+    centres, faces, labels, rng = _populate(project, face_set, identities=300, samples=5)
+    face_set_index_ensure(face_set_pk=face_set.pk)
+    face_set.refresh_from_db()
+    monkeypatch.setattr(search, "FILTERED_EXACT_ROWS", 200)
+    calls = []
+    original = search._face_set_query
+
+    def recording(*args, indexed, **options):
+        calls.append((indexed, options.get("ef_search")))
+        return original(*args, indexed=indexed, **options)
+
+    monkeypatch.setattr(search, "_face_set_query", recording)
+    _, queries = _queries(centres, rng, 10)
+    position = {face.pk: n for n, face in enumerate(faces)}
+    for text, rows in (("bucket:[0 TO 149]", 150), ("bucket:[0 TO 749]", 750)):
+        condition = compile_filter_sql(parse_filter(text, schema))
+        for query in queries:
+            calls.clear()
+            found = face_set_search(face_set=face_set, vector=query, model=MODEL, limit=10, filter_sql=condition)
+            if rows <= 200:  # narrow: one exact query, nothing approximate
+                assert calls == [(False, None)]
+            else:  # wide: the graph walk, with ef_search raised for the share the filter keeps (>= 201 / 1500)
+                assert calls[0][0] is True and calls[0][1] >= math.ceil(4 * 10 * 1500 / 201)
+            exact = face_set_search(
+                face_set=face_set, vector=query, model=MODEL, limit=10, filter_sql=condition, exact=True
+            )
+            assert [m.face_pk for m in found] == [m.face_pk for m in exact]
+            assert len(found) == 10 and all(position[m.face_pk] < rows for m in found)
 
 
 @pytest.mark.django_db
