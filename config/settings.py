@@ -164,6 +164,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_DB_REUSE_MAX = 10**9  # connections are kept and checked as Django does (config/celery.py), not closed per task
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -227,6 +228,10 @@ else:
             "KEY_PREFIX": "facelib",
         }
     }
+
+# Worker processes (scripts/services.py starts this many) and the threads each gives the models (0: cores / workers).
+FACELIB_WORKERS = env_int("FACELIB_WORKERS", 2)
+FACELIB_ENGINE_THREADS = env_int("FACELIB_ENGINE_THREADS", 0)
 
 # Vector search: exact scan below this many faces in a face set, a partial HNSW index of that set above it.
 FACELIB_HNSW_MIN_FACES = env_int("FACELIB_HNSW_MIN_FACES", 20_000)

@@ -169,12 +169,22 @@ def cached_sface_model(*, fold: bool = True) -> Path:
     return target
 
 
+def engine_threads() -> int:
+    """Threads one worker process gives the models: FACELIB_ENGINE_THREADS, or the cores shared out among the
+    FACELIB_WORKERS processes. Each worker works on its own photo, so one thread each keeps every core busy without
+    the threads' hand-offs: on 2 cores, 2 workers x 1 thread enrol ~1.25x the photos/s of 2 x 2 (bench/REPORT.md)."""
+    configured = int(_setting("FACELIB_ENGINE_THREADS", 0) or 0)
+    if configured > 0:
+        return configured
+    workers = max(1, int(_setting("FACELIB_WORKERS", 2) or 1))
+    return max(1, (os.cpu_count() or 1) // workers)
+
+
 def _session_options() -> Any:
     import onnxruntime as ort
 
     options = ort.SessionOptions()
-    # Two intra-op threads per session: the server runs several workers, more threads only fight over cores.
-    options.intra_op_num_threads = max(1, min(2, os.cpu_count() or 1))
+    options.intra_op_num_threads = engine_threads()
     options.inter_op_num_threads = 1
     # No busy-waiting between operators: the cores are shared with the other worker processes, gunicorn and
     # PostgreSQL, and spinning threads burn the cycles those need (bench/REPORT.md: about 2x the photos/s on a busy
@@ -346,6 +356,7 @@ class FaceEngine:
         with self._lock:
             if self._loaded:
                 return
+            cv2.setNumThreads(engine_threads())  # the detector's (and resizes') thread pool, process-wide
             if self.pack is None:
                 self._load_default()
             else:

@@ -109,7 +109,9 @@ def task_item_process(*, item_pk: int) -> str:
         status=Task.Status.PROCESSING, started=timezone.now()
     )
     with transaction.atomic():
-        item = TaskItem.objects.select_for_update().select_related("task", "task__project").get(pk=item_pk)
+        # Lock the item row only ("of self"): a plain FOR UPDATE over the join would lock its task and project too, for
+        # the whole inference, and serialise every worker of a project (bench/REPORT.md, enrolment).
+        item = TaskItem.objects.select_for_update(of=("self",)).select_related("task", "task__project").get(pk=item_pk)
         if item.status in (Task.Status.DONE, Task.Status.FAILED):
             return item.status
         try:

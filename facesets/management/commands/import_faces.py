@@ -33,7 +33,7 @@ from facesets.services.library import person_get_or_create_by_name
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 # Failures a retry cannot cure: the photo itself is the problem.
 FINAL_FAILURES = {"no_face", "face_too_small", "image_invalid", "invalid_external_image_id"}
-POLL_SECONDS = 0.5
+POLL_SECONDS = 0.2
 
 
 class Command(BaseCommand):
@@ -47,7 +47,9 @@ class Command(BaseCommand):
         parser.add_argument("--all-faces", action="store_true", help="enrol every face of a top-level photo, not "
                             "only the largest (photos of a person always give their largest face)")
         parser.add_argument("--batch", type=int, default=50, help="photos per task (default 50)")
-        parser.add_argument("--in-flight", type=int, default=4, help="tasks queued at once (default 4)")
+        parser.add_argument(
+            "--in-flight", type=int, default=200, help="photos queued at once, at least one batch (default 200)"
+        )
         parser.add_argument("--retry-failed", action="store_true", help="retry photos that failed in an earlier run")
         parser.add_argument("--dry-run", action="store_true", help="only count what would be enrolled")
 
@@ -132,7 +134,7 @@ class Command(BaseCommand):
 
     # ---------------------------------------------------------------------------------------------------------
     def _run(self, face_set, todo, count: int, skipped: Counter, options, leftover: list[Task]) -> None:
-        """Submit the batches, keeping `--in-flight` tasks queued, and follow them (and the earlier run's leftovers,
+        """Submit the batches, keeping about `--in-flight` photos queued, and follow them (and the earlier run's leftovers,
         so that the import is complete when the command returns)."""
         batch_size = max(1, options["batch"])
         in_flight_max = max(1, options["in_flight"])
@@ -152,7 +154,9 @@ class Command(BaseCommand):
         warned = False
         try:
             while batches or running:
-                while batches and len([task for task in running if task not in leftover]) < in_flight_max:
+                # Enough queued that the workers never wait for the next batch (person folders make small batches).
+                queued = sum(task.total - task.done for task in running if task not in leftover)
+                while batches and (queued == 0 or queued + len(batches[0][1]) <= in_flight_max):
                     person_name, files = batches.pop(0)
                     person = None
                     if person_name:
@@ -166,6 +170,7 @@ class Command(BaseCommand):
                         Photo(name=relative, data=path.read_bytes(), external_image_id=external_id)
                         for relative, path, external_id in files
                     ]
+                    queued += len(files)
                     running.append(
                         face_set_enrol_submit(
                             face_set=face_set,
