@@ -229,8 +229,7 @@ else:
         }
     }
 
-# Worker processes (scripts/services.py starts this many) and the threads each gives the models (0: cores / workers).
-FACELIB_WORKERS = env_int("FACELIB_WORKERS", 2)
+# Threads each worker process gives the models (0: 2, at most the cores).
 FACELIB_ENGINE_THREADS = env_int("FACELIB_ENGINE_THREADS", 0)
 
 # Vector search: exact scan below this many faces in a face set, a partial HNSW index of that set above it.

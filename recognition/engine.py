@@ -170,14 +170,10 @@ def cached_sface_model(*, fold: bool = True) -> Path:
 
 
 def engine_threads() -> int:
-    """Threads one worker process gives the models: FACELIB_ENGINE_THREADS, or the cores shared out among the
-    FACELIB_WORKERS processes. Each worker works on its own photo, so one thread each keeps every core busy without
-    the threads' hand-offs: on 2 cores, 2 workers x 1 thread enrol ~1.25x the photos/s of 2 x 2 (bench/REPORT.md)."""
+    """Threads one worker process gives the models: FACELIB_ENGINE_THREADS, else 2 (at most the cores). Measured on
+    2 cores with 2 workers, 1 or 2 threads each enrol alike; 2 answer a lone request sooner (bench/REPORT.md)."""
     configured = int(_setting("FACELIB_ENGINE_THREADS", 0) or 0)
-    if configured > 0:
-        return configured
-    workers = max(1, int(_setting("FACELIB_WORKERS", 2) or 1))
-    return max(1, (os.cpu_count() or 1) // workers)
+    return configured if configured > 0 else max(1, min(2, os.cpu_count() or 1))
 
 
 def _session_options() -> Any:
