@@ -1,4 +1,5 @@
 """FaceLib settings. Every value can be overridden from the environment; nothing here holds logic."""
+
 from __future__ import annotations
 
 import os
@@ -157,7 +158,9 @@ SPECTACULAR_SETTINGS = {
 # Celery: all inference and bulk work. Redis by default (started by `make run`), any broker via CELERY_BROKER_URL.
 FACELIB_REDIS_PORT = env_int("FACELIB_REDIS_PORT", 63790)
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", f"redis://127.0.0.1:{FACELIB_REDIS_PORT}/0")
-CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "rpc://")
+CELERY_RESULT_BACKEND = env_str(
+    "CELERY_RESULT_BACKEND", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "rpc://"
+)
 CELERY_TASK_DEFAULT_QUEUE = env_str("FACELIB_QUEUE", "facelib")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -1,4 +1,5 @@
 """Top-level URL map: health, API docs and schema, the dialects and the dashboard."""
+
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView

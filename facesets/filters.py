@@ -23,13 +23,14 @@ without the field (``NOT COALESCE(x, false)``); at top level a missing field sim
 
 Sort: a JSON array of one-key objects ``[{"age": "desc"}]`` on numeric fields; faces without the field sort last.
 """
+
 from __future__ import annotations
 
 import json
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from django.db.models import BigIntegerField, BooleanField, Expression, F, FloatField, JSONField, Q, Value
 from django.db.models.expressions import OrderBy
@@ -105,7 +106,7 @@ class Not:
     item: FilterExpression
 
 
-FilterExpression = Union[Condition, And, Or, Not]
+FilterExpression = Condition | And | Or | Not
 
 
 def normalize_schema(schema: dict[str, Any] | None) -> dict[str, str]:
@@ -126,7 +127,7 @@ def _translate_operators(text: str) -> tuple[str, list[int]]:
     origin: list[int] = []
     i, in_phrase = 0, False
     while i < len(text):
-        chunk = text[i:i + 2] if text[i] == "\\" else text[i]
+        chunk = text[i : i + 2] if text[i] == "\\" else text[i]
         if chunk == '"':
             in_phrase = not in_phrase
         elif not in_phrase and (op := next((o for o in _OPERATORS if text.startswith(o[0], i)), None)):
@@ -175,8 +176,9 @@ class _Converter:
         where = f" at position {self.origin[min(pos, len(self.origin) - 1)]}" if pos is not None else ""
         return FilterError(code, message + where)
 
-    def convert(self, node: lq.Item, field: tuple[str, str, bool] | None, depth: int,
-                levels: int = 0) -> FilterExpression:
+    def convert(
+        self, node: lq.Item, field: tuple[str, str, bool] | None, depth: int, levels: int = 0
+    ) -> FilterExpression:
         if depth > MAX_DEPTH or levels > MAX_LEVELS:
             raise self.fail("unsupported", node, "the filter is nested too deeply")
         if isinstance(node, (lq.AndOperation, lq.OrOperation)):
@@ -212,8 +214,15 @@ class _Converter:
             raise self.fail("unknown_field", node, f"unknown field {name!r}")
         return name, self.schema[name], False
 
-    def range(self, node: lq.Item, field: tuple[str, str, bool], low: lq.Item | None, high: lq.Item | None,
-              include_low: bool, include_high: bool) -> FilterExpression:
+    def range(
+        self,
+        node: lq.Item,
+        field: tuple[str, str, bool],
+        low: lq.Item | None,
+        high: lq.Item | None,
+        include_low: bool,
+        include_high: bool,
+    ) -> FilterExpression:
         name, ftype, _ = field
         if ftype not in NUMERIC_TYPES:
             raise self.fail("unsupported", node, f"range queries on {ftype} field {name!r} are not supported")
@@ -270,7 +279,7 @@ def parse_filter(text: str, schema: dict[str, Any]) -> FilterExpression:
         if found is None:
             raise FilterError("syntax", "invalid filter: unexpected end (unbalanced brackets or quotes?)") from None
         pos = origin[min(int(found[1]), len(origin) - 1)]
-        raise FilterError("syntax", f"invalid filter syntax at position {pos} near {text[pos:pos + 20]!r}") from None
+        raise FilterError("syntax", f"invalid filter syntax at position {pos} near {text[pos : pos + 20]!r}") from None
     return _Converter(normalize_schema(schema), origin).convert(tree, None, 0)
 
 
@@ -336,7 +345,9 @@ def compile_filter_sql(expr: FilterExpression, *, alias: str = "m", face_alias: 
         return f"({alias}.external_fields ->> %s) IS NOT NULL", [expr.field]
     if expr.type == "boolean":
         return f"{_sql_lhs(expr.field, expr.type, alias)} {_SQL_OPS[expr.op]} %s::jsonb", [
-            expr.field, json.dumps(expr.value)]
+            expr.field,
+            json.dumps(expr.value),
+        ]
     return f"{_sql_lhs(expr.field, expr.type, alias)} {_SQL_OPS[expr.op]} %s", [expr.field, expr.value]
 
 
@@ -349,11 +360,11 @@ def parse_sort(sort: list | dict | str | None, schema: dict[str, Any]) -> list[t
         try:
             sort = json.loads(sort)
         except ValueError:
-            raise SortError("syntax", "sort must be a JSON array of {\"field\": \"asc\"|\"desc\"} objects") from None
+            raise SortError("syntax", 'sort must be a JSON array of {"field": "asc"|"desc"} objects') from None
     if isinstance(sort, dict):
         sort = [sort]
     if not isinstance(sort, list) or not all(isinstance(item, dict) and item for item in sort):
-        raise SortError("syntax", "sort must be a JSON array of {\"field\": \"asc\"|\"desc\"} objects")
+        raise SortError("syntax", 'sort must be a JSON array of {"field": "asc"|"desc"} objects')
     fields = normalize_schema(schema)
     chosen: dict[str, tuple[str, str, str]] = {}
     for item in sort:
@@ -371,8 +382,10 @@ def parse_sort(sort: list | dict | str | None, schema: dict[str, Any]) -> list[t
 
 def sort_order_by(sort: list[tuple[str, str, str]]) -> list[OrderBy]:
     """order_by() arguments for FaceSetMember querysets; faces without the field come last."""
-    return [OrderBy(_custom_lhs(name, ftype), descending=direction == "desc", nulls_last=True)
-            for name, ftype, direction in sort]
+    return [
+        OrderBy(_custom_lhs(name, ftype), descending=direction == "desc", nulls_last=True)
+        for name, ftype, direction in sort
+    ]
 
 
 def compile_sort_sql(sort: list[tuple[str, str, str]], *, alias: str = "m") -> tuple[str, list]:

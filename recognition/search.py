@@ -250,10 +250,7 @@ def face_set_index_build(*, face_set, model: str, dimensions: int) -> str:
     with connection.cursor() as cursor:
         # The graph is built in memory: one that outgrows maintenance_work_mem is finished on disk, many times slower
         # (pgvector's notice "hnsw graph no longer fits into maintenance_work_mem"), so the session gets enough.
-        memory = (
-            settings.FACELIB_HNSW_BUILD_MEMORY
-            or f"{build_memory_mb(face_set.face_count, dimensions)}MB"
-        )
+        memory = settings.FACELIB_HNSW_BUILD_MEMORY or f"{build_memory_mb(face_set.face_count, dimensions)}MB"
         cursor.execute("SELECT pg_size_bytes(%s) > pg_size_bytes(current_setting('maintenance_work_mem'))", [memory])
         memory = memory if cursor.fetchone()[0] else ""
         if memory:

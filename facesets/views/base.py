@@ -30,9 +30,7 @@ MAX_OFFSET = 10_000
 
 
 def wants_json(request: HttpRequest) -> bool:
-    return request.headers.get("X-Requested-With") == "fetch" or "application/json" in request.headers.get(
-        "Accept", ""
-    )
+    return request.headers.get("X-Requested-With") == "fetch" or "application/json" in request.headers.get("Accept", "")
 
 
 def current_project(request: HttpRequest) -> Project | None:

@@ -110,9 +110,7 @@ def face_set_enrol(request: HttpRequest, face_set_id: str) -> HttpResponse:
         if wants_json(request):
             return _form_errors_json(form)
     max_mb = settings.FACELIB_MAX_IMAGE_BYTES // (1024 * 1024)
-    return page(
-        request, "dashboard/enrol.html", {"face_set": face_set, "form": form, "max_mb": max_mb, "nav": "enrol"}
-    )
+    return page(request, "dashboard/enrol.html", {"face_set": face_set, "form": form, "max_mb": max_mb, "nav": "enrol"})
 
 
 @require_http_methods(["POST"])
@@ -183,8 +181,10 @@ def task_summary(task: Task, *, with_items: bool, since: int = 0) -> dict:
         "error": task.error_message,
     }
     if with_items:
-        items = selectors.task_items(task=task).filter(position__gte=since).exclude(
-            status__in=[Task.Status.PENDING, Task.Status.PROCESSING]
+        items = (
+            selectors.task_items(task=task)
+            .filter(position__gte=since)
+            .exclude(status__in=[Task.Status.PENDING, Task.Status.PROCESSING])
         )
         data["items"] = [
             {"position": item.position, "name": item.name, "status": item.status, **item_outcome(item)}

@@ -62,8 +62,12 @@ def face_set_new(request: HttpRequest) -> HttpResponse:
     return page(
         request,
         "dashboard/face_set_new.html",
-        {"form": form, "schema_rows": rows or [{"name": "", "type": "string"}], "field_types": FIELD_TYPES,
-         "nav": "face_sets"},
+        {
+            "form": form,
+            "schema_rows": rows or [{"name": "", "type": "string"}],
+            "field_types": FIELD_TYPES,
+            "nav": "face_sets",
+        },
     )
 
 
@@ -112,9 +116,7 @@ def face_set_remove(request: HttpRequest, face_set_id: str) -> HttpResponse:
             removed = face_set_delete(face_set=face_set)
             messages.success(request, f"Face set {face_set.name} and its {removed:,} faces were deleted.")
             return redirect("dashboard:face_sets")
-    return page(
-        request, "dashboard/face_set_delete.html", {"face_set": face_set, "error": error, "nav": "face_sets"}
-    )
+    return page(request, "dashboard/face_set_delete.html", {"face_set": face_set, "error": error, "nav": "face_sets"})
 
 
 @require_http_methods(["GET", "POST"])

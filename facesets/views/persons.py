@@ -54,9 +54,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
     persons = selectors.person_list(project=request.project, search=search or None).order_by("name", "id")
     pager = Pager(request, persons, size=50)
-    return page(
-        request, "dashboard/persons.html", {"pager": pager, "q": search, "form": form, "nav": "persons"}
-    )
+    return page(request, "dashboard/persons.html", {"pager": pager, "q": search, "form": form, "nav": "persons"})
 
 
 @require_http_methods(["GET", "POST"])

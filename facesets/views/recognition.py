@@ -83,7 +83,11 @@ def search(request: HttpRequest) -> HttpResponse:
             add_domain_error(form, error)
         else:
             result = _run(
-                form, field="photo", project=project, kind="search", params=params,
+                form,
+                field="photo",
+                project=project,
+                kind="search",
+                params=params,
                 payload=form.cleaned_data["photo"].read(),
             )
             if result is not None:

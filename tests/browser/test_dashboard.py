@@ -171,7 +171,12 @@ def test_viewer_is_refused_on_delete(new_page, live_server):
 
     face_set = library.face_set_create(project=team.project, name="staff")
     face = Face.objects.create(
-        project=team.project, external_image_id="kept", box_x=0, box_y=0, box_width=10, box_height=10,
+        project=team.project,
+        external_image_id="kept",
+        box_x=0,
+        box_y=0,
+        box_width=10,
+        box_height=10,
         detection_score=1.0,
     )
     face_set.members.create(face=face, model="test", vector=[1.0] + [0.0] * 127)

@@ -1,4 +1,5 @@
 """The Huawei FRS filter and sort language (spec 5.4, 5.5): parsing, validation, ORM and raw SQL results."""
+
 from __future__ import annotations
 
 import pytest
@@ -49,8 +50,10 @@ def age(op: str, value: int) -> Condition:
         ("age:2147483647", age("eq", 2**31 - 1)),
         ("location:-9223372036854775808", Condition("location", "long", "eq", -(2**63))),
         ("score:1", Condition("score", "double", "eq", 1.0)),
-        ("score:[-1.5e3 TO .5]", And((Condition("score", "double", "gte", -1500.0),
-                                      Condition("score", "double", "lte", 0.5)))),
+        (
+            "score:[-1.5e3 TO .5]",
+            And((Condition("score", "double", "gte", -1500.0), Condition("score", "double", "lte", 0.5))),
+        ),
         ("title:quick", Condition("title", "string", "eq", "quick")),
         ('title:"quick brown"', Condition("title", "string", "eq", "quick brown")),
         ('title:"a!b && c || d"', Condition("title", "string", "eq", "a!b && c || d")),
@@ -167,7 +170,7 @@ def test_error_messages_name_position_and_field():
 
 
 def test_sql_has_placeholders_only():
-    expr = parse_filter("title:\"x'; DROP TABLE y; --\" && age:[1 TO 2] && (!male:true) && face_id:Abcdefgh", SCHEMA)
+    expr = parse_filter('title:"x\'; DROP TABLE y; --" && age:[1 TO 2] && (!male:true) && face_id:Abcdefgh', SCHEMA)
     sql, params = compile_filter_sql(expr, alias="mm", face_alias="ff")
     assert "DROP" not in sql and "title" not in sql and "age" not in sql
     assert sql.count("%s") == len(params) == 9
@@ -184,8 +187,10 @@ def test_sql_has_placeholders_only():
         ([], []),
         ([{"location": "desc"}], [("location", "long", "desc")]),
         ([{"age": "desc"}, {"score": "ASC"}], [("age", "integer", "desc"), ("score", "double", "asc")]),
-        ([{"age": "asc"}, {"score": "desc"}, {"age": "desc"}],
-         [("age", "integer", "desc"), ("score", "double", "desc")]),
+        (
+            [{"age": "asc"}, {"score": "desc"}, {"age": "desc"}],
+            [("age", "integer", "desc"), ("score", "double", "desc")],
+        ),
         ('[{"location": "asc"}]', [("location", "long", "asc")]),
         ({"age": "asc"}, [("age", "integer", "asc")]),
     ],
@@ -239,10 +244,19 @@ ROWS = [
 
 
 def add_face(face_set: FaceSet, face_id: str, external_image_id: str, values: dict) -> FaceSetMember:
-    face = Face.objects.create(project=face_set.project, face_id=face_id, external_image_id=external_image_id,
-                               box_x=0, box_y=0, box_width=10, box_height=10, detection_score=0.99)
-    return FaceSetMember.objects.create(face_set=face_set, face=face, external_fields=values, model="test",
-                                        vector=[0.0] * 127 + [1.0])
+    face = Face.objects.create(
+        project=face_set.project,
+        face_id=face_id,
+        external_image_id=external_image_id,
+        box_x=0,
+        box_y=0,
+        box_width=10,
+        box_height=10,
+        detection_score=0.99,
+    )
+    return FaceSetMember.objects.create(
+        face_set=face_set, face=face, external_fields=values, model="test", vector=[0.0] * 127 + [1.0]
+    )
 
 
 @pytest.fixture
@@ -335,7 +349,7 @@ def test_boolean_logic(s):
     assert members(s, "age:[1 TO *] && externalImageID:1").count() == 1
     assert members(s, "(age:[1 TO *] && externalImageID:1) || age:100").count() == 2
     assert members(s, "age:[1 TO *] && (externalImageID:1 || age:100)").count() == 2
-    assert members(s, "((age:9 || age:10) && (!male:false)) || (location:0 && title:\"lazy dog\")").count() == 2
+    assert members(s, '((age:9 || age:10) && (!male:false)) || (location:0 && title:"lazy dog")').count() == 2
     assert members(s, "age:(9 || 10 || 30)").count() == 3
 
 
@@ -362,8 +376,11 @@ def test_sort(s):
         queryset = FaceSetMember.objects.filter(face_set=s).order_by(*sort_order_by(parsed), "id")
         sql, params = compile_sort_sql(parsed)
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT m.id FROM {FaceSetMember._meta.db_table} m WHERE m.face_set_id = %s "
-                           f"ORDER BY {', '.join(filter(None, [sql, 'm.id']))}", [s.pk, *params])
+            cursor.execute(
+                f"SELECT m.id FROM {FaceSetMember._meta.db_table} m WHERE m.face_set_id = %s "
+                f"ORDER BY {', '.join(filter(None, [sql, 'm.id']))}",
+                [s.pk, *params],
+            )
             assert [row[0] for row in cursor.fetchall()] == list(queryset.values_list("id", flat=True))
         return [member.face.face_id[0] for member in queryset]
 

@@ -34,8 +34,16 @@ def viewer_client(client, team):
 def _face(project, face_set, *, external_image_id="photo", fields=None, person=None):
     """A face with a member row, without running the engine (a tiny crop and a unit vector are enough here)."""
     face = Face.objects.create(
-        project=project, external_image_id=external_image_id, box_x=1, box_y=2, box_width=30, box_height=40,
-        landmarks=[[0, 0]] * 5, detection_score=0.9, crop_jpeg=b"\xff\xd8\xff fake jpeg", person=person,
+        project=project,
+        external_image_id=external_image_id,
+        box_x=1,
+        box_y=2,
+        box_width=30,
+        box_height=40,
+        landmarks=[[0, 0]] * 5,
+        detection_score=0.9,
+        crop_jpeg=b"\xff\xd8\xff fake jpeg",
+        person=person,
     )
     FaceSetMember.objects.create(
         face_set=face_set, face=face, external_fields=fields or {}, model="test", vector=[1.0] + [0.0] * 127
@@ -64,12 +72,27 @@ def test_every_page_renders_for_a_viewer(viewer_client, team):
     person = library.person_create(project=team.project, name="Ada")
     group = library.group_create(project=team.project, name="team")
     for url in [
-        "/", "/face-sets/", "/face-sets/new/", f"/face-sets/{face_set.face_set_id}/",
-        f"/face-sets/{face_set.face_set_id}/enrol/", f"/face-sets/{face_set.face_set_id}/faces/{face.face_id}/",
-        f"/face-sets/{face_set.face_set_id}/batch-delete/?filter=age:30", f"/face-sets/{face_set.face_set_id}/delete/",
-        "/enrol/", "/persons/", f"/persons/{person.person_id}/", f"/persons/{person.person_id}/merge/",
-        "/groups/", f"/groups/{group.group_id}/", "/search/", "/compare/", "/detect/", "/credentials/", "/tasks/",
-        "/tasks/?show=all", "/members/",
+        "/",
+        "/face-sets/",
+        "/face-sets/new/",
+        f"/face-sets/{face_set.face_set_id}/",
+        f"/face-sets/{face_set.face_set_id}/enrol/",
+        f"/face-sets/{face_set.face_set_id}/faces/{face.face_id}/",
+        f"/face-sets/{face_set.face_set_id}/batch-delete/?filter=age:30",
+        f"/face-sets/{face_set.face_set_id}/delete/",
+        "/enrol/",
+        "/persons/",
+        f"/persons/{person.person_id}/",
+        f"/persons/{person.person_id}/merge/",
+        "/groups/",
+        f"/groups/{group.group_id}/",
+        "/search/",
+        "/compare/",
+        "/detect/",
+        "/credentials/",
+        "/tasks/",
+        "/tasks/?show=all",
+        "/members/",
     ]:
         response = viewer_client.get(url, follow=True)
         assert response.status_code == 200, url
@@ -83,6 +106,7 @@ def _dashboard_patterns():
                 yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
             elif isinstance(pattern, URLPattern):
                 yield prefix + str(pattern.pattern), pattern
+
     return list(walk(dashboard_urls.urlpatterns))
 
 
@@ -103,11 +127,24 @@ def test_a_viewer_can_change_nothing(viewer_client, team):
     group = library.group_create(project=team.project, name="team")
     credential, _ = projects.credential_create(project=team.project)
     values = {
-        "face_set_id": face_set.face_set_id, "face_id": face.face_id, "person_id": person.person_id,
-        "group_id": group.group_id, "access_key": credential.access_key, "task_id": "x",
+        "face_set_id": face_set.face_set_id,
+        "face_id": face.face_id,
+        "person_id": person.person_id,
+        "group_id": group.group_id,
+        "access_key": credential.access_key,
+        "task_id": "x",
     }
-    data = {"name": "x", "filter": "age:30", "expected": "1", "confirm_name": "staff", "person": "Bob",
-            "confirm": "1", "username": "acme-viewer", "role": "admin", "external_image_id": "changed"}
+    data = {
+        "name": "x",
+        "filter": "age:30",
+        "expected": "1",
+        "confirm_name": "staff",
+        "person": "Bob",
+        "confirm": "1",
+        "username": "acme-viewer",
+        "role": "admin",
+        "external_image_id": "changed",
+    }
     allowed = {"project_switch", "search", "compare", "detect"}  # change no project data
     checked = 0
     for route, pattern in _dashboard_patterns():
@@ -139,8 +176,12 @@ def test_refusal_as_json_for_scripts(viewer_client, team):
 def test_create_face_set_with_typed_fields(admin_client, team):
     response = admin_client.post(
         "/face-sets/new/",
-        {"name": "staff", "capacity": "100000", "field_name": ["age", "vip", ""], "field_type": ["integer", "boolean",
-                                                                                              "string"]},
+        {
+            "name": "staff",
+            "capacity": "100000",
+            "field_name": ["age", "vip", ""],
+            "field_type": ["integer", "boolean", "string"],
+        },
     )
     face_set = FaceSet.objects.get(project=team.project, name="staff")
     assert response.status_code == 302 and response["Location"] == f"/face-sets/{face_set.face_set_id}/"
@@ -238,7 +279,7 @@ def test_project_switcher_only_offers_own_projects(admin_client, team):
     projects.project_member_set(project=other.project, user=team.admin, role="viewer")
     admin_client.post("/projects/switch/", {"project": other.project.project_id, "next": "/face-sets/"})
     page = admin_client.get("/").content.decode()
-    assert "<h1>other</h1>" in page and 'badge role viewer' in page
+    assert "<h1>other</h1>" in page and "badge role viewer" in page
 
 
 def test_superuser_sees_every_project_and_creates_one(client, team):
@@ -318,13 +359,15 @@ def test_enrol_validates_defaults_before_queueing(admin_client, team):
 
     photo = SimpleUploadedFile("a b.jpg", b"not really", content_type="image/jpeg")
     response = admin_client.post(
-        f"/face-sets/{face_set.face_set_id}/enrol/", {"field__age": "old", "photos": [photo], "single": "on"},
+        f"/face-sets/{face_set.face_set_id}/enrol/",
+        {"field__age": "old", "photos": [photo], "single": "on"},
         HTTP_X_REQUESTED_WITH="fetch",
     )
     assert response.status_code == 400 and "field__age" in response.json()["errors"]
     assert team.project.tasks.count() == 0
     response = admin_client.post(
-        f"/face-sets/{face_set.face_set_id}/enrol/", {"person": "Nobody", "photos": [photo]},
+        f"/face-sets/{face_set.face_set_id}/enrol/",
+        {"person": "Nobody", "photos": [photo]},
         HTTP_X_REQUESTED_WITH="fetch",
     )
     assert response.status_code == 400 and "person" in response.json()["errors"]
@@ -347,7 +390,9 @@ def test_tasks_progress_json(admin_client, team):
 
     face_set = library.face_set_create(project=team.project, name="staff")
     task = task_submit(
-        project=team.project, kind="face_set.enrol", params={"face_set": face_set.pk},
+        project=team.project,
+        kind="face_set.enrol",
+        params={"face_set": face_set.pk},
         items=[{"name": "a.jpg", "payload": b"x"}, {"name": "b.jpg", "payload": b"y"}],
     )
     data = admin_client.get(reverse("dashboard:task_progress"), {"ids": task.task_id, "items": "1"}).json()
@@ -375,8 +420,13 @@ def test_curl_example_signs_like_the_huawei_sdk(admin_client, team):
     snippet = snippet.replace("$(date -u +%Y%m%dT%H%M%SZ)", "20261122T010203Z").replace("curl -s", "echo")
     output = subprocess.run(["bash", "-c", snippet], capture_output=True, text=True, check=True).stdout
     request = SdkRequest(
-        method="GET", schema="http", host="testserver", resource_path=f"/v2/{team.project.project_id}/face-sets",
-        query_params=[], header_params={"X-Sdk-Date": "20261122T010203Z"}, body="",
+        method="GET",
+        schema="http",
+        host="testserver",
+        resource_path=f"/v2/{team.project.project_id}/face-sets",
+        query_params=[],
+        header_params={"X-Sdk-Date": "20261122T010203Z"},
+        body="",
     )
     Signer(BasicCredentials(credential.access_key, credential.secret, team.project.project_id)).sign(request)
     assert request.header_params["Authorization"] in output

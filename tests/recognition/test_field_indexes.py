@@ -52,8 +52,12 @@ def test_field_indexes_are_built_with_the_vector_index_used_by_filters_and_dropp
     face_set.refresh_from_db()
     assert _field_indexes(face_set.pk) == {field_index_name(face_set.pk, field) for field in SCHEMA}
 
-    for field, text in (("age", "age:[10 TO 12]"), ("height", "height:>=29.5"), ("city", 'city:"c3"'),
-                        ("vip", "vip:true")):
+    for field, text in (
+        ("age", "age:[10 TO 12]"),
+        ("height", "height:>=29.5"),
+        ("city", 'city:"c3"'),
+        ("vip", "vip:true"),
+    ):
         condition, params = compile_filter_sql(parse_filter(text, SCHEMA))
         with connection.cursor() as cursor:
             cursor.execute("SET enable_seqscan = off")  # the question is whether the index matches, not its cost

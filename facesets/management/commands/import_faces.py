@@ -44,8 +44,12 @@ class Command(BaseCommand):
         parser.add_argument("--face-set", required=True, help="name of the face set (see --create)")
         parser.add_argument("--project", help="project name (needed when there is more than one project)")
         parser.add_argument("--create", action="store_true", help="create the face set if it does not exist")
-        parser.add_argument("--all-faces", action="store_true", help="enrol every face of a top-level photo, not "
-                            "only the largest (photos of a person always give their largest face)")
+        parser.add_argument(
+            "--all-faces",
+            action="store_true",
+            help="enrol every face of a top-level photo, not "
+            "only the largest (photos of a person always give their largest face)",
+        )
         parser.add_argument("--batch", type=int, default=50, help="photos per task (default 50)")
         parser.add_argument(
             "--in-flight", type=int, default=200, help="photos queued at once, at least one batch (default 200)"
@@ -134,8 +138,8 @@ class Command(BaseCommand):
 
     # ---------------------------------------------------------------------------------------------------------
     def _run(self, face_set, todo, count: int, skipped: Counter, options, leftover: list[Task]) -> None:
-        """Submit the batches, keeping about `--in-flight` photos queued, and follow them (and the earlier run's leftovers,
-        so that the import is complete when the command returns)."""
+        """Submit the batches, keeping about `--in-flight` photos queued, and follow them (and the earlier run's
+        leftovers, so that the import is complete when the command returns)."""
         batch_size = max(1, options["batch"])
         in_flight_max = max(1, options["in_flight"])
         batches = []
@@ -248,4 +252,3 @@ class Command(BaseCommand):
         if len(failures) > 20:
             lines.append(f"  ! ... and {len(failures) - 20} more (see the Tasks page)")
         self.stdout.write("\n".join(lines))
-
