@@ -239,7 +239,7 @@ FACELIB_ENGINE_THREADS = env_int("FACELIB_ENGINE_THREADS", 0)
 FACELIB_HNSW_MIN_FACES = env_int("FACELIB_HNSW_MIN_FACES", 20_000)
 FACELIB_HNSW_M = env_int("FACELIB_HNSW_M", 32)
 FACELIB_HNSW_EF_CONSTRUCTION = env_int("FACELIB_HNSW_EF_CONSTRUCTION", 128)
-FACELIB_HNSW_EF_SEARCH = env_int("FACELIB_HNSW_EF_SEARCH", 100)
+FACELIB_HNSW_EF_SEARCH = env_int("FACELIB_HNSW_EF_SEARCH", 0)  # 0: by set size (recognition.search.EF_SEARCH_BY_SIZE)
 # maintenance_work_mem of an index build's session (e.g. "4GB"); empty: estimated from the set's size (see
 # recognition.search.build_memory_mb), at most FACELIB_HNSW_BUILD_MEMORY_MAX_MB.
 FACELIB_HNSW_BUILD_MEMORY = env_str("FACELIB_HNSW_BUILD_MEMORY", "")

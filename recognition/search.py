@@ -32,6 +32,9 @@ logger = logging.getLogger(__name__)
 
 MEMBER_TABLE = "facesets_facesetmember"
 HNSW_MAX_EF_SEARCH = 1000  # pgvector's upper bound
+# ef_search by face-set size (faces up to, ef): the most candidates whose p99 stays under 20 ms on 2 cores
+# (bench/REPORT.md, ef sweep): 100k faces at 150 -> recall@10 0.993, 15.5 ms p99; 1M at 120 -> 0.945, 16.6 ms.
+EF_SEARCH_BY_SIZE = ((200_000, 150), (None, 120))
 FILTERED_EF_FACTOR = 4  # candidates walked per wanted row, divided by the share of rows the filter keeps
 FILTERED_EXACT_ROWS = 20_000  # a filter keeping at most this many rows is ranked exactly (as a small set is)
 
@@ -90,7 +93,7 @@ def face_set_search(
     if limit <= 0:
         return []
     use_index = bool(face_set.vector_index) if exact is None else not exact
-    ef_search = max(settings.FACELIB_HNSW_EF_SEARCH, limit)
+    ef_search = max(ef_search_for(face_set.face_count), limit)
     if use_index and filter_sql and filter_sql[0]:
         # A filtered graph walk returns the first rows that pass the filter, not the nearest ones: at 1M faces a
         # filter keeping 0.1 % got 39 % of the true top 10 (bench/REPORT.md). A filter that keeps few rows is
@@ -112,6 +115,13 @@ def face_set_search(
     if min_cosine is not None:
         matches = [match for match in matches if match.cosine >= min_cosine]
     return matches
+
+
+def ef_search_for(faces: int) -> int:
+    """The HNSW candidate list for a set of this size: FACELIB_HNSW_EF_SEARCH when set, else by EF_SEARCH_BY_SIZE."""
+    if settings.FACELIB_HNSW_EF_SEARCH > 0:
+        return int(settings.FACELIB_HNSW_EF_SEARCH)
+    return next(ef for most, ef in EF_SEARCH_BY_SIZE if most is None or faces <= most)
 
 
 def _filtered_rows(face_set, model: str, filter_sql: tuple[str, list], cap: int) -> int:
@@ -155,7 +165,9 @@ def _face_set_query(
     query = f"WITH hits AS MATERIALIZED ({inner}) SELECT member_id, face_id, distance FROM hits ORDER BY distance"
     with transaction.atomic(), connection.cursor() as cursor:
         if indexed:
-            cursor.execute("SET LOCAL hnsw.ef_search = %s", [ef_search or max(settings.FACELIB_HNSW_EF_SEARCH, limit)])
+            cursor.execute(
+                "SET LOCAL hnsw.ef_search = %s", [ef_search or max(ef_search_for(face_set.face_count), limit)]
+            )
             cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
         cursor.execute(query, params)
         rows = cursor.fetchall()

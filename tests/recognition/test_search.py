@@ -206,3 +206,14 @@ def test_person_group_and_face_list_scopes(project):
     assert {m.face_pk for m in listed} == {faces[0].pk, faces[1].pk}
     other = projects.project_get_or_create(name="elsewhere")
     assert faces_search(project_pk=other.pk, vector=query, model=MODEL, limit=10, face_pks=[faces[0].pk]) == []
+
+
+def test_ef_search_follows_the_set_size_unless_configured(settings):
+    from recognition.search import EF_SEARCH_BY_SIZE, ef_search_for
+
+    settings.FACELIB_HNSW_EF_SEARCH = 0
+    (small_limit, small_ef), (_, large_ef) = EF_SEARCH_BY_SIZE
+    assert ef_search_for(small_limit) == small_ef and ef_search_for(small_limit + 1) == large_ef
+    assert ef_search_for(5_000_000) == large_ef
+    settings.FACELIB_HNSW_EF_SEARCH = 64
+    assert ef_search_for(5_000_000) == 64 == ef_search_for(30_000)
