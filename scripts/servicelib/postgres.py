@@ -48,10 +48,6 @@ def postgres_conf(port: int) -> str:
         "shared_buffers": f"'{shared_buffers()}'",
         "maintenance_work_mem": f"'{os.environ.get('FACELIB_PG_MAINTENANCE_WORK_MEM', '1GB')}'",  # HNSW builds
         "max_connections": str(env_int("FACELIB_PG_MAX_CONNECTIONS", 200)),
-        # After a restart, reload the pages that were cached (the face sets' HNSW indexes above all): a cold 1M-face
-        # index answered its first searches in ~0.7 s instead of ~14 ms p99 (bench/REPORT.md).
-        "shared_preload_libraries": "'pg_prewarm'",
-        "pg_prewarm.autoprewarm": "on",
         "timezone": "'UTC'",
     }
     # FACELIB_PG_SETTINGS="synchronous_commit=off,work_mem=64MB" adds or overrides anything else.
