@@ -13,8 +13,10 @@ from report_sections import (
     accuracy_section,
     api_section,
     engine_section,
+    enrol_tuning_section,
     header,
     headline,
+    ivf_section,
     search_section,
     stages_section,
     tuning_section,
@@ -35,6 +37,9 @@ def build() -> str:
             "engine_threads",
             "search_tuning",
             "search_build_before",
+            "search_scale_before",
+            "enrol_throughput",
+            "search_ivf",
         )
     }
     scale = results["search_scale"] or results["search_scale_quick"]
@@ -43,9 +48,11 @@ def build() -> str:
         headline(results, scale),
         api_section(results["api"], results["stages"], enrol_only=True),
         stages_section(results["stages"]),
+        enrol_tuning_section(results["enrol_throughput"]),
         engine_section(results["engine_threads"]),
         search_section(scale, results["optimisations"]),
         tuning_section(results["search_tuning"], results["search_build_before"]),
+        ivf_section(results["search_ivf"], scale),
         api_section(results["api"], None, enrol_only=False),
         accuracy_section(results["accuracy"]),
     ]

@@ -1,12 +1,15 @@
 """`make bench`: run every benchmark, then write bench/REPORT.md (with bench/plots/*.png) and print it.
 
-    .venv/bin/python bench/run.py [--quick] [--only accuracy,stages,engine,api,search,tuning] [--report-only]
+    .venv/bin/python bench/run.py [--quick] [--only accuracy,stages,engine,enrol,api,search,tuning] [--report-only]
 
 Each part runs in its own process and writes bench/results/<part>.json; a part that fails is reported and the
 others still run, and the report then says which figures are missing. PostgreSQL and Redis must be up (`make bench`
 starts them through `make start`); the API parts start their own web server and workers on a scratch database and
-stop them afterwards. Full run: about an hour and a half on 2 cores, most of it the 1M-face HNSW build; --quick
-takes minutes (10k/50k faces, fewer requests) and writes search_scale_quick.json beside the full results.
+stop them afterwards. One-off comparisons are not part of the run and keep their committed results:
+bench/enrol_throughput.py --label before --repo <checkout of an older commit> (the enrolment before/after) and
+bench/search_ivf.py (IVFFlat against HNSW on the 1M set). Full run: about an hour and a half on 2 cores, most of
+it the 1M-face HNSW build; --quick takes minutes (10k/50k faces, fewer requests) and writes
+search_scale_quick.json beside the full results.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ PARTS = {
     "accuracy": (["accuracy.py"], []),
     "stages": (["stages.py"], ["--repeat", "20"]),
     "engine": (["engine_threads.py"], ["--seconds", "8", "--rounds", "1"]),
+    "enrol": (["enrol_throughput.py"], ["--workers", "2", "--rounds", "1"]),
     "api": (["api_bench.py"], ["--quick"]),
     "search": (["search_scale.py"], ["--quick"]),
     "tuning": (["search_tuning.py"], ["--queries", "100"]),  # after "search": it works on the set search left

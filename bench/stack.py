@@ -64,8 +64,10 @@ def _interrupt(signum: int, frame: object) -> None:
 class Stack:
     """``with Stack(workers=2) as stack:`` — web server and workers up, torn down (by their own pids) on exit."""
 
-    def __init__(self, *, workers: int = 2) -> None:
+    def __init__(self, *, workers: int = 2, repo: str | os.PathLike[str] | None = None, pool: str = "prefork") -> None:
         self.workers = workers
+        self.pool = pool  # "prefork": one worker with N processes (as `make run`); "solo": N single-process workers
+        self.repo = Path(repo) if repo else REPO  # another checkout (a before/after on the same database)
         self.url = f"http://127.0.0.1:{PORT}"
         self.processes: list[subprocess.Popen] = []
         self.logs = CACHE / "stack"
@@ -76,29 +78,31 @@ class Stack:
         # SIGTERM (a timeout, a stopped make) must still stop the processes started here: unwind through __exit__.
         signal.signal(signal.SIGTERM, _interrupt)
         self.logs.mkdir(parents=True, exist_ok=True)
-        manage("migrate", "--noinput")
-        self._spawn(
-            "worker",
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
+        if self.repo == REPO:
+            manage("migrate", "--noinput")
+        for number in range(self.workers if self.pool == "solo" else 1):
+            pool = ["--pool", "solo"] if self.pool == "solo" else ["--concurrency", str(self.workers)]
+            self._spawn(
                 "worker",
-                "-l",
-                "warning",
-                "--concurrency",
-                str(self.workers),
-                "-Q",
-                QUEUE,
-                "-n",
-                f"bench-{os.getpid()}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-        )
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "-l",
+                    "warning",
+                    *pool,
+                    "-Q",
+                    QUEUE,
+                    "-n",
+                    f"bench-{os.getpid()}-{number}@%h",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                ],
+            )
         self._spawn(
             "web",
             [
@@ -121,11 +125,12 @@ class Stack:
 
     def _spawn(self, name: str, args: list[str]) -> None:
         handle = open(self.logs / f"{name}.log", "ab")
+        env = stack_env()
         self.processes.append(
             subprocess.Popen(
                 args,
-                cwd=REPO,
-                env=stack_env(),
+                cwd=self.repo,
+                env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=handle,
                 stderr=subprocess.STDOUT,

@@ -97,6 +97,26 @@ def test_worker_killed_during_enrolment_loses_no_face(worker, shared_data):
     assert sorted(m.face.external_image_id for m in members) == sorted(f"photo-{i}" for i in range(len(photos)))
 
 
+def test_a_worker_whose_database_connection_dropped_reconnects_and_loses_nothing(worker, shared_data):
+    """Workers keep their database connection from task to task; one the server dropped (a restart) is replaced."""
+    from django.db import connection
+
+    project = projects.project_get_or_create(name="reconnect")
+    face_set = library.face_set_create(project=project, name="reconnect")
+    photos = sorted((shared_data / "people" / "person02").iterdir())[:2]
+    params = {"face_set": face_set.pk, "single": True, "formats": ALL_FORMATS}
+    task_run(project=project, kind="face_set.enrol", params=params, payload=photos[0].read_bytes(), timeout=120)
+    with connection.cursor() as cursor:  # every other session of the test database, the worker's among them
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        assert cursor.fetchone()[0] >= 1
+    task_run(project=project, kind="face_set.enrol", params=params, payload=photos[1].read_bytes(), timeout=120)
+    face_set.refresh_from_db()
+    assert face_set.face_count == FaceSetMember.objects.filter(face_set=face_set).count() == 2
+
+
 def test_bad_input_is_refused_and_changes_nothing(worker, shared_data):
     project = projects.project_get_or_create(name="bad")
     face_set = library.face_set_create(project=project, name="bad", field_schema={"age": "integer"})
