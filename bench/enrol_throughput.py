@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import time
 
 import numpy as np
-from common import conditions, load_result, log, save_result, setup_django
+from common import REPO, conditions, load_result, log, save_result, setup_django
 from stack import Stack, bench_photos, stack_env
 
 
@@ -64,7 +65,9 @@ def main() -> None:
     result[args.label] = {
         "photos": args.photos,
         "runs": runs,
-        "repo": args.repo or "this checkout",
+        "commit": subprocess.run(
+            ["git", "-C", args.repo or str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ).stdout.strip(),
         "pool": args.pool,
         "engine_threads": os.environ.get("FACELIB_ENGINE_THREADS", "auto"),
         "conditions": conditions(),

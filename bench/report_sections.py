@@ -487,7 +487,8 @@ def enrol_tuning_section(throughput: dict | None) -> str:
         f"`bench/enrol_throughput.py`: one task of {throughput['after']['photos']} photos (640×480) submitted "
         "in-process, so only the workers are measured: photos/s from submit to the task's end, median of 3 rounds "
         "after a warm-up round. *before* runs the workers from a checkout of the commit before the fixes "
-        "(`--repo`, a `git worktree`), on the same machine and database, minutes apart.",
+        f"({throughput.get('before', {}).get('commit', '?')}, `--repo` on a `git worktree`), on the same machine "
+        "and database, minutes apart.",
         "",
         "| code | 1 worker | 2 workers | conditions |",
         "|---|---|---|---|",
