@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 MEMBER_TABLE = "facesets_facesetmember"
 HNSW_MAX_EF_SEARCH = 1000  # pgvector's upper bound
 # ef_search by face-set size (faces up to, ef): the most candidates whose p99 stays under 20 ms on 2 cores
-# (bench/REPORT.md, ef sweep): 100k faces at 150 -> recall@10 0.993, 15.5 ms p99; 1M at 120 -> 0.945, 16.6 ms.
+# (bench/REPORT.md, ef sweep): 100k faces at 150 -> recall@10 0.993, 15.1 ms p99; 1M at 120 -> 0.950, 18.0 ms.
 EF_SEARCH_BY_SIZE = ((200_000, 150), (None, 120))
 FILTERED_EF_FACTOR = 4  # candidates walked per wanted row, divided by the share of rows the filter keeps
 FILTERED_EXACT_ROWS = 20_000  # a filter keeping at most this many rows is ranked exactly (as a small set is)
