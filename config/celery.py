@@ -19,7 +19,7 @@ app.autodiscover_tasks()
 def _database_connections(task=None, **_: object) -> None:
     """Keep a worker's database connection from task to task, as Django does from request to request: close it only
     when it failed or is older than CONN_MAX_AGE. (Celery's own handling, turned off by CELERY_DB_REUSE_MAX, closes it
-    around every task: a new connection and a cold server backend for each photo, ~40 % of an enrolment's time.)"""
+    around every task: a new connection and a cold server backend, with empty catalogue caches, for each photo.)"""
     if task is not None and getattr(task.request, "is_eager", False):
         return  # an eager task runs inside its caller's transaction
     from django.db import close_old_connections
