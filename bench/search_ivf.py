@@ -36,16 +36,7 @@ def main() -> None:
     result = {"faces": size, "lists": args.lists, "conditions_start": conditions()}
     rng = np.random.default_rng(77)
     fitted = Fitted()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT vector FROM facesets_facesetmember WHERE face_set_id = %s ORDER BY random() LIMIT %s",
-            [face_set.pk, args.queries],
-        )
-        stored = np.array(
-            [np.array(str(text).strip("[]").split(","), dtype=np.float32) for (text,) in cursor.fetchall()]
-        )
-    noise = fitted.model.within_scale * rng.standard_normal(stored.shape) @ fitted.model.within.T
-    queries = (stored + noise) / np.linalg.norm(stored + noise, axis=1, keepdims=True)
+    queries = fitted.queries_near_stored(face_set, args.queries, rng)
     log(f"{size:,}: exact ground truth for {len(queries)} queries")
     truth = [
         [m.face_pk for m in face_set_search(face_set=face_set, vector=q, model="synthetic", limit=10, exact=True)]

@@ -351,6 +351,22 @@ class Fitted:
 
         return load_face_set(face_set, self.model, size, rng)
 
+    def queries_near_stored(self, face_set, count: int, rng) -> np.ndarray:
+        """New photos of enrolled people: ``count`` stored faces of the set, picked at random, plus the fitted
+        within-person noise (unit length)."""
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT vector FROM facesets_facesetmember WHERE face_set_id = %s ORDER BY random() LIMIT %s",
+                [face_set.pk, count],
+            )
+            stored = np.array(
+                [np.array(str(text).strip("[]").split(","), dtype=np.float32) for (text,) in cursor.fetchall()]
+            )
+        noise = self.model.within_scale * rng.standard_normal(stored.shape) @ self.model.within.T
+        return (stored + noise) / np.linalg.norm(stored + noise, axis=1, keepdims=True)
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

@@ -75,17 +75,7 @@ def main() -> None:
 
     rng = np.random.default_rng(77)
     fitted = Fitted()
-    # Queries: new photos of enrolled people, i.e. stored faces plus the fitted within-person noise.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT vector FROM facesets_facesetmember WHERE face_set_id = %s ORDER BY random() LIMIT %s",
-            [face_set.pk, args.queries],
-        )
-        stored = np.array(
-            [np.array(str(text).strip("[]").split(","), dtype=np.float32) for (text,) in cursor.fetchall()]
-        )
-    noise = fitted.model.within_scale * rng.standard_normal(stored.shape) @ fitted.model.within.T
-    queries = (stored + noise) / np.linalg.norm(stored + noise, axis=1, keepdims=True)
+    queries = fitted.queries_near_stored(face_set, args.queries, rng)
     result["filters"] = {}
     for name, text in FILTERS.items():
         if text is None:
