@@ -92,8 +92,9 @@ def _clean_face_sets(prefix: str) -> None:
     if project is not None:
         for face_set in FaceSet.objects.filter(project=project, name__startswith=prefix):
             from facesets.services.library import face_set_delete
+            from facesets.services.lifecycle import Release
 
-            face_set_delete(face_set=face_set)
+            face_set_delete(face_set=face_set, release=Release.DELETE)
         Person.objects.filter(project=project).delete()
 
 

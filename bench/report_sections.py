@@ -171,7 +171,7 @@ def search_section(scale: dict | None, optimisations: dict | None) -> str:
         "## 2. Search at scale",
         "",
         "`bench/search_scale.py`: one face set per size in the scratch database `facelib_bench`, searched by "
-        "`recognition.search.face_set_search` itself (latency of the search call alone: SQL, no HTTP, no "
+        "`facesets.search.face_set_search` itself (latency of the search call alone: SQL, no HTTP, no "
         f"inference), {scale['queries']} queries per cell (new photos of enrolled identities), top {scale['limit']}. "
         "Vectors are drawn from a model fitted on the real SFace embeddings of `shared/data/faces` (mean "
         "direction, shrunk between- and within-identity covariances, per-identity spread; 2–9 photos per "

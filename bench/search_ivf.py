@@ -29,7 +29,7 @@ def main() -> None:
     from django.db import connection, transaction
 
     from facesets.models import FaceSet
-    from recognition.search import _face_set_query, face_set_search, index_name
+    from facesets.search import _face_set_query, face_set_search, index_name
 
     face_set = FaceSet.objects.filter(project__name="bench", name__startswith="bench-").order_by("-face_count").first()
     size = face_set.face_count

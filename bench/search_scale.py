@@ -4,7 +4,7 @@
     .venv/bin/python bench/search_scale.py --quick         # 10k and 50k, a few minutes
 
 For each size, in one run on the scratch database ``facelib_bench``: COPY the faces in (bench/scale_data.py fits
-the vectors on the real embeddings), then with ``recognition.search.face_set_search``:
+the vectors on the real embeddings), then with ``facesets.search.face_set_search``:
 
 * exact search (200 queries: new photos of enrolled identities) with no filter and with ``external_fields`` filters
   keeping 10 % (``bucket:[0 TO 99]``) and 0.1 % (``bucket:7``) of the faces — the ground truth;
@@ -53,7 +53,7 @@ class FallbackCounter:
     """Counts how often the indexed query came back short and the exact query had to settle it."""
 
     def __init__(self) -> None:
-        import recognition.search as search
+        import facesets.search as search
 
         self.search = search
         self.original = search._face_set_query
@@ -81,7 +81,7 @@ class Results(list):
 
 
 def _run_queries(face_set, queries, filter_sql, *, exact: bool | None) -> tuple[list[float], Results, int]:
-    from recognition.search import face_set_search
+    from facesets.search import face_set_search
 
     latencies, results = [], Results()
     with FallbackCounter() as counter:
@@ -272,7 +272,7 @@ def _measure_size(size, args, fitted, rng, project) -> dict:
     face_set.refresh_from_db()
     # The product builds the field indexes with the HNSW index; drop them to measure the search without them first
     # (before), then build them again below (after).
-    from recognition.search import face_set_field_indexes_build, field_index_prefix
+    from facesets.search import face_set_field_indexes_build, field_index_prefix
 
     with connection.cursor() as cursor:
         cursor.execute(

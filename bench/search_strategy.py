@@ -1,6 +1,6 @@
 """Measure exact scan vs per-set HNSW for face-set search, to choose FACELIB_HNSW_MIN_FACES.
 
-Runs the product's own search code (recognition.search.face_set_search) on a scratch database of the embedded
+Runs the product's own search code (facesets.search.face_set_search) on a scratch database of the embedded
 PostgreSQL (`facelib_bench`, created if missing), over synthetic face-like vectors: identities with several samples
 each, noise set so that same-identity cosines sit around 0.65 and different identities around 0 (like SFace).
 
@@ -115,7 +115,7 @@ def _populate(face_set, size: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def _measure(face_set, queries: np.ndarray, *, exact: bool) -> tuple[list[float], list[list[int]]]:
-    from recognition.search import face_set_search
+    from facesets.search import face_set_search
 
     latencies, results = [], []
     for query in queries:
@@ -176,7 +176,7 @@ def main() -> None:
             f"| {build_seconds:.1f} | {top1_exact:.3f} / {top1_hnsw:.3f} | {recall10:.3f} |",
             flush=True,
         )
-        from recognition.search import drop_face_set_index
+        from facesets.search import drop_face_set_index
 
         drop_face_set_index(face_set)
 

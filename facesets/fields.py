@@ -13,7 +13,9 @@ from typing import Any
 from .exceptions import InvalidExternalImageId, InvalidFieldSchema, InvalidFieldValue
 
 FIELD_TYPES = ("string", "integer", "long", "float", "double", "boolean")
-NUMERIC_TYPES = ("integer", "long", "float", "double")
+INTEGER_TYPES = ("integer", "long")
+FLOAT_TYPES = ("float", "double")
+NUMERIC_TYPES = INTEGER_TYPES + FLOAT_TYPES
 MAX_FIELDS = 10
 FIELD_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{1,36}$")
 STRING_VALUE_MAX = 256
@@ -33,6 +35,7 @@ RESERVED_FIELD_NAMES = frozenset(
 )
 INT32 = (-(2**31), 2**31 - 1)
 INT64 = (-(2**63), 2**63 - 1)
+INTEGER_RANGES = {"integer": INT32, "long": INT64}
 # A plain decimal number: no suffixes like 1.0f, 100L, 1.0d (refused by the spec), no hex, no inf/nan.
 _INTEGER_TEXT_RE = re.compile(r"^[+-]?[0-9]+$")
 _FLOAT_TEXT_RE = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
@@ -64,6 +67,53 @@ def validate_schema(definitions: Any) -> dict[str, str]:
             )
         schema[name] = field_type.lower()
     return schema
+
+
+def normalize_schema(schema: dict[str, Any] | None) -> dict[str, str]:
+    """``{name: type}`` from a stored schema, either ``{name: "long"}`` or Huawei's ``{name: {"type": "long"}}``."""
+    result = {}
+    for name, spec in (schema or {}).items():
+        field_type = spec.get("type") if isinstance(spec, dict) else spec
+        field_type = field_type.lower() if isinstance(field_type, str) else field_type
+        if field_type not in FIELD_TYPES:
+            raise ValueError(f"field {name!r} has unknown type {field_type!r}")
+        result[name] = field_type
+    return result
+
+
+# --- the typed expression of a custom field -------------------------------------------------------------------
+# One definition serves the filter compiler (Django expressions and raw SQL), the vector search's filtered queries and
+# the partial indexes built on each field of a large set: the planner uses an index only for the very same
+# expression, so all of them must come from here. Integers compare as bigint, floats as double precision (numeric
+# order), booleans as JSON (`-> 'name' = 'true'::jsonb`), strings as text.
+_SQL_CASTS = {"integer": "bigint", "long": "bigint", "float": "double precision", "double": "double precision"}
+
+
+def field_expression_sql(field_type: str, *, column: str = "external_fields", name: str = "%s") -> str:
+    """The typed SQL expression of a custom field of `field_type` stored in the JSON `column`; `name` is the SQL
+    that gives the field's name (a `%s` parameter by default)."""
+    if field_type not in FIELD_TYPES:
+        raise ValueError(f"unknown field type {field_type!r}")
+    if field_type == "boolean":
+        return f"({column} -> {name})"
+    cast = _SQL_CASTS.get(field_type)
+    return f"(({column} ->> {name}))::{cast}" if cast else f"({column} ->> {name})"
+
+
+def field_expression(name: str, field_type: str, *, column: str = "external_fields"):
+    """The same expression as a Django expression over a model's JSON `column` (it compiles to the SQL above)."""
+    from django.db.models import BigIntegerField, FloatField
+    from django.db.models.fields.json import KeyTextTransform, KeyTransform
+    from django.db.models.functions import Cast
+
+    if field_type not in FIELD_TYPES:
+        raise ValueError(f"unknown field type {field_type!r}")
+    if field_type == "boolean":
+        return KeyTransform(name, column)
+    text = KeyTextTransform(name, column)
+    if field_type in INTEGER_TYPES:
+        return Cast(text, BigIntegerField())
+    return Cast(text, FloatField()) if field_type in FLOAT_TYPES else text
 
 
 def schema_as_definitions(schema: dict[str, str]) -> dict[str, dict[str, str]]:
@@ -100,7 +150,7 @@ def coerce_value(name: str, field_type: str, value: Any) -> Any:
             value = int(value.strip())
         if not isinstance(value, int):
             raise bad(f"must be an {field_type}")
-        low, high = INT32 if field_type == "integer" else INT64
+        low, high = INTEGER_RANGES[field_type]
         if not low <= value <= high:
             raise bad(f"out of range for {field_type}")
         return value

@@ -32,21 +32,25 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import BigIntegerField, BooleanField, Expression, F, FloatField, JSONField, Q, Value
+from django.db.models import BooleanField, F, JSONField, Q, Value
 from django.db.models.expressions import OrderBy
-from django.db.models.fields.json import KeyTextTransform, KeyTransform
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, IsNull, LessThan, LessThanOrEqual
 from luqum import tree as lq
 from luqum.exceptions import ParseError
 from luqum.thread import parse as luqum_parse
 
 from .exceptions import FilterInvalid, SortInvalid
+from .fields import (
+    FLOAT_TYPES,
+    INTEGER_RANGES,
+    NUMERIC_TYPES,
+    field_expression,
+    field_expression_sql,
+    normalize_schema,
+)
 
-INTEGER_TYPES = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
-FLOAT_TYPES = {"float", "double"}
-NUMERIC_TYPES = set(INTEGER_TYPES) | FLOAT_TYPES
-FIELD_TYPES = NUMERIC_TYPES | {"string", "boolean"}
 # Built-in fields (filter name -> Face column); they take precedence over custom fields of the same name.
 BUILTIN_FIELDS = {
     "face_id": "face_id",
@@ -109,18 +113,6 @@ class Not:
 FilterExpression = Condition | And | Or | Not
 
 
-def normalize_schema(schema: dict[str, Any] | None) -> dict[str, str]:
-    """``{name: type}`` from either ``{name: "long"}`` or Huawei's ``{name: {"type": "long"}}``."""
-    result = {}
-    for name, spec in (schema or {}).items():
-        ftype = spec.get("type") if isinstance(spec, dict) else spec
-        ftype = ftype.lower() if isinstance(ftype, str) else ftype
-        if ftype not in FIELD_TYPES:
-            raise ValueError(f"field {name!r} has unknown type {ftype!r}")
-        result[name] = ftype
-    return result
-
-
 def _translate_operators(text: str) -> tuple[str, list[int]]:
     """Rewrite ``&&``/``||``/``!`` outside phrases and escapes to luqum's keywords; also map new -> old positions."""
     out: list[str] = []
@@ -148,8 +140,8 @@ def _unescape(text: str) -> str:
 
 def _parse_value(text: str, ftype: str) -> Any:
     """``text`` as a value of ``ftype``; ValueError when it is not one (``1.0f``, ``100L``, out of range, inf)."""
-    if ftype in INTEGER_TYPES:
-        low, high = INTEGER_TYPES[ftype]
+    if ftype in INTEGER_RANGES:
+        low, high = INTEGER_RANGES[ftype]
         if not _INT_RE.fullmatch(text) or not low <= int(text) <= high:
             raise ValueError(text)
         return int(text)
@@ -283,16 +275,6 @@ def parse_filter(text: str, schema: dict[str, Any]) -> FilterExpression:
     return _Converter(normalize_schema(schema), origin).convert(tree, None, 0)
 
 
-def _custom_lhs(field: str, ftype: str) -> Expression:
-    """The typed expression of a custom field, the same expression an index on it must use."""
-    if ftype == "boolean":
-        return KeyTransform(field, "external_fields")
-    text = KeyTextTransform(field, "external_fields")
-    if ftype in INTEGER_TYPES:
-        return Cast(text, BigIntegerField())
-    return Cast(text, FloatField()) if ftype in FLOAT_TYPES else text
-
-
 def filter_q(expr: FilterExpression) -> Q:
     """A Q object for FaceSetMember querysets (joins the member's face for built-in fields)."""
     if isinstance(expr, (And, Or)):
@@ -301,7 +283,7 @@ def filter_q(expr: FilterExpression) -> Q:
         return ~Q(Coalesce(filter_q(expr.item), Value(False), output_field=BooleanField()))
     if expr.op == "exists":
         return Q(IsNull(KeyTextTransform(expr.field, "external_fields"), False))
-    lhs = F(f"face__{expr.field}") if expr.builtin else _custom_lhs(expr.field, expr.type)
+    lhs = F(f"face__{expr.field}") if expr.builtin else field_expression(expr.field, expr.type)
     rhs = Value(expr.value, JSONField()) if expr.type == "boolean" and not expr.builtin else expr.value
     return Q(_LOOKUPS[expr.op](lhs, rhs))
 
@@ -313,13 +295,7 @@ def _check_alias(alias: str) -> str:
 
 
 def _sql_lhs(field: str, ftype: str, alias: str) -> str:
-    if ftype == "boolean":
-        return f"({alias}.external_fields -> %s)"
-    if ftype in INTEGER_TYPES:
-        return f"(({alias}.external_fields ->> %s))::bigint"
-    if ftype in FLOAT_TYPES:
-        return f"(({alias}.external_fields ->> %s))::double precision"
-    return f"({alias}.external_fields ->> %s)"
+    return field_expression_sql(ftype, column=f"{alias}.external_fields")
 
 
 def compile_filter_sql(expr: FilterExpression, *, alias: str = "m", face_alias: str = "f") -> tuple[str, list]:
@@ -383,17 +359,6 @@ def parse_sort(sort: list | dict | str | None, schema: dict[str, Any]) -> list[t
 def sort_order_by(sort: list[tuple[str, str, str]]) -> list[OrderBy]:
     """order_by() arguments for FaceSetMember querysets; faces without the field come last."""
     return [
-        OrderBy(_custom_lhs(name, ftype), descending=direction == "desc", nulls_last=True)
+        OrderBy(field_expression(name, ftype), descending=direction == "desc", nulls_last=True)
         for name, ftype, direction in sort
     ]
-
-
-def compile_sort_sql(sort: list[tuple[str, str, str]], *, alias: str = "m") -> tuple[str, list]:
-    """``", "``-joined ORDER BY items (no ORDER BY keyword) and their parameters (the field names)."""
-    _check_alias(alias)
-    items = []
-    for name, ftype, direction in sort:
-        if ftype not in NUMERIC_TYPES or direction not in ("asc", "desc"):
-            raise ValueError(f"cannot sort on {name!r} ({ftype}, {direction})")
-        items.append(f"{_sql_lhs(name, ftype, alias)} {direction.upper()} NULLS LAST")
-    return ", ".join(items), [name for name, _, _ in sort]

@@ -19,6 +19,7 @@ SCRFD detector and ArcFace recognizer through ``insightface.model_zoo`` instead.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import os
@@ -568,12 +569,33 @@ def _thumbnail(image: np.ndarray, box: tuple[int, int, int, int]) -> bytes:
 
 _engine: FaceEngine | None = None
 _engine_lock = threading.Lock()
+_load_forbidden = ""
+
+
+class EngineNotAllowed(RuntimeError):
+    """The models were asked for in a process that must not load them (a web process: inference runs in workers)."""
+
+
+def forbid_loading(reason: str) -> None:
+    """From now on get_engine() refuses to load the models in this process (config/wsgi.py calls this: a web process
+    must never hold ONNX Runtime sessions; its inference goes to the workers). An empty reason allows it again."""
+    global _load_forbidden
+    _load_forbidden = reason
+
+
+@functools.lru_cache(maxsize=8)
+def configured_model_name(pack: str | None = None) -> str:
+    """The name of the configured recognition model, from the settings alone (nothing is loaded): what stored
+    vectors are tagged with, so a web process can pick the current vectors without the model."""
+    return FaceEngine(pack=pack).model_name
 
 
 def get_engine() -> FaceEngine:
     """The process-wide engine, created and loaded once (double-checked under a lock)."""
     global _engine
     if _engine is None:
+        if _load_forbidden:
+            raise EngineNotAllowed(f"the recognition models may not be loaded here: {_load_forbidden}")
         with _engine_lock:
             if _engine is None:
                 engine = FaceEngine()

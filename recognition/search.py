@@ -1,42 +1,21 @@
-"""Vector search in PostgreSQL with pgvector: scope + typed field filter + order by cosine distance + limit, one query.
+"""Vector search primitives for pgvector, independent of what the vectors belong to: the hit, the query vector's
+SQL literal, the HNSW candidate list for an index of a given size, and the memory an HNSW build wants.
 
-Strategy, per face set, by measurement (see bench/ and README):
-- a face set below FACELIB_HNSW_MIN_FACES faces is searched by an exact scan of its rows (a b-tree on face_set_id
-  narrows the scan to the set; exact is always right and at these sizes fast);
-- a larger set gets its own partial HNSW index (m=32, ef_construction=128: default HNSW settings put the wrong person
-  first for 29 % of queries at 1M faces) searched with ef_search=100 and pgvector's iterative index scan, so a
-  filtered search keeps walking the graph until it has enough rows; if it still returns fewer than asked for, the
-  query is re-run as an exact scan, so a filtered search never silently returns fewer matches than exist.
-Person, group and face-list scopes are small by nature and always scanned exactly.
-
-With its HNSW index a set also gets a partial b-tree index on the typed expression of each custom field (the very
-expression facesets.filters compiles a filter to), so the planner can find a selective filter's rows first and rank
-only them exactly. Measured in bench/REPORT.md: at 100k faces a filter keeping 0.1 % went from 207 ms p50 with
-recall@10 0.75 (the graph walk filled the page with the wrong faces) to 1 ms and exact results.
+The library's own searches (face sets, persons, groups: which rows, which filter, which index) are in
+facesets.search, built on these.
 """
 
 from __future__ import annotations
 
-import hashlib
-import logging
-import math
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
-from psycopg import sql
 
-logger = logging.getLogger(__name__)
-
-MEMBER_TABLE = "facesets_facesetmember"
 HNSW_MAX_EF_SEARCH = 1000  # pgvector's upper bound
-# ef_search by face-set size (faces up to, ef): the most candidates whose p99 stays under 20 ms on 2 cores
+# ef_search by index size (rows up to, ef): the most candidates whose p99 stays under 20 ms on 2 cores
 # (bench/REPORT.md, ef sweep): 100k faces at 150 -> recall@10 0.993, 15.1 ms p99; 1M at 120 -> 0.950, 18.0 ms.
 EF_SEARCH_BY_SIZE = ((200_000, 150), (None, 120))
-FILTERED_EF_FACTOR = 4  # candidates walked per wanted row, divided by the share of rows the filter keeps
-FILTERED_EXACT_ROWS = 20_000  # a filter keeping at most this many rows is ranked exactly (as a small set is)
 
 
 @dataclass(frozen=True)
@@ -49,272 +28,24 @@ class Match:
     person_pk: int | None = None
 
 
-def _vector_literal(vector: Sequence[float]) -> str:
+def vector_literal(vector: Sequence[float]) -> str:
+    """A vector as pgvector's text form, for a `%s::vector` parameter."""
     return "[" + ",".join(f"{float(value):.7g}" for value in vector) + "]"
 
 
-def index_name(face_set_pk: int) -> str:
-    return f"fsm_hnsw_{face_set_pk}"
-
-
-def field_index_prefix(face_set_pk: int) -> str:
-    return f"fsm_f{face_set_pk}_"
-
-
-def field_index_name(face_set_pk: int, field: str) -> str:
-    """Name of a set's index on one custom field (hashed: field names may be long or need quoting)."""
-    return field_index_prefix(face_set_pk) + hashlib.sha1(field.encode()).hexdigest()[:12]
-
-
-# A custom field's typed expression exactly as facesets.filters.compile_filter_sql writes it (there with the member
-# alias), so that the planner matches a compiled filter to the index; tests/recognition check that it does.
-FIELD_EXPRESSIONS = {
-    "integer": "((external_fields ->> {field}))::bigint",
-    "long": "((external_fields ->> {field}))::bigint",
-    "float": "((external_fields ->> {field}))::double precision",
-    "double": "((external_fields ->> {field}))::double precision",
-    "string": "(external_fields ->> {field})",
-    "boolean": "(external_fields -> {field})",
-}
-
-
-def face_set_search(
-    *,
-    face_set,
-    vector: Sequence[float],
-    model: str,
-    limit: int,
-    min_cosine: float | None = None,
-    filter_sql: tuple[str, list] | None = None,
-    exact: bool | None = None,
-) -> list[Match]:
-    """The `limit` faces of a face set nearest to `vector` (made by `model`), best first, optionally restricted by a
-    compiled field filter (SQL over alias `m` = member, `f` = face) and a minimum cosine similarity."""
-    if limit <= 0:
-        return []
-    use_index = bool(face_set.vector_index) if exact is None else not exact
-    ef_search = max(ef_search_for(face_set.face_count), limit)
-    if use_index and filter_sql and filter_sql[0]:
-        # A filtered graph walk returns the first rows that pass the filter, not the nearest ones: at 1M faces a
-        # filter keeping 0.1 % got 39 % of the true top 10 (bench/REPORT.md). A filter that keeps few rows is
-        # settled exactly (the set's field indexes find them); a wider one walks further, in proportion.
-        cap = FILTERED_EXACT_ROWS
-        rows = _filtered_rows(face_set, model, filter_sql, cap)
-        if rows <= cap:
-            use_index = False
-        else:
-            share = rows / max(face_set.face_count, rows)  # a lower bound: counting stopped at cap + 1
-            ef_search = min(HNSW_MAX_EF_SEARCH, max(ef_search, math.ceil(FILTERED_EF_FACTOR * limit / share)))
-    if use_index:
-        matches = _face_set_query(face_set, vector, model, limit, filter_sql, indexed=True, ef_search=ef_search)
-        if len(matches) < limit:
-            # The graph walk can stop short under a selective filter: settle it exactly.
-            matches = _face_set_query(face_set, vector, model, limit, filter_sql, indexed=False)
-    else:
-        matches = _face_set_query(face_set, vector, model, limit, filter_sql, indexed=False)
-    if min_cosine is not None:
-        matches = [match for match in matches if match.cosine >= min_cosine]
-    return matches
-
-
-def ef_search_for(faces: int) -> int:
-    """The HNSW candidate list for a set of this size: FACELIB_HNSW_EF_SEARCH when set, else by EF_SEARCH_BY_SIZE."""
+def ef_search_for(rows: int) -> int:
+    """The HNSW candidate list for an index of this many rows: FACELIB_HNSW_EF_SEARCH when set, else by
+    EF_SEARCH_BY_SIZE."""
     if settings.FACELIB_HNSW_EF_SEARCH > 0:
         return int(settings.FACELIB_HNSW_EF_SEARCH)
-    return next(ef for most, ef in EF_SEARCH_BY_SIZE if most is None or faces <= most)
+    return next(ef for most, ef in EF_SEARCH_BY_SIZE if most is None or rows <= most)
 
 
-def _filtered_rows(face_set, model: str, filter_sql: tuple[str, list], cap: int) -> int:
-    """How many of the set's rows pass the filter, counted up to ``cap + 1`` (the set's field index finds them; the
-    planner's own estimate cannot be used: it has no statistics for a partial expression index and guesses 0.5 %)."""
-    join = "JOIN facesets_face f ON f.id = m.face_id " if re.search(r"\bf\.", filter_sql[0]) else ""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM {MEMBER_TABLE} m {join}"
-            f"WHERE m.face_set_id = %s AND m.model = %s AND ({filter_sql[0]}) LIMIT %s) passing",
-            [face_set.pk, model, *filter_sql[1], cap + 1],
-        )
-        return int(cursor.fetchone()[0])
-
-
-def _face_set_query(
-    face_set, vector, model, limit, filter_sql, *, indexed: bool, ef_search: int | None = None
-) -> list[Match]:
-    query_vector = _vector_literal(vector)
-    dimensions = len(vector)
-    # The indexed form must repeat the index's expression and predicate literally for the planner to use it.
-    distance = (
-        f"(m.vector::vector({dimensions}) <=> %s::vector({dimensions}))" if indexed else "(m.vector <=> %s::vector)"
-    )
-    where = ["m.face_set_id = %s", "m.model = %s"]
-    params: list = [query_vector, face_set.pk, model]
-    join = ""
-    if filter_sql and filter_sql[0]:
-        where.append(f"({filter_sql[0]})")
-        params.extend(filter_sql[1])
-        # Only a filter on face_id / external_image_id needs the face row: a join costs ~2x on an exact scan.
-        if re.search(r"\bf\.", filter_sql[0]):
-            join = "JOIN facesets_face f ON f.id = m.face_id "
-    params.append(limit)
-    inner = (
-        f"SELECT m.id AS member_id, m.face_id, {distance} AS distance "
-        f"FROM {MEMBER_TABLE} m {join}"
-        f"WHERE {' AND '.join(where)} ORDER BY distance LIMIT %s"
-    )
-    # Iterative scans return rows in approximately increasing distance: re-sort the few rows they yield.
-    query = f"WITH hits AS MATERIALIZED ({inner}) SELECT member_id, face_id, distance FROM hits ORDER BY distance"
-    with transaction.atomic(), connection.cursor() as cursor:
-        if indexed:
-            cursor.execute(
-                "SET LOCAL hnsw.ef_search = %s", [ef_search or max(ef_search_for(face_set.face_count), limit)]
-            )
-            cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-        cursor.execute(query, params)
-        rows = cursor.fetchall()
-    return [Match(face_pk=face_pk, member_pk=member_pk, cosine=1.0 - distance) for member_pk, face_pk, distance in rows]
-
-
-def faces_search(
-    *,
-    project_pk: int,
-    vector: Sequence[float],
-    model: str,
-    limit: int,
-    face_pks: Iterable[int] | None = None,
-    person_pk: int | None = None,
-    group_pk: int | None = None,
-    min_cosine: float | None = None,
-) -> list[Match]:
-    """Exact search over the embeddings of a list of faces, a person's faces or a group's persons' faces."""
-    where = ["e.model = %s", "f.project_id = %s"]
-    params: list = [_vector_literal(vector), model, project_pk]
-    if face_pks is not None:
-        where.append("f.id = ANY(%s)")
-        params.append(list(face_pks))
-    if person_pk is not None:
-        where.append("f.person_id = %s")
-        params.append(person_pk)
-    if group_pk is not None:
-        where.append("f.person_id IN (SELECT person_id FROM facesets_group_persons WHERE group_id = %s)")
-        params.append(group_pk)
-    params.append(limit)
-    query = (
-        "SELECT f.id, f.person_id, e.vector <=> %s::vector AS distance "
-        "FROM recognition_embedding e JOIN facesets_face f ON f.id = e.face_id "
-        f"WHERE {' AND '.join(where)} ORDER BY distance LIMIT %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        rows = cursor.fetchall()
-    matches = [
-        Match(face_pk=face_pk, person_pk=person_pk, cosine=1.0 - distance) for face_pk, person_pk, distance in rows
-    ]
-    if min_cosine is not None:
-        matches = [match for match in matches if match.cosine >= min_cosine]
-    return matches
-
-
-def group_identify(*, group_pk: int, vector: Sequence[float], model: str, limit: int) -> list[Match]:
-    """The `limit` persons of a group most similar to `vector`: each person scored by their best face."""
-    query = (
-        "SELECT DISTINCT ON (f.person_id) f.person_id, f.id, e.vector <=> %s::vector AS distance "
-        "FROM recognition_embedding e JOIN facesets_face f ON f.id = e.face_id "
-        "WHERE e.model = %s AND f.person_id IN (SELECT person_id FROM facesets_group_persons WHERE group_id = %s) "
-        "ORDER BY f.person_id, distance"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT person_id, id, distance FROM ({query}) best ORDER BY distance LIMIT %s",
-            [_vector_literal(vector), model, group_pk, limit],
-        )
-        rows = cursor.fetchall()
-    return [Match(face_pk=face_pk, person_pk=person_pk, cosine=1.0 - distance) for person_pk, face_pk, distance in rows]
-
-
-def build_memory_mb(faces: int, dimensions: int) -> int:
-    """Memory to build a set's HNSW graph in one piece: per face its vector (4 bytes a dimension), its neighbour list
-    on the bottom layer (2m entries of 16 bytes) and ~200 bytes of bookkeeping, plus a quarter; at most
+def build_memory_mb(rows: int, dimensions: int) -> int:
+    """Memory to build an HNSW graph in one piece: per row its vector (4 bytes a dimension), its neighbour list on the
+    bottom layer (2m entries of 16 bytes) and ~200 bytes of bookkeeping, plus a quarter; at most
     FACELIB_HNSW_BUILD_MEMORY_MAX_MB (8 GB). 1M SFace faces at m=32: ~2.2 GB, where the server's 1 GB default made
     pgvector finish the graph on disk (bench/REPORT.md)."""
-    per_face = 4 * dimensions + 2 * int(settings.FACELIB_HNSW_M) * 16 + 200
-    wanted = int(faces * per_face * 1.25 / 2**20) + 1
+    per_row = 4 * dimensions + 2 * int(settings.FACELIB_HNSW_M) * 16 + 200
+    wanted = int(rows * per_row * 1.25 / 2**20) + 1
     return min(wanted, int(settings.FACELIB_HNSW_BUILD_MEMORY_MAX_MB))
-
-
-def face_set_index_build(*, face_set, model: str, dimensions: int) -> str:
-    """Build the partial HNSW index of one face set (concurrently: searches and enrolment go on meanwhile)."""
-    name = index_name(face_set.pk)
-    statement = sql.SQL(
-        "CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} "
-        "USING hnsw ((vector::vector({dims})) vector_cosine_ops) WITH (m = {m}, ef_construction = {ef}) "
-        "WHERE face_set_id = {face_set} AND model = {model}"
-    ).format(
-        name=sql.Identifier(name),
-        table=sql.Identifier(MEMBER_TABLE),
-        dims=sql.Literal(int(dimensions)),
-        m=sql.Literal(int(settings.FACELIB_HNSW_M)),
-        ef=sql.Literal(int(settings.FACELIB_HNSW_EF_CONSTRUCTION)),
-        face_set=sql.Literal(int(face_set.pk)),
-        model=sql.Literal(model),
-    )
-    if connection.in_atomic_block:
-        raise RuntimeError("an index is built concurrently, outside a transaction")
-    with connection.cursor() as cursor:
-        # The graph is built in memory: one that outgrows maintenance_work_mem is finished on disk, many times slower
-        # (pgvector's notice "hnsw graph no longer fits into maintenance_work_mem"), so the session gets enough.
-        memory = settings.FACELIB_HNSW_BUILD_MEMORY or f"{build_memory_mb(face_set.face_count, dimensions)}MB"
-        cursor.execute("SELECT pg_size_bytes(%s) > pg_size_bytes(current_setting('maintenance_work_mem'))", [memory])
-        memory = memory if cursor.fetchone()[0] else ""
-        if memory:
-            cursor.execute("SELECT set_config('maintenance_work_mem', %s, false)", [memory])
-        try:
-            cursor.execute(statement.as_string(connection.connection))
-        finally:
-            if memory:
-                cursor.execute("RESET maintenance_work_mem")
-    logger.info("built vector index %s for face set %s", name, face_set.face_set_id)
-    face_set_field_indexes_build(face_set=face_set)
-    return name
-
-
-def face_set_field_indexes_build(*, face_set) -> list[str]:
-    """Build a partial b-tree index on each typed custom field of the set (concurrently); returns their names.
-
-    Built with the set's HNSW index: a small set is scanned exactly anyway, a large one needs a selective filter
-    found by index, or the search either walks the graph past the rows it wants or scans the whole set."""
-    names = []
-    for field, spec in sorted((face_set.field_schema or {}).items()):
-        field_type = str(spec.get("type") if isinstance(spec, dict) else spec).lower()
-        if field_type not in FIELD_EXPRESSIONS:
-            continue
-        name = field_index_name(face_set.pk, field)
-        statement = sql.SQL(
-            "CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} (({expression})) WHERE face_set_id = {face_set}"
-        ).format(
-            name=sql.Identifier(name),
-            table=sql.Identifier(MEMBER_TABLE),
-            expression=sql.SQL(FIELD_EXPRESSIONS[field_type]).format(field=sql.Literal(field)),
-            face_set=sql.Literal(int(face_set.pk)),
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(statement.as_string(connection.connection))
-        names.append(name)
-    if names:
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {MEMBER_TABLE}")  # statistics of the new expressions, for the planner's choice
-    return names
-
-
-def drop_face_set_index(face_set) -> None:
-    """Drop a face set's partial indexes (vector and fields), if it has them (inside the caller's transaction)."""
-    if not face_set.vector_index:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexname FROM pg_indexes WHERE tablename = %s AND starts_with(indexname, %s)",
-            [MEMBER_TABLE, field_index_prefix(face_set.pk)],
-        )
-        names = [face_set.vector_index] + [row[0] for row in cursor.fetchall()]
-        for name in names:
-            statement = sql.SQL("DROP INDEX IF EXISTS {name}").format(name=sql.Identifier(name))
-            cursor.execute(statement.as_string(connection.connection))

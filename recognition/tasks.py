@@ -1,79 +1,14 @@
-"""Celery tasks. Thin: load ids, call a service, retry what a restart can cure."""
+"""Celery tasks of the engine alone (the tasks that drive the library are in facesets.tasks)."""
 
 from __future__ import annotations
 
-import logging
-
 from celery import shared_task
-from celery.signals import worker_ready
-from django.db import DatabaseError, InterfaceError, OperationalError
-
-logger = logging.getLogger(__name__)
-
-RETRYABLE = (OperationalError, InterfaceError)
-
-
-@shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=RETRYABLE,
-    retry_backoff=1,
-    retry_backoff_max=60,
-    max_retries=20,
-)
-def process_item(self, item_pk: int) -> str:
-    """Process one stored task item (idempotent: a redelivered message finds the item done and stops)."""
-    from facesets.services.tasks import task_item_fail, task_item_process
-
-    try:
-        return task_item_process(item_pk=item_pk)
-    except RETRYABLE:
-        raise
-    except Exception as error:  # a bug or an engine failure: record it instead of redelivering forever
-        logger.exception("task item %s failed", item_pk)
-        task_item_fail(item_pk=item_pk, code="internal_error", message=f"{type(error).__name__}: {error}")
-        return "failed"
 
 
 @shared_task
 def health_check() -> dict:
     """Answer from a worker: proves the worker is up and reports its recognition model."""
-    from recognition.engine import get_engine
+    from .engine import get_engine
 
     engine = get_engine()
     return {"model": engine.model_name, "dimensions": engine.dimensions, "detector": engine.detector_name}
-
-
-@shared_task
-def purge_expired() -> dict:
-    """Remove detected faces that were never added anywhere once they expire, and finished tasks after 24 h."""
-    from datetime import timedelta
-
-    from facesets.services.faces import expired_purge
-    from facesets.services.tasks import task_items_requeue, tasks_purge
-
-    result = expired_purge()
-    result["tasks"] = tasks_purge()
-    # Items left behind by a worker that died while the broker kept no copy of their message.
-    result["requeued"] = task_items_requeue(older_than=timedelta(minutes=30))
-    return result
-
-
-@shared_task(acks_late=True, autoretry_for=RETRYABLE, retry_backoff=5, max_retries=5)
-def build_face_set_index(face_set_pk: int) -> str:
-    """Give a grown face set its own HNSW index (see recognition.search)."""
-    from facesets.services.search_index import face_set_index_ensure
-
-    return face_set_index_ensure(face_set_pk=face_set_pk)
-
-
-@worker_ready.connect
-def _requeue_unfinished(**_: object) -> None:
-    """A worker that starts picks up what a killed worker left unfinished (processing is idempotent)."""
-    from facesets.services.tasks import task_items_requeue
-
-    try:
-        task_items_requeue()
-    except DatabaseError:
-        logger.exception("could not re-queue unfinished task items")

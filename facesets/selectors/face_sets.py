@@ -120,9 +120,8 @@ def face_set_search_by_face(
 ):
     """The `limit` faces of a set nearest to one of its own faces, best first (the stored vector is the query, so
     no inference runs); the face itself is among them. FaceNotFound when the face is not in the set."""
-    from recognition.search import face_set_search
-
     from ..filters import compile_filter_sql, parse_filter
+    from ..search import face_set_search
 
     query = FaceSetMember.objects.filter(face_set=face_set, face__face_id=face_id).only("vector", "model").first()
     if query is None:

@@ -16,14 +16,15 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from recognition.engine import DetectedFace, get_engine
+from recognition.engine import DetectedFace, configured_model_name, get_engine
 from recognition.imageio import DecodedImage, ImageError, decode_image
 from recognition.models import Embedding
 
 from .. import fields
 from ..exceptions import FaceSetFull, FaceTooSmall, ImageInvalid, InvalidArgument, ModelMismatch, NoFace, QuotaExceeded
 from ..models import Face, FaceSet, FaceSetMember, Image, Person, Project
-from .library import detected_face_expiry, face_set_count_adjust, orphans_delete
+from .library import face_set_count_adjust
+from .lifecycle import Release, detected_face_expiry, faces_release
 
 DEFAULT_FORMATS = ("JPEG", "PNG", "BMP")
 
@@ -205,7 +206,7 @@ def face_set_enrol(
 
 
 def _current_embeddings(faces: Sequence[Face]) -> dict[int, Embedding]:
-    model = get_engine().model_name
+    model = configured_model_name()  # from the settings: this runs in web processes too, which load no model
     embeddings = {e.face_id: e for e in Embedding.objects.filter(face__in=faces, model=model)}
     missing = [face.face_id for face in faces if face.pk not in embeddings]
     if missing:
@@ -244,9 +245,9 @@ def face_set_add_faces(*, face_set: FaceSet, faces: Iterable[Face], external_fie
 
 
 @transaction.atomic
-def face_set_remove_members(*, face_set: FaceSet, members, keep_faces: bool = False) -> int:
-    """Remove faces from a face set. With `keep_faces` (Face++ / SenseTime) a face left in no set and no person goes
-    back to expiring like a detected face; otherwise (Huawei) it is deleted. Returns how many were removed."""
+def face_set_remove_members(*, face_set: FaceSet, members, release: Release) -> int:
+    """Remove faces from a face set; a face left in no set and of no person is deleted or goes back to expiring, as
+    `release` says (services.lifecycle). Returns how many were removed."""
     members = members.filter(face_set=face_set)
     face_pks = list(members.values_list("face_id", flat=True))
     if not face_pks:
@@ -254,11 +255,7 @@ def face_set_remove_members(*, face_set: FaceSet, members, keep_faces: bool = Fa
     FaceSet.objects.select_for_update().filter(pk=face_set.pk).first()
     removed, _ = FaceSetMember.objects.filter(face_set=face_set, face_id__in=face_pks).delete()
     face_set_count_adjust(face_set_pk=face_set.pk, delta=-removed)
-    if keep_faces:
-        expires = detected_face_expiry()
-        Face.objects.filter(pk__in=face_pks, person__isnull=True, memberships__isnull=True).update(expires=expires)
-    else:
-        orphans_delete(face_pks=face_pks)
+    faces_release(face_pks=face_pks, release=release)
     return removed
 
 
@@ -304,8 +301,7 @@ def person_remove_faces(*, person: Person, faces: Iterable[Face]) -> int:
     """Take faces away from a person; a face left in no face set goes back to expiring."""
     pks = [face.pk for face in faces if face.person_id == person.pk]
     Face.objects.filter(pk__in=pks).update(person=None)
-    expires = detected_face_expiry()
-    Face.objects.filter(pk__in=pks, memberships__isnull=True).update(expires=expires)
+    faces_release(face_pks=pks, release=Release.EXPIRE)
     return len(pks)
 
 

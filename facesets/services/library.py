@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
 
 from .. import fields
 from ..exceptions import (
@@ -22,6 +19,7 @@ from ..exceptions import (
     QuotaExceeded,
 )
 from ..models import Face, FaceSet, Group, Person, Project
+from .lifecycle import Release, faces_release
 
 FACE_SET_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 CAPACITY_STEP = 10_000
@@ -100,28 +98,16 @@ def face_set_update(*, face_set: FaceSet, name: str | None = None, user_data: st
 
 
 @transaction.atomic
-def face_set_delete(*, face_set: FaceSet) -> int:
-    """Delete a face set with its faces. Faces that also belong to a person or another set stay. Returns how many
-    memberships were removed."""
-    from recognition.search import drop_face_set_index
+def face_set_delete(*, face_set: FaceSet, release: Release) -> int:
+    """Delete a face set. Its faces that also belong to a person or another set stay; the others are deleted or go
+    back to expiring, as `release` says (services.lifecycle). Returns how many memberships were removed."""
+    from ..search import drop_face_set_index
 
-    face_ids = list(face_set.members.values_list("face_id", flat=True))
-    removed = len(face_ids)
+    face_pks = list(face_set.members.values_list("face_id", flat=True))
     drop_face_set_index(face_set)
     face_set.delete()
-    orphans_delete(face_pks=face_ids)
-    return removed
-
-
-def orphans_delete(*, face_pks: Iterable[int]) -> int:
-    """Delete faces that no longer belong to any face set or person and were not merely detected."""
-    face_pks = list(face_pks)
-    if not face_pks:
-        return 0
-    _, deleted = Face.objects.filter(
-        pk__in=face_pks, person__isnull=True, expires__isnull=True, memberships__isnull=True
-    ).delete()
-    return deleted.get("facesets.Face", 0)
+    faces_release(face_pks=face_pks, release=release)
+    return len(face_pks)
 
 
 def face_set_count_adjust(*, face_set_pk: int, delta: int) -> None:
@@ -201,11 +187,12 @@ def person_update(
 
 
 @transaction.atomic
-def person_delete(*, person: Person) -> None:
-    """Delete a person. Their faces stay in any face set they are in; faces in none are deleted with them."""
+def person_delete(*, person: Person, release: Release) -> None:
+    """Delete a person. Their faces stay in any face set they are in; the others are deleted or go back to expiring,
+    as `release` says (services.lifecycle)."""
     face_pks = list(person.faces.values_list("pk", flat=True))
     person.delete()
-    orphans_delete(face_pks=face_pks)
+    faces_release(face_pks=face_pks, release=release)
 
 
 @transaction.atomic
@@ -286,12 +273,6 @@ def group_delete(*, group: Group) -> None:
     group.delete()
 
 
-def detected_face_expiry(hours: int | None = None) -> datetime:
-    """When a face that is only detected (in no face set, of no person) expires."""
-    ttl = settings.FACELIB_DETECTED_FACE_TTL_HOURS if hours is None else hours
-    return timezone.now() + timedelta(hours=ttl)
-
-
 @transaction.atomic
 def person_get_or_create_by_name(*, project: Project, name: str) -> tuple[Person, bool]:
     """The project's (oldest) person with exactly this name, or a new one (the import command's folder-per-person)."""
@@ -300,38 +281,3 @@ def person_get_or_create_by_name(*, project: Project, name: str) -> tuple[Person
     if person is not None:
         return person, False
     return person_create(project=project, name=name), True
-
-
-# --- deletions that keep the faces usable (SenseTime: a face id outlives its person or face set) ------------------
-
-
-def faces_release(*, face_pks: Iterable[int]) -> int:
-    """Faces left in no face set and of no person go back to expiring like freshly detected faces (instead of being
-    deleted): their ids stay usable for FACELIB_DETECTED_FACE_TTL_HOURS. Returns how many were released."""
-    face_pks = list(face_pks)
-    if not face_pks:
-        return 0
-    return Face.objects.filter(
-        pk__in=face_pks, person__isnull=True, memberships__isnull=True, expires__isnull=True
-    ).update(expires=detected_face_expiry())
-
-
-@transaction.atomic
-def person_delete_keep_faces(*, person: Person) -> None:
-    """Delete a person; their faces stay in any face set they are in, the others go back to expiring."""
-    face_pks = list(person.faces.values_list("pk", flat=True))
-    person.delete()
-    faces_release(face_pks=face_pks)
-
-
-@transaction.atomic
-def face_set_delete_keep_faces(*, face_set: FaceSet) -> int:
-    """Delete a face set; its faces stay with their persons and other sets, the others go back to expiring.
-    Returns how many memberships were removed."""
-    from recognition.search import drop_face_set_index
-
-    face_pks = list(face_set.members.values_list("face_id", flat=True))
-    drop_face_set_index(face_set)
-    face_set.delete()
-    faces_release(face_pks=face_pks)
-    return len(face_pks)

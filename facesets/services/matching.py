@@ -9,26 +9,23 @@ checks run before queueing (an immediate error) and again in the worker (the lib
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 
 from django.db.models import Q
 
-from recognition.engine import cosine_similarity
+from recognition.engine import configured_model_name, cosine_similarity
 from recognition.models import Embedding
-from recognition.search import Match, face_set_search, faces_search, group_identify
+from recognition.search import Match
 
 from ..exceptions import EmptyFaceSet, EmptyGroup, EmptyPerson, ModelMismatch
 from ..models import Face, FaceSet, Group, Person, Project
+from ..search import face_set_search, faces_search, group_identify
 
 
-@functools.lru_cache(maxsize=1)
 def current_model_name() -> str:
     """The configured recognition model's name, known from the settings without loading the model (web processes
     compare stored vectors and never need the model itself)."""
-    from recognition.engine import FaceEngine
-
-    return FaceEngine().model_name
+    return configured_model_name()
 
 
 def face_vector(*, face: Face, field: str = "face_id"):

@@ -4,11 +4,11 @@ the services; dialects render the result (ids and scores) in their own format.""
 from __future__ import annotations
 
 from recognition.engine import DetectedFace, cosine_similarity
-from recognition.search import face_set_search, faces_search
 
 from ..exceptions import FaceNotFound, FaceSetNotFound, GroupNotFound, NoFace, PersonNotFound
 from ..filters import compile_filter_sql, parse_filter
 from ..models import Face, FaceSet, Group, Person, Task, TaskItem
+from ..search import face_set_search, faces_search
 from . import matching
 from .detection import image_detect_upright
 from .faces import DEFAULT_FORMATS, face_set_enrol, image_analyse, image_detect, person_enrol, require_faces

@@ -1,13 +1,12 @@
-"""When a face set outgrows an exact scan, it gets its own HNSW index (see recognition.search for the strategy)."""
+"""When a face set outgrows an exact scan, it gets its own HNSW index (see facesets.search for the strategy)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import connection, transaction
 
-from recognition.search import face_set_index_build
-
 from ..models import FaceSet
+from ..search import MEMBER_TABLE, face_set_index_build
 
 
 def face_set_index_wanted(face_set: FaceSet) -> bool:
@@ -16,7 +15,7 @@ def face_set_index_wanted(face_set: FaceSet) -> bool:
 
 def face_set_index_schedule(*, face_set_pk: int) -> None:
     """Queue the index build once the transaction that grew the set commits."""
-    from recognition.tasks import build_face_set_index
+    from ..tasks import build_face_set_index
 
     transaction.on_commit(lambda: build_face_set_index.delay(face_set_pk))
 
@@ -28,7 +27,7 @@ def face_set_index_ensure(*, face_set_pk: int) -> str:
         return face_set.vector_index
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT model, vector_dims(vector) FROM facesets_facesetmember WHERE face_set_id = %s "
+            f"SELECT model, vector_dims(vector) FROM {MEMBER_TABLE} WHERE face_set_id = %s "
             "GROUP BY 1, 2 ORDER BY count(*) DESC LIMIT 1",
             [face_set.pk],
         )

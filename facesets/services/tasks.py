@@ -92,7 +92,7 @@ def task_submit(
 
 
 def _enqueue(item_pks: list[int]) -> None:
-    from recognition.tasks import process_item
+    from ..tasks import process_item
 
     for item_pk in item_pks:
         process_item.delay(item_pk)

@@ -17,6 +17,7 @@ from ..fields import FIELD_TYPES
 from ..forms import BatchDeleteForm, FaceEditForm, FaceSetCreateForm, FilterForm
 from ..services.faces import face_set_member_update, face_set_remove_members
 from ..services.library import face_set_create, face_set_delete
+from ..services.lifecycle import Release
 from .base import Pager, add_domain_error, dashboard_view, page, person_suggestions
 
 THUMB_MAX_AGE = 7 * 24 * 3600
@@ -113,7 +114,7 @@ def face_set_remove(request: HttpRequest, face_set_id: str) -> HttpResponse:
         if request.POST.get("confirm_name") != face_set.name:
             error = "Type the face set's name exactly to confirm."
         else:
-            removed = face_set_delete(face_set=face_set)
+            removed = face_set_delete(face_set=face_set, release=Release.DELETE)
             messages.success(request, f"Face set {face_set.name} and its {removed:,} faces were deleted.")
             return redirect("dashboard:face_sets")
     return page(request, "dashboard/face_set_delete.html", {"face_set": face_set, "error": error, "nav": "face_sets"})
@@ -132,7 +133,9 @@ def face_set_batch_delete(request: HttpRequest, face_set_id: str) -> HttpRespons
             count = selectors.member_count(face_set=face_set, filter_text=filter_text)
             if request.method == "POST" and count == form.cleaned_data.get("expected"):
                 removed = face_set_remove_members(
-                    face_set=face_set, members=selectors.member_list(face_set=face_set, filter_text=filter_text)
+                    face_set=face_set,
+                    members=selectors.member_list(face_set=face_set, filter_text=filter_text),
+                    release=Release.DELETE,
                 )
                 messages.success(request, f"Deleted {removed:,} faces matching {filter_text}.")
                 return redirect("dashboard:face_set", face_set_id=face_set.face_set_id)
@@ -210,7 +213,7 @@ def face_delete(request: HttpRequest, face_set_id: str, face_id: str) -> HttpRes
     face_set = _face_set(request, face_set_id)
     member = _member(request, face_set, face_id)
     removed = face_set_remove_members(
-        face_set=face_set, members=selectors.member_list(face_set=face_set).filter(pk=member.pk)
+        face_set=face_set, members=selectors.member_list(face_set=face_set).filter(pk=member.pk), release=Release.DELETE
     )
     if removed:
         messages.success(request, f"Face {face_id} was deleted from {face_set.name}.")

@@ -22,6 +22,7 @@ from ..services.library import (
     person_merge,
     person_update,
 )
+from ..services.lifecycle import Release
 from .base import Pager, add_domain_error, dashboard_view, page, person_suggestions, redirect_back
 
 
@@ -152,7 +153,7 @@ def person_merge_view(request: HttpRequest, person_id: str) -> HttpResponse:
 def person_remove(request: HttpRequest, person_id: str) -> HttpResponse:
     person = _person(request, person_id)
     if request.method == "POST":
-        person_delete(person=person)
+        person_delete(person=person, release=Release.DELETE)
         messages.success(request, f"Person {person} was deleted. Faces still in a face set stay there.")
         return redirect("dashboard:persons")
     return page(

@@ -22,6 +22,7 @@ from facesets.exceptions import (
 )
 from facesets.models import Credential, FaceSet
 from facesets.services import library, projects
+from facesets.services.lifecycle import Release
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +93,7 @@ def test_persons_and_groups(project):
     library.group_add_persons(group=second, persons=[alice])
     assert set(alice.groups.all()) == {group, second}
     assert library.group_remove_persons(group=group, persons=[bob]) == 1
-    library.person_delete(person=bob)
+    library.person_delete(person=bob, release=Release.DELETE)
     with pytest.raises(PersonNotFound):
         selectors.person_get(project=project, person_id=bob.person_id)
 

@@ -1,5 +1,5 @@
 """A large face set's indexes on its custom fields: built with its HNSW index, used by compiled filters, dropped
-with the set (see recognition.search and bench/REPORT.md for what they are worth)."""
+with the set (see facesets.search and bench/REPORT.md for what they are worth)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from django.db import connection
 
 from facesets.filters import compile_filter_sql, parse_filter
 from facesets.models import Face, FaceSetMember
+from facesets.search import face_set_search, field_index_name, field_index_prefix
 from facesets.services import library, projects
+from facesets.services.lifecycle import Release
 from facesets.services.search_index import face_set_index_ensure
-from recognition.search import face_set_search, field_index_name, field_index_prefix
 
 SCHEMA = {"age": "integer", "height": "double", "city": "string", "vip": "boolean"}
 
@@ -73,5 +74,5 @@ def test_field_indexes_are_built_with_the_vector_index_used_by_filters_and_dropp
     matches = face_set_search(face_set=face_set, vector=vectors[11], model="synthetic", limit=10, filter_sql=rare)
     assert [m.face_pk for m in matches][:1] == [faces[11].pk] and len(matches) == 3
 
-    library.face_set_delete(face_set=face_set)
+    library.face_set_delete(face_set=face_set, release=Release.DELETE)
     assert _field_indexes(face_set.pk) == set()

@@ -9,10 +9,10 @@ import pytest
 
 from facesets.filters import compile_filter_sql, parse_filter
 from facesets.models import Face, FaceSetMember
+from facesets.search import face_set_search, faces_search, group_identify
 from facesets.services import library, projects
 from facesets.services.search_index import face_set_index_ensure
 from recognition.models import Embedding
-from recognition.search import face_set_search, faces_search, group_identify
 
 DIMENSIONS = 128
 MODEL = "synthetic"
@@ -141,7 +141,7 @@ def test_hnsw_index_path_agrees_with_exact_and_keeps_filtered_results_complete(p
 def test_filtered_search_on_an_indexed_set_settles_narrow_filters_exactly_and_walks_further_for_wide_ones(
     project, settings, monkeypatch
 ):
-    import recognition.search as search
+    import facesets.search as search
 
     settings.FACELIB_HNSW_MIN_FACES = 1000
     schema = {"bucket": "integer", "identity": "integer"}

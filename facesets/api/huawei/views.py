@@ -36,6 +36,7 @@ from facesets.selectors import (
 from facesets.services.faces import face_set_member_update, face_set_remove_members
 from facesets.services.fetch import image_fetch
 from facesets.services.library import face_set_create, face_set_delete
+from facesets.services.lifecycle import Release
 from facesets.services.ratelimit import credential_rate_limit_hit
 from facesets.services.tasks import task_run
 from recognition.calibration import huawei_similarity, raw_cosine_for
@@ -251,7 +252,7 @@ class FaceSetView(HuaweiView):
     )
     def delete(self, request, project_id: str, face_set_name: str) -> Response:
         face_set = face_set_get(project=self.project, name=face_set_name)
-        face_set_delete(face_set=face_set)
+        face_set_delete(face_set=face_set, release=Release.DELETE)
         return Response({"face_set_name": face_set.name})
 
 
@@ -354,7 +355,7 @@ class FacesView(HuaweiView):
         field, [value] = params[0]
         face_set = face_set_get(project=self.project, name=face_set_name)
         members = member_list_by_field(face_set=face_set, field=field, value=value)
-        removed = face_set_remove_members(face_set=face_set, members=members)
+        removed = face_set_remove_members(face_set=face_set, members=members, release=Release.DELETE)
         if not removed:
             if field == "face_id":
                 raise HuaweiError("FRS.0403", f"face id {value!r} does not exist in the face set")
@@ -377,7 +378,7 @@ class FacesBatchView(HuaweiView):
         values = self.validated(wire.HuaweiBatchDeleteRequestSerializer, request.data)
         face_set = face_set_get(project=self.project, name=face_set_name)
         members = member_list(face_set=face_set, filter_text=values["filter"])
-        removed = face_set_remove_members(face_set=face_set, members=members)
+        removed = face_set_remove_members(face_set=face_set, members=members, release=Release.DELETE)
         if not removed:
             raise HuaweiError("FRS.0407")
         return Response(wire.HuaweiFaceNumberResponseSerializer({"face_number": removed, "face_set": face_set}).data)

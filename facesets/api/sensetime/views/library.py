@@ -16,7 +16,7 @@ from facesets.services.faces import (
     person_remove_faces,
 )
 from facesets.services.library import (
-    face_set_delete_keep_faces,
+    face_set_delete,
     face_set_update,
     group_add_persons,
     group_create,
@@ -24,9 +24,10 @@ from facesets.services.library import (
     group_remove_persons,
     group_update,
     person_create,
-    person_delete_keep_faces,
+    person_delete,
     person_update,
 )
+from facesets.services.lifecycle import Release
 
 from ..errors import SenseTimeError, missing_argument
 from ..serializers import Params
@@ -80,7 +81,7 @@ class PersonDeleteView(SenseTimeView):
     @documented("person_delete", "Delete a person", (("person_id", str, True, "person id"),))
     def post(self, request):
         person = selectors.person_get(project=self.project, person_id=self.params.text("person_id", required=True))
-        person_delete_keep_faces(person=person)
+        person_delete(person=person, release=Release.EXPIRE)
         return Response(OK)
 
 
@@ -255,7 +256,7 @@ class FaceSetDeleteView(SenseTimeView):
         face_set = selectors.face_set_get(
             project=self.project, face_set_id=self.params.text("faceset_id", required=True)
         )
-        face_set_delete_keep_faces(face_set=face_set)
+        face_set_delete(face_set=face_set, release=Release.EXPIRE)
         return Response(OK)
 
 
@@ -295,7 +296,7 @@ class FaceSetRemoveFaceView(SenseTimeView):
         face_set = selectors.face_set_get(project=self.project, face_set_id=face_set_id)
         faces = selectors.faces_find(project=self.project, face_ids=face_ids)
         members = selectors.member_list(face_set=face_set).filter(face__in=faces)
-        removed = face_set_remove_members(face_set=face_set, members=members, keep_faces=True)
+        removed = face_set_remove_members(face_set=face_set, members=members, release=Release.EXPIRE)
         face_set.refresh_from_db(fields=["face_count"])
         return Response(
             {
