@@ -176,3 +176,33 @@ class SortInvalid(InvalidArgument):
 
 class ServiceUnavailable(DomainError):
     code = "service_unavailable"
+
+
+class MissingArgument(InvalidArgument):
+    """A required argument is absent. `details["arguments"]` names the arguments of which one was expected."""
+
+    code = "missing_argument"
+
+
+class RequestInvalid(InvalidArgument):
+    """The request as a whole cannot be read (an unparseable body, a body that is not an object of arguments)."""
+
+    code = "request_invalid"
+
+
+class AuthenticationFailed(DomainError):
+    """No valid credential: unknown key, wrong secret or signature, or a bad token."""
+
+    code = "authentication_failed"
+
+
+class CredentialRevoked(AuthenticationFailed):
+    """The credential exists but was revoked (`details["revoked"]`: when, ISO 8601)."""
+
+    code = "credential_revoked"
+
+
+class TokenExpired(AuthenticationFailed):
+    """A signed token that was valid but whose lifetime ran out."""
+
+    code = "token_expired"

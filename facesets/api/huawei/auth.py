@@ -14,7 +14,7 @@ SignedHeaders; the payload = hex(sha256(body)), the empty-string hash for an emp
 X-Sdk-Content-Sha256 (the SDK sends "UNSIGNED-PAYLOAD" for multipart bodies; any other value must be the body's
 hash). X-Sdk-Date must be within 15 minutes of the server's clock.
 
-Tokens are `django.core.signing` tokens (signed with SECRET_KEY, timestamped, no database row): they carry the user,
+Tokens are the shared signed tokens (facesets.api.common.tokens: SECRET_KEY, timestamped, no row): they carry the user,
 the project and a digest of the user's password hash, so they die after FACELIB_HUAWEI_TOKEN_TTL_HOURS (24 h), when
 the password changes, when the user is deactivated or leaves the project. A viewer's token may only read (list,
 show, search, detect, compare); changing the library needs an admin's token or an AK/SK credential.
@@ -32,15 +32,16 @@ from urllib.parse import parse_qsl, quote
 from django.conf import settings
 from django.contrib.auth import authenticate as django_authenticate
 from django.contrib.auth import get_user_model
-from django.core import signing
-from django.utils.crypto import salted_hmac
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 
+from facesets.exceptions import AuthenticationFailed, TokenExpired
 from facesets.models import Credential, Project, ProjectMembership
-from facesets.selectors import credential_get_active, project_role
+from facesets.selectors import project_role
 from facesets.services.projects import credential_touch
 
+from ..common.auth import credential_for_signature
+from ..common.tokens import secret_digest, token_read, token_sign
 from .errors import HuaweiError
 
 ALGORITHM = "SDK-HMAC-SHA256"
@@ -122,9 +123,10 @@ def verify_signature(request) -> Credential:
         raise _fail("X-Sdk-Date is missing or not in the form YYYYMMDDTHHMMSSZ") from None
     if abs(datetime.now(UTC) - signed_at) > MAX_CLOCK_SKEW:
         raise _fail("X-Sdk-Date is more than 15 minutes away from the server's time")
-    credential = credential_get_active(access_key=match["access"])
-    if credential is None:
-        raise _fail("unknown or revoked access key")
+    try:
+        credential = credential_for_signature(access_key=match["access"])
+    except AuthenticationFailed:
+        raise _fail("unknown or revoked access key") from None
     signed_headers = match["headers"].lower().split(";")
     canonical_headers = []
     for name in signed_headers:
@@ -154,7 +156,7 @@ def verify_signature(request) -> Credential:
 
 
 def _password_digest(user) -> str:
-    return salted_hmac(TOKEN_SALT, user.password).hexdigest()[:16]
+    return secret_digest(user.password, salt=TOKEN_SALT)
 
 
 def token_ttl() -> timedelta:
@@ -172,7 +174,7 @@ def token_issue(*, username: str, password: str, project_name: str | None, proje
     role = project_role(user=user, project=project) if project is not None else None
     if role is None:
         raise _fail("the user is not a member of the project")
-    token = signing.dumps({"u": user.pk, "p": project.project_id, "h": _password_digest(user)}, salt=TOKEN_SALT)
+    token = token_sign({"u": user.pk, "p": project.project_id, "h": _password_digest(user)}, salt=TOKEN_SALT)
     return token, user, project, role
 
 
@@ -180,13 +182,11 @@ def verify_token(token: str, project_id: str) -> Caller:
     """The caller a token stands for; FRS.0002 for a bad token, APIG.0307 for an expired one, FRS.0028 for a token
     of another project."""
     try:
-        data = signing.loads(token, salt=TOKEN_SALT, max_age=token_ttl())
-    except signing.SignatureExpired:
+        data = token_read(token, salt=TOKEN_SALT, max_age=token_ttl())
+    except TokenExpired:
         raise HuaweiError("APIG.0307", "The token has expired; get a new one from /v3/auth/tokens.") from None
-    except signing.BadSignature:
+    except AuthenticationFailed:
         raise HuaweiError("FRS.0002", "The authentication token is abnormal.") from None
-    if not isinstance(data, dict):
-        raise HuaweiError("FRS.0002", "The authentication token is abnormal.")
     user = get_user_model().objects.filter(pk=data.get("u"), is_active=True).first()
     if user is None or not hmac.compare_digest(str(data.get("h", "")), _password_digest(user)):
         raise HuaweiError("FRS.0002", "The token's user no longer exists or changed their password.")

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 
-from rest_framework.response import Response
+from rest_framework.exceptions import APIException, UnsupportedMediaType
 
 from facesets.exceptions import (
     AlreadyExists,
+    AuthenticationFailed,
     DomainError,
     FaceNotFound,
     FaceSetFull,
@@ -24,6 +25,7 @@ from facesets.exceptions import (
     ImageInvalid,
     InvalidArgument,
     InvalidFieldValue,
+    MissingArgument,
     ModelMismatch,
     NoFace,
     NotFound,
@@ -31,7 +33,11 @@ from facesets.exceptions import (
     ServiceUnavailable,
     SortInvalid,
     Timeout,
+    TokenExpired,
 )
+from facesets.services.ratelimit import RateLimit
+
+from ..common.views import DialectError, ErrorTable
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +89,7 @@ ADD, SEARCH, COMPARE, DETECT, DELETE_BY_FIELD, OTHER = "add", "search", "compare
 
 _NO_FACE = {ADD: "FRS.0404", SEARCH: "FRS.0304", COMPARE: "FRS.0501", DETECT: "FRS.0501"}
 _IMAGE_REASONS = {
+    "base64": "FRS.0015",
     "too_large": "FRS.0017",
     "too_many_pixels": "FRS.0013",
     "empty": "FRS.0016",
@@ -101,7 +108,7 @@ _FETCH_REASONS = {
 _SORT_REASONS = {"unknown_field": "FRS.0031", "not_numeric": "FRS.0032"}
 
 
-class HuaweiError(Exception):
+class HuaweiError(DialectError):
     """An error already in the dialect's terms: an FRS/APIG code and a message."""
 
     def __init__(self, error_code: str, error_msg: str | None = None, *, status: int | None = None) -> None:
@@ -111,13 +118,20 @@ class HuaweiError(Exception):
         self.error_msg = error_msg or default_message
         self.status = status or default_status
 
-    def response(self) -> Response:
-        return Response({"error_code": self.error_code, "error_msg": self.error_msg}, status=self.status)
+    def body(self) -> dict:
+        return {"error_code": self.error_code, "error_msg": self.error_msg}
+
+    def status_code(self) -> int:
+        return self.status
 
 
 def from_domain(error: DomainError, *, operation: str = OTHER) -> HuaweiError:
     """The Huawei error for a domain error raised while serving `operation`."""
     reason = error.details.get("reason")
+    if isinstance(error, TokenExpired):
+        return HuaweiError("APIG.0307", error.message)
+    if isinstance(error, AuthenticationFailed):
+        return HuaweiError("APIG.0301", f"Incorrect IAM authentication information: {error.message}")
     if isinstance(error, FaceSetNotFound):
         code = "FRS.0302"
     elif isinstance(error, FaceNotFound):
@@ -151,6 +165,8 @@ def from_domain(error: DomainError, *, operation: str = OTHER) -> HuaweiError:
         return HuaweiError("APIG.0201", error.message, status=504)
     elif isinstance(error, (ModelMismatch, ServiceUnavailable)):
         code = "FRS.0018"
+    elif isinstance(error, MissingArgument):
+        code = "FRS.0011"
     elif isinstance(error, (InvalidArgument, AlreadyExists, NotFound)):
         code = "FRS.0012"
     else:
@@ -158,3 +174,42 @@ def from_domain(error: DomainError, *, operation: str = OTHER) -> HuaweiError:
         logger.error("unexpected domain error %r", error)
         return HuaweiError("FRS.0018")
     return HuaweiError(code, error.message)
+
+
+class HuaweiErrors(ErrorTable):
+    """The FRS answers of what goes wrong before or around a view's own code (facesets.api.common.views)."""
+
+    def from_domain(self, error: DomainError, *, operation: str = OTHER) -> HuaweiError:
+        return from_domain(error, operation=operation)
+
+    def body_too_large(self, limit: int) -> HuaweiError:
+        return HuaweiError("APIG.0201", f"the request body exceeds {limit} bytes", status=413)
+
+    def rate_limited(self, state: RateLimit) -> HuaweiError:
+        return HuaweiError(
+            "FRS.0033",
+            f"more than {state.limit} requests in {state.window_seconds} s; retry in {state.reset_seconds} s",
+        )
+
+    def unparseable(self, request, error: APIException) -> HuaweiError:
+        json_body = (request.content_type or "").startswith("application/json")
+        code = "FRS.0014" if json_body or isinstance(error, UnsupportedMediaType) else "FRS.0012"
+        return HuaweiError(code, str(error.detail))
+
+    def invalid(self, errors) -> HuaweiError:
+        from .serializers import VALIDATION_CODES, first_error
+
+        code, message = first_error(errors)
+        return HuaweiError(VALIDATION_CODES.get(code, "FRS.0012"), message)
+
+    def bad_request(self, detail: str) -> HuaweiError:
+        return HuaweiError("FRS.0012", detail)
+
+    def no_such_api(self, request, view) -> HuaweiError:
+        return HuaweiError("APIG.0101", f"no API {request.method} {request.path}")
+
+    def internal(self) -> HuaweiError:
+        return HuaweiError("FRS.0018")
+
+
+ERRORS = HuaweiErrors()

@@ -12,19 +12,19 @@ Output serializers render model rows and the workers' results in the field names
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import math
 from collections.abc import Mapping
 
-from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from facesets import fields as field_rules
+from facesets.exceptions import ImageInvalid
+
+from ..common.images import image_from_base64, image_from_upload
 
 VALIDATION_CODES = {
     "required": "FRS.0011",
@@ -76,18 +76,10 @@ class Base64ImageField(serializers.CharField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data) -> bytes:
-        if not isinstance(data, str):
-            self.fail("base64")
-        max_bytes = int(settings.FACELIB_MAX_IMAGE_BYTES)
-        if len(data) > (max_bytes + 2) // 3 * 4 + 4:
-            self.fail("too_large")
         try:
-            image = base64.b64decode(data + "=" * (-len(data) % 4), validate=True)
-        except (binascii.Error, ValueError):
-            self.fail("base64")
-        if len(image) > max_bytes:
-            self.fail("too_large")
-        return image
+            return image_from_base64(data, field=self.field_name)
+        except ImageInvalid as error:
+            self.fail(error.details["reason"])
 
     def to_representation(self, value):
         return value
@@ -99,10 +91,10 @@ class ImageFileField(serializers.FileField):
     default_error_messages = {"too_large": "the image file is larger than the size limit"}
 
     def to_internal_value(self, data) -> bytes:
-        upload = super().to_internal_value(data)
-        if upload.size > int(settings.FACELIB_MAX_IMAGE_BYTES):
-            self.fail("too_large")
-        return upload.read()
+        try:
+            return image_from_upload(super().to_internal_value(data), field=self.field_name)
+        except ImageInvalid as error:
+            self.fail(error.details["reason"])
 
     def to_representation(self, value):
         return None

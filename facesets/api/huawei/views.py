@@ -7,22 +7,12 @@ compare) runs in a Celery worker through services.tasks.task_run, waiting at mos
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions as drf_exceptions
-from rest_framework import serializers as drf_serializers
-from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from facesets import fields as field_rules
-from facesets.exceptions import DomainError
 from facesets.selectors import (
     face_set_get,
     face_set_list,
@@ -34,18 +24,17 @@ from facesets.selectors import (
     member_list_by_field,
 )
 from facesets.services.faces import face_set_member_update, face_set_remove_members
-from facesets.services.fetch import image_fetch
 from facesets.services.library import face_set_create, face_set_delete
 from facesets.services.lifecycle import Release
-from facesets.services.ratelimit import credential_rate_limit_hit
 from facesets.services.tasks import task_run
 from recognition.calibration import huawei_similarity, raw_cosine_for
 
+from ..common.images import image_from_url
+from ..common.views import DialectView
 from . import serializers as wire
 from .auth import HuaweiAuthentication, token_issue, token_ttl
-from .errors import ADD, COMPARE, DELETE_BY_FIELD, DETECT, OTHER, SEARCH, HuaweiError, from_domain
-
-logger = logging.getLogger(__name__)
+from .errors import ADD, COMPARE, DELETE_BY_FIELD, DETECT, OTHER, SEARCH, HuaweiError
+from .errors import ERRORS as ERROR_TABLE
 
 TAG = "Huawei FRS v2"
 ERRORS = {
@@ -63,48 +52,29 @@ def _bodies(serializer) -> dict:
     return {media: serializer for media in IMAGE_MEDIA}
 
 
-class HuaweiJSONRenderer(JSONRenderer):
-    charset = "utf-8"
+class HuaweiView(DialectView):
+    """Base of the FRS views: Huawei auth (token or AK/SK), JSON or multipart in, JSON out, every error in Huawei's
+    envelope (facesets.api.common.views does the shared part)."""
 
-
-class AlwaysJSON(DefaultContentNegotiation):
-    """JSON answers whatever the client's Accept header says (the SDK sends */*)."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
-
-
-class HuaweiView(APIView):
-    """Base of the FRS views: Huawei auth, JSON or multipart in, JSON out, every error in Huawei's envelope."""
-
+    errors = ERROR_TABLE
     authentication_classes = [HuaweiAuthentication]
-    permission_classes: list = []
-    renderer_classes = [HuaweiJSONRenderer]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
-    content_negotiation_class = AlwaysJSON
     # Operations that change nothing though they are POSTs (a viewer's token may call them).
     read_only_post = False
     operation = OTHER
 
-    def initial(self, request, *args, **kwargs) -> None:
-        content_length = request.META.get("CONTENT_LENGTH") or "0"
-        if content_length.isdigit() and int(content_length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
-            raise HuaweiError(
-                "APIG.0201", f"the request body exceeds {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes", status=413
-            )
+    def check_request(self, request) -> None:
         # WSGI servers may fill in text/plain for a missing Content-Type; neither is an FRS body.
+        content_length = request.META.get("CONTENT_LENGTH") or "0"
         if content_length not in ("", "0") and request.META.get("CONTENT_TYPE", "") in ("", "text/plain"):
             raise HuaweiError("FRS.0010", "the Content-Type header is missing (JSON or multipart/form-data)")
-        super().initial(request, *args, **kwargs)
+
+    def authenticate_caller(self, request):
         self.caller = request.auth
-        if self.caller.credential is not None:
-            # The project's per-credential rate limit (shared with the other dialects); tokens are not counted.
-            state = credential_rate_limit_hit(credential=self.caller.credential)
-            if state is not None and state.exceeded:
-                raise HuaweiError(
-                    "FRS.0033",
-                    f"more than {state.limit} requests in {state.window_seconds} s; retry in {state.reset_seconds} s",
-                )
+        # The project's per-credential rate limit (shared with the other dialects); user tokens are not counted.
+        return self.caller.credential
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
         writes = request.method not in ("GET", "HEAD", "OPTIONS") and not (
             request.method == "POST" and self.read_only_post
         )
@@ -118,31 +88,8 @@ class HuaweiView(APIView):
     def validated(self, serializer_class, data, **kwargs) -> dict:
         serializer = serializer_class(data=data, **kwargs)
         if not serializer.is_valid():
-            code, message = wire.first_error(serializer.errors)
-            raise HuaweiError(wire.VALIDATION_CODES.get(code, "FRS.0012"), message)
+            raise self.errors.invalid(serializer.errors)
         return serializer.validated_data
-
-    def handle_exception(self, exc) -> Response:
-        if isinstance(exc, HuaweiError):
-            return exc.response()
-        if isinstance(exc, DomainError):
-            return from_domain(exc, operation=self.operation).response()
-        if isinstance(exc, drf_serializers.ValidationError):
-            code, message = wire.first_error(exc.detail)
-            return HuaweiError(wire.VALIDATION_CODES.get(code, "FRS.0012"), message).response()
-        if isinstance(exc, RequestDataTooBig):
-            return HuaweiError("APIG.0201", "the request body is too large", status=413).response()
-        if isinstance(exc, drf_exceptions.MethodNotAllowed):
-            return HuaweiError("APIG.0101", f"no API {self.request.method} {self.request.path}").response()
-        if isinstance(exc, drf_exceptions.ParseError):
-            json_body = (self.request.content_type or "").startswith("application/json")
-            return HuaweiError("FRS.0014" if json_body else "FRS.0012", str(exc.detail)).response()
-        if isinstance(exc, drf_exceptions.UnsupportedMediaType):
-            return HuaweiError("FRS.0014", str(exc.detail)).response()
-        if isinstance(exc, drf_exceptions.APIException):
-            return HuaweiError("FRS.0012", str(exc.detail)).response()
-        logger.exception("Huawei FRS request failed", exc_info=exc)
-        return HuaweiError("FRS.0018").response()
 
     # --- inputs shared by several endpoints
 
@@ -151,7 +98,7 @@ class HuaweiView(APIView):
         for kind in ("base64", "file"):
             if values.get(f"{prefix}_{kind}"):
                 return values[f"{prefix}_{kind}"]
-        return image_fetch(url=values[f"{prefix}_url"])
+        return image_from_url(values[f"{prefix}_url"], field=f"{prefix}_url")
 
     def run(self, kind: str, params: dict, payload: bytes, second_payload: bytes | None = None) -> dict:
         return task_run(project=self.project, kind=kind, params=params, payload=payload, second_payload=second_payload)
@@ -165,8 +112,14 @@ class TokenView(HuaweiView):
 
     authentication_classes: list = []
 
+    def check_request(self, request) -> None:
+        pass  # any body: the serializer tells what is wrong with it
+
+    def authenticate_caller(self, request):
+        return None  # this call is the authentication
+
     def initial(self, request, *args, **kwargs) -> None:
-        APIView.initial(self, request, *args, **kwargs)
+        DialectView.initial(self, request, *args, **kwargs)
 
     @extend_schema(
         tags=[TAG],

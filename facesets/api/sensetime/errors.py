@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 
-from django.http import JsonResponse
+from rest_framework.exceptions import APIException
 
 from facesets.exceptions import (
     AlreadyExists,
+    AuthenticationFailed,
+    CredentialRevoked,
     DomainError,
     EmptyFaceSet,
     EmptyGroup,
@@ -25,13 +27,18 @@ from facesets.exceptions import (
     ImageInvalid,
     ImageNotFound,
     InvalidArgument,
+    MissingArgument,
     ModelMismatch,
     PersonNotFound,
     QuotaExceeded,
+    RequestInvalid,
     ServiceUnavailable,
     TaskNotFound,
     Timeout,
 )
+from facesets.services.ratelimit import RateLimit
+
+from ..common.views import DialectError, ErrorTable
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +87,7 @@ QUOTAS = {"face_sets": "facesets", "face_set_capacity": "faces_per_faceset"}
 
 # ImageInvalid reasons (the image decoder's codes) -> status.
 IMAGE_STATUSES = {
+    "base64": "CORRUPT_IMAGE",
     "empty": "CORRUPT_IMAGE",
     "not_an_image": "CORRUPT_IMAGE",
     "corrupt": "CORRUPT_IMAGE",
@@ -90,13 +98,19 @@ IMAGE_STATUSES = {
 }
 
 
-class SenseTimeError(Exception):
+class SenseTimeError(DialectError):
     """An error answered as it is: a status of STATUSES and an optional reason."""
 
     def __init__(self, status: str, reason: str = "") -> None:
         super().__init__(reason or status)
         self.status = status
         self.reason = reason
+
+    def body(self) -> dict:
+        return error_body(self)
+
+    def status_code(self) -> int:
+        return STATUSES.get(self.status, 400)
 
 
 def invalid_argument(argument: str, problem: str) -> SenseTimeError:
@@ -118,6 +132,12 @@ def _argument(error: DomainError, default: str) -> str:
 def from_domain(error: DomainError) -> SenseTimeError:
     """The SenseTime status and reason of a domain error."""
     message = error.message
+    if isinstance(error, CredentialRevoked):
+        return SenseTimeError("KEY_EXPIRED", f"this api_id was revoked on {error.details.get('revoked')}")
+    if isinstance(error, AuthenticationFailed):
+        return SenseTimeError("UNAUTHORIZED", "api_id or api_secret is wrong")
+    if isinstance(error, MissingArgument | RequestInvalid):
+        return SenseTimeError("INVALID_ARGUMENT", message)
     if isinstance(error, FaceNotFound | ModelMismatch):
         return SenseTimeError("INVALID_FACE2" if error.field == "face2_id" else "INVALID_FACE", message)
     if isinstance(error, PersonNotFound):
@@ -167,5 +187,31 @@ def error_body(error: SenseTimeError) -> dict:
     return body
 
 
-def error_response(error: SenseTimeError) -> JsonResponse:
-    return JsonResponse(error_body(error), status=STATUSES.get(error.status, 400))
+
+class SenseTimeErrors(ErrorTable):
+    """SenseTime's answers of what goes wrong before or around a view's own code (facesets.api.common.views)."""
+
+    def from_domain(self, error: DomainError, *, operation: str = "") -> SenseTimeError:
+        return from_domain(error)
+
+    def body_too_large(self, limit: int) -> SenseTimeError:
+        return SenseTimeError("REQUEST_ENTITY_TOO_LARGE", f"the request body exceeds {limit} bytes")
+
+    def rate_limited(self, state: RateLimit) -> SenseTimeError:
+        return SenseTimeError("RATE_LIMIT_EXCEEDED")
+
+    def unparseable(self, request, error: APIException) -> SenseTimeError:
+        return SenseTimeError("INVALID_ARGUMENT", f"the request body cannot be parsed: {error.detail}")
+
+    def bad_request(self, detail: str) -> SenseTimeError:
+        return SenseTimeError("INVALID_ARGUMENT", detail)
+
+    def no_such_api(self, request, view) -> SenseTimeError:
+        allowed = "GET" if hasattr(view, "get") else "POST"
+        return SenseTimeError("NOT_FOUND", f"there is no API {request.method} {request.path}; use {allowed}")
+
+    def internal(self) -> SenseTimeError:
+        return SenseTimeError("INTERNAL_ERROR")
+
+
+ERRORS = SenseTimeErrors()

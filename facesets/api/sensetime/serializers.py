@@ -1,9 +1,8 @@
 """SenseTime v1 wire format: arguments in and response bodies out.
 
-Arguments come in every form the document names, and may be mixed: the query string, then a JSON, form-urlencoded or
-multipart body (a body value wins over the query string's). Arrays (`face_id`, `person_id`, ...) are a JSON array, a
-comma-separated string ("a,b"), repeated fields (`face_id=a&face_id=b`) or any mix; `file` is only taken from a
-multipart upload. Booleans are 1/0 (true/false also work).
+Arguments are read by the shared reader (facesets.api.common.arguments): the query string, then a JSON, form-urlencoded
+or multipart body, mixed as the client likes; arrays (`face_id`, `person_id`, ...) as a JSON array, "a,b" or repeated
+fields; `file` only from a multipart upload; booleans 1/0.
 
 Faces are shown with what FaceLib measures: the box as `rect`, `eye_dist`, the five detector landmarks as
 `landmarks5` (left eye, right eye, nose tip, left and right mouth corner) and, as `attributes`, the head pose and
@@ -16,129 +15,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from django.core.files.uploadedfile import UploadedFile
-from django.http import QueryDict
-from rest_framework.exceptions import ParseError, UnsupportedMediaType
-
 from facesets.models import Face, FaceSet, Group, Image, Person, Project
 from recognition.calibration import sensetime_confidence
 
-from .errors import SenseTimeError, invalid_argument, missing_argument
-
 SAME_PERSON_CONFIDENCE = 0.6  # the document: same_person is true when confidence > 0.6
-TRUE_VALUES = ("1", "true", "yes", "on")
-FALSE_VALUES = ("0", "false", "no", "off", "")
-
-
-class Params:
-    """The arguments of one request (see the module docstring for the accepted forms)."""
-
-    def __init__(self, request) -> None:
-        self.query = request.query_params
-        try:
-            body = request.data
-        except ParseError as error:
-            raise SenseTimeError("INVALID_ARGUMENT", f"the request body cannot be parsed: {error.detail}") from error
-        except UnsupportedMediaType as error:
-            raise SenseTimeError(
-                "INVALID_ARGUMENT",
-                "send arguments as a query string, JSON, application/x-www-form-urlencoded or multipart/form-data",
-            ) from error
-        if body is None:
-            body = {}
-        if not isinstance(body, dict | QueryDict):
-            raise SenseTimeError("INVALID_ARGUMENT", "a JSON body must be an object of arguments")
-        self.body = body
-        self.files = getattr(request, "FILES", None) or {}
-
-    def values(self, name: str) -> list[Any] | None:
-        """Every value given for `name` (body first), or None when the argument is absent."""
-        for source in (self.body, self.query):
-            if isinstance(source, QueryDict):
-                for key in (name, f"{name}[]"):
-                    if key in source:
-                        return source.getlist(key)
-            elif name in source:
-                value = source[name]
-                return list(value) if isinstance(value, list) else [value]
-        return None
-
-    def has(self, name: str) -> bool:
-        return self.values(name) is not None
-
-    @staticmethod
-    def _scalar(name: str, value: Any) -> str:
-        if isinstance(value, UploadedFile):
-            raise invalid_argument(name, "must be text, not a file")
-        if isinstance(value, bool) or value is None or isinstance(value, dict | list):
-            raise invalid_argument(name, "must be a string")
-        return str(value)
-
-    def text(self, name: str, *, required: bool = False, non_empty: bool = False) -> str | None:
-        """A string argument; None when absent and not required."""
-        values = self.values(name)
-        if not values:
-            if required:
-                raise missing_argument(name)
-            return None
-        value = self._scalar(name, values[0])
-        if non_empty and not value.strip():
-            raise invalid_argument(name, "must not be empty")
-        return value
-
-    def ids(self, name: str, *, required: bool = False) -> list[str] | None:
-        """An array of ids; None when absent (or a missing-argument error when required), [] when given empty."""
-        values = self.values(name)
-        if values is None:
-            if required:
-                raise missing_argument(name)
-            return None
-        ids: list[str] = []
-        for value in values:
-            items = value if isinstance(value, list) else [value]
-            for item in items:
-                ids.extend(part.strip() for part in self._scalar(name, item).split(",") if part.strip())
-        return list(dict.fromkeys(ids))
-
-    def flag(self, name: str) -> bool:
-        """A 0/1 argument, 0 when absent."""
-        values = self.values(name)
-        if not values:
-            return False
-        value = values[0]
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in TRUE_VALUES:
-            return True
-        if text in FALSE_VALUES:
-            return False
-        raise invalid_argument(name, "must be 0 or 1")
-
-    def integer(self, name: str, *, default: int, low: int, high: int) -> int:
-        """An integer argument within low..high, `default` when absent."""
-        values = self.values(name)
-        if not values:
-            return default
-        value = values[0]
-        if isinstance(value, bool):
-            raise invalid_argument(name, "not an integer")
-        try:
-            number = int(value) if isinstance(value, int) else int(str(value).strip())
-        except (TypeError, ValueError):
-            raise invalid_argument(name, "not an integer") from None
-        if not low <= number <= high:
-            raise invalid_argument(name, f"not in range({low}..{high})")
-        return number
-
-    def upload(self, name: str) -> UploadedFile | None:
-        """An uploaded file (multipart only); None when absent."""
-        uploaded = self.files.get(name)
-        if uploaded is None:
-            if self.has(name):
-                raise invalid_argument(name, "must be the file's content, uploaded as multipart/form-data")
-            return None
-        return uploaded
 
 
 # --- responses ---------------------------------------------------------------------------------------------------

@@ -2,108 +2,46 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import exceptions as drf_exceptions
 from rest_framework import serializers as drf_serializers
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from facesets import selectors
-from facesets.exceptions import DomainError, Timeout
-from facesets.models import Project, Task
-from facesets.services.ratelimit import RateLimit, credential_rate_limit_hit
+from facesets.exceptions import Timeout
+from facesets.models import Credential, Project, Task
 from facesets.services.tasks import task_result, task_run
 
+from ...common.arguments import Arguments
+from ...common.views import DialectView
 from ..auth import credential_from
-from ..errors import SenseTimeError, error_body, from_domain
-from ..serializers import Params
-
-logger = logging.getLogger(__name__)
+from ..errors import ERRORS
 
 TAG = "SenseTime v1"
 OK = {"status": "OK"}
 
 
-class SenseTimeJSONRenderer(JSONRenderer):
-    charset = "utf-8"
-
-
-class AlwaysJSON(DefaultContentNegotiation):
-    """JSON whatever the client's Accept header says."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
-
-
-def envelope(error: SenseTimeError) -> Response:
-    from ..errors import STATUSES
-
-    return Response(error_body(error), status=STATUSES.get(error.status, 400))
-
-
-class SenseTimeView(APIView):
+class SenseTimeView(DialectView):
     """Base of the SenseTime views: `api_id` + `api_secret` among the arguments, the per-credential rate limit with
-    its X-RateLimit-* headers on every authenticated answer, SenseTime's envelope for every error.
+    its X-RateLimit-* headers on every authenticated answer, SenseTime's envelope for every error (the shared part
+    is facesets.api.common.views).
 
     Subclasses implement `get` (the info/ endpoints, which answer POST too) or `post`, reading `self.params` and
     `self.project`; another method answers NOT_FOUND."""
 
-    authentication_classes: list = []
-    permission_classes: list = []
-    renderer_classes = [SenseTimeJSONRenderer]
+    errors = ERRORS
     parser_classes = [JSONParser, FormParser, MultiPartParser]
-    content_negotiation_class = AlwaysJSON
-    rate_limit: RateLimit | None = None
 
-    def initial(self, request, *args, **kwargs) -> None:
-        super().initial(request, *args, **kwargs)
-        content_length = request.META.get("CONTENT_LENGTH") or "0"
-        if content_length.isdigit() and int(content_length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
-            raise SenseTimeError(
-                "REQUEST_ENTITY_TOO_LARGE", f"the request body exceeds {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes"
-            )
-        self.params = Params(request)
+    def authenticate_caller(self, request) -> Credential:
+        self.params = Arguments(request)
         credential = credential_from(self.params)
         self.project: Project = credential.project
-        self.rate_limit = credential_rate_limit_hit(credential=credential)
-        if self.rate_limit is not None and self.rate_limit.exceeded:
-            raise SenseTimeError("RATE_LIMIT_EXCEEDED")
-
-    def http_method_not_allowed(self, request, *args, **kwargs):
-        allowed = "GET" if hasattr(self, "get") else "POST"
-        raise SenseTimeError("NOT_FOUND", f"there is no API {request.method} {request.path}; use {allowed}")
-
-    def handle_exception(self, exc) -> Response:
-        if isinstance(exc, SenseTimeError):
-            return envelope(exc)
-        if isinstance(exc, DomainError):
-            return envelope(from_domain(exc))
-        if isinstance(exc, RequestDataTooBig | TooManyFieldsSent):
-            return envelope(SenseTimeError("REQUEST_ENTITY_TOO_LARGE", "the request body is too large"))
-        if isinstance(exc, drf_exceptions.ParseError | drf_exceptions.UnsupportedMediaType):
-            return envelope(SenseTimeError("INVALID_ARGUMENT", f"the request body cannot be parsed: {exc.detail}"))
-        if isinstance(exc, drf_exceptions.APIException):
-            return envelope(SenseTimeError("INVALID_ARGUMENT", str(exc.detail)))
-        logger.exception("SenseTime request failed", exc_info=exc)
-        return envelope(SenseTimeError("INTERNAL_ERROR"))
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if self.rate_limit is not None:
-            response["X-RateLimit-Limit"] = str(self.rate_limit.limit)
-            response["X-RateLimit-Remaining"] = str(self.rate_limit.remaining)
-            response["X-RateLimit-Reset"] = str(self.rate_limit.reset_seconds)
-        return response
+        return credential
 
     # --- the asynchronous path
 

@@ -10,9 +10,9 @@ from rest_framework.response import Response
 from facesets import selectors
 from facesets.exceptions import Timeout
 from facesets.services import matching
-from facesets.services.fetch import image_fetch
 from facesets.services.tasks import task_run
 
+from ...common.images import image_input
 from .. import serializers as wire
 from ..errors import SenseTimeError, missing_argument
 from .base import SenseTimeView, documented
@@ -47,21 +47,9 @@ class DetectionView(SenseTimeView):
         params.flag("landmarks106")  # validated; no 106-point model here
         auto_rotate = params.flag("auto_rotate")
         user_data = params.text("user_data") or ""
-        upload = params.upload("file")
-        if upload is not None:
-            if upload.size > MAX_IMAGE_BYTES:
-                raise SenseTimeError(
-                    "IMAGE_FILE_SIZE_TOO_BIG", f"the image is {upload.size} bytes; at most {MAX_IMAGE_BYTES} bytes"
-                )
-            data = upload.read()
-        elif params.text("url"):
-            data = image_fetch(url=params.text("url"))
-        else:
-            raise missing_argument("file", "url")
-        if len(data) > MAX_IMAGE_BYTES:
-            raise SenseTimeError(
-                "IMAGE_FILE_SIZE_TOO_BIG", f"the image is {len(data)} bytes; at most {MAX_IMAGE_BYTES} bytes"
-            )
+        data = image_input(
+            upload=params.upload("file"), url=params.text("url"), names=("", "file", "url"), max_bytes=MAX_IMAGE_BYTES
+        )
         try:
             result = task_run(
                 project=self.project,

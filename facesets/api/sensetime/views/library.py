@@ -29,15 +29,15 @@ from facesets.services.library import (
 )
 from facesets.services.lifecycle import Release
 
+from ...common.arguments import Arguments
 from ..errors import SenseTimeError, missing_argument
-from ..serializers import Params
 from .base import OK, SenseTimeView, documented
 
 NAME = ("name", str, True, "name")
 USER_DATA = ("user_data", str, False, "the caller's own data, kept as given")
 
 
-def _ids(params: Params, name: str, empty_status: str) -> list[str]:
+def _ids(params: Arguments, name: str, empty_status: str) -> list[str]:
     """A required array of ids: missing -> INVALID_ARGUMENT, given but empty -> EMPTY_FACE_ID / EMPTY_PERSON_ID."""
     ids = params.ids(name, required=True)
     if not ids:
@@ -45,7 +45,7 @@ def _ids(params: Params, name: str, empty_status: str) -> list[str]:
     return ids
 
 
-def _changes(params: Params) -> dict:
+def _changes(params: Arguments) -> dict:
     """The name and user_data of a change call; at least one is required."""
     name, user_data = params.text("name"), params.text("user_data")
     if name is None and user_data is None:

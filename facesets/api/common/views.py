@@ -1,0 +1,154 @@
+"""The base view of every dialect, shaped like healthchecks' hc/api/decorators.py: what each endpoint needs before
+and after its own few lines, written once.
+
+Before: the body-size cap (answered in the dialect's envelope, never Django's HTML page), the dialect's credential
+check, the per-credential rate limit. After: the X-RateLimit-* headers on every answer of a known credential, and one
+exception handler that turns whatever was raised into the dialect's error through its ErrorTable: a DialectError as
+it is, a domain error through `from_domain`, a framework error (unparseable or oversized body, too many fields, an
+unknown method) through the table's hooks, anything unforeseen as the dialect's internal error (logged with the
+request id that RequestIdMiddleware puts on every answer).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from rest_framework import exceptions as drf_exceptions
+from rest_framework import serializers as drf_serializers
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from facesets.exceptions import DomainError
+from facesets.models import Credential
+from facesets.services.ratelimit import RateLimit, credential_rate_limit_hit
+
+logger = logging.getLogger(__name__)
+
+TOO_LARGE = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
+
+
+class DialectError(Exception):
+    """An error already in a dialect's terms: its body (the envelope) and its HTTP status."""
+
+    def body(self) -> dict:
+        raise NotImplementedError
+
+    def status_code(self) -> int:
+        raise NotImplementedError
+
+    def response(self) -> Response:
+        return Response(self.body(), status=self.status_code())
+
+
+class ErrorTable:
+    """A dialect's errors: each hook returns the DialectError to answer. `from_domain` is the dialect's one table of
+    domain errors; the others cover what happens before a view's own code runs."""
+
+    def from_domain(self, error: DomainError, *, operation: str = "") -> DialectError:
+        raise NotImplementedError
+
+    def body_too_large(self, limit: int) -> DialectError:
+        raise NotImplementedError
+
+    def rate_limited(self, state: RateLimit) -> DialectError:
+        raise NotImplementedError
+
+    def unparseable(self, request, error: drf_exceptions.APIException) -> DialectError:
+        """A body that cannot be parsed (ParseError) or has an unsupported media type (UnsupportedMediaType)."""
+        raise NotImplementedError
+
+    def invalid(self, errors) -> DialectError:
+        """A DRF serializer's validation errors (dialects with JSON documents)."""
+        return self.bad_request(str(errors))
+
+    def bad_request(self, detail: str) -> DialectError:
+        raise NotImplementedError
+
+    def no_such_api(self, request, view) -> DialectError:
+        raise NotImplementedError
+
+    def internal(self) -> DialectError:
+        raise NotImplementedError
+
+
+class UTF8JSONRenderer(JSONRenderer):
+    charset = "utf-8"
+
+
+class AlwaysJSON(DefaultContentNegotiation):
+    """JSON whatever the client's Accept header says (vendor SDKs send */* or nothing)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class DialectView(APIView):
+    """Base of every dialect view. A dialect sets `errors` (its ErrorTable) and implements `authenticate_caller`
+    (return the request's Credential, or None for callers that are not rate limited, such as user tokens); a view
+    sets `operation` where the dialect's codes depend on it."""
+
+    errors: ErrorTable
+    operation = ""
+    authentication_classes: list = []
+    permission_classes: list = []
+    renderer_classes = [UTF8JSONRenderer]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    content_negotiation_class = AlwaysJSON
+    rate_limit: RateLimit | None = None
+    credential: Credential | None = None
+
+    def initial(self, request, *args, **kwargs) -> None:
+        limit = int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        content_length = request.META.get("CONTENT_LENGTH") or "0"
+        if content_length.isdigit() and int(content_length) > limit:
+            raise self.errors.body_too_large(limit)
+        self.check_request(request)
+        super().initial(request, *args, **kwargs)
+        self.credential = self.authenticate_caller(request)
+        if self.credential is not None:
+            self.rate_limit = credential_rate_limit_hit(credential=self.credential)
+            if self.rate_limit is not None and self.rate_limit.exceeded:
+                raise self.errors.rate_limited(self.rate_limit)
+
+    def check_request(self, request) -> None:
+        """The dialect's checks of the request's form before authentication (headers, content type)."""
+
+    def authenticate_caller(self, request) -> Credential | None:
+        raise NotImplementedError
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        raise self.errors.no_such_api(request, self)
+
+    def handle_exception(self, exc) -> Response:
+        errors = self.errors
+        if isinstance(exc, DialectError):
+            error = exc
+        elif isinstance(exc, DomainError):
+            error = errors.from_domain(exc, operation=self.operation)
+        elif isinstance(exc, TOO_LARGE):
+            error = errors.body_too_large(int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
+        elif isinstance(exc, drf_serializers.ValidationError):
+            error = errors.invalid(exc.detail)
+        elif isinstance(exc, drf_exceptions.MethodNotAllowed):
+            error = errors.no_such_api(self.request, self)
+        elif isinstance(exc, drf_exceptions.ParseError | drf_exceptions.UnsupportedMediaType):
+            error = errors.unparseable(self.request, exc)
+        elif isinstance(exc, drf_exceptions.APIException):
+            error = errors.bad_request(str(exc.detail))
+        else:
+            logger.exception("%s request failed", type(self).__module__, exc_info=exc)
+            error = errors.internal()
+        return error.response()
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.rate_limit is not None:
+            response["X-RateLimit-Limit"] = str(self.rate_limit.limit)
+            response["X-RateLimit-Remaining"] = str(self.rate_limit.remaining)
+            response["X-RateLimit-Reset"] = str(self.rate_limit.reset_seconds)
+        return response
