@@ -40,8 +40,8 @@ def main() -> None:
 
     from facesets.filters import compile_filter_sql, parse_filter
     from facesets.models import FaceSet
-    from facesets.services.search_index import face_set_index_ensure
     from facesets.search import drop_face_set_index
+    from facesets.services.search_index import face_set_index_ensure
 
     face_set = FaceSet.objects.filter(project__name="bench", name__startswith="bench-").order_by("-face_count").first()
     size = face_set.face_count

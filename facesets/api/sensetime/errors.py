@@ -187,7 +187,6 @@ def error_body(error: SenseTimeError) -> dict:
     return body
 
 
-
 class SenseTimeErrors(ErrorTable):
     """SenseTime's answers of what goes wrong before or around a view's own code (facesets.api.common.views)."""
 
