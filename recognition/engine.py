@@ -593,9 +593,9 @@ def configured_model_name(pack: str | None = None) -> str:
 def get_engine() -> FaceEngine:
     """The process-wide engine, created and loaded once (double-checked under a lock)."""
     global _engine
+    if _load_forbidden:
+        raise EngineNotAllowed(f"the recognition models may not be used here: {_load_forbidden}")
     if _engine is None:
-        if _load_forbidden:
-            raise EngineNotAllowed(f"the recognition models may not be loaded here: {_load_forbidden}")
         with _engine_lock:
             if _engine is None:
                 engine = FaceEngine()

@@ -9,7 +9,6 @@ from .face_sets import (  # noqa: F401
     face_set_list,
     face_set_query_validate,
     face_set_search_by_face,
-    face_set_search_results,
     face_sets_get,
     member_count,
     member_get,
@@ -28,7 +27,6 @@ from .faces import (  # noqa: F401
     image_faces,
     image_get,
     image_get_current,
-    search_matches_display,
 )
 from .people import (  # noqa: F401
     group_get,

@@ -137,28 +137,6 @@ def face_set_search_by_face(
     )
 
 
-def face_set_search_results(*, face_set: FaceSet, matches: list, sort=None) -> list[tuple[FaceSetMember, float]]:
-    """Search hits (recognition.search.Match objects or the search operation's {"member", "cosine"} dicts) as
-    (member with its face, raw cosine), most similar first; with a sort (filters.parse_sort syntax) the same hits
-    ordered by those numeric fields, faces without the field last, ties by similarity. Hits deleted since the search
-    ran are left out."""
-    from ..filters import parse_sort
-
-    pairs = [
-        (match["member"], match["cosine"]) if isinstance(match, dict) else (match.member_pk, match.cosine)
-        for match in matches
-    ]
-    members = member_list(face_set=face_set).filter(pk__in=[member_pk for member_pk, _ in pairs]).in_bulk()
-    results = [(members[member_pk], cosine) for member_pk, cosine in pairs if member_pk in members]
-    results.sort(key=lambda result: result[1], reverse=True)
-    for name, _, direction in reversed(parse_sort(sort, face_set.field_schema) if sort else []):
-        present = [result for result in results if result[0].external_fields.get(name) is not None]
-        absent = [result for result in results if result[0].external_fields.get(name) is None]
-        present.sort(key=lambda result: result[0].external_fields[name], reverse=direction == "desc")
-        results = present + absent
-    return results
-
-
 def face_set_external_ids(*, face_set: FaceSet) -> set[str]:
     """Every external_image_id in the face set (one column of its member faces)."""
     return set(

@@ -95,30 +95,3 @@ def image_get_current(*, project: Project, image_id: str) -> Image:
 def image_faces(*, image: Image) -> QuerySet[Face]:
     """The usable faces found in an image, in detection order (largest first), without their thumbnails."""
     return Face.objects.filter(_unexpired(), image=image).defer("crop_jpeg").order_by("id")
-
-
-def search_matches_display(*, project: Project, matches: list[dict]) -> list[dict]:
-    """A search task's matches (member / face / person pks with the raw cosine) with their faces, fields and persons,
-    in the order found; each carries the Huawei-calibrated similarity the dashboard shows."""
-    from recognition.calibration import huawei_similarity
-
-    face_pks = [match["face"] for match in matches]
-    faces = {face.pk: face for face in Face.objects.filter(project=project, pk__in=face_pks).select_related("person")}
-    member_pks = [match["member"] for match in matches if match.get("member")]
-    members = {member.pk: member for member in FaceSetMember.objects.filter(pk__in=member_pks).defer("vector")}
-    rows = []
-    for match in matches:
-        face = faces.get(match["face"])
-        if face is None:  # deleted since the search ran
-            continue
-        member = members.get(match.get("member"))
-        rows.append(
-            {
-                "face": face,
-                "person": face.person,
-                "fields": member.external_fields if member else {},
-                "cosine": match["cosine"],
-                "similarity": huawei_similarity(match["cosine"]),
-            }
-        )
-    return rows

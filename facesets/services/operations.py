@@ -1,5 +1,6 @@
-"""What a worker does for each kind of task item. Each operation turns one stored item into a JSON result by calling
-the services; dialects render the result (ids and scores) in their own format."""
+"""What a worker does for each kind of task item. Each operation turns one stored item, with its typed parameters
+(services.jobs), into a JSON result by calling the services; dialects render the result (ids and scores) in their
+own format."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from ..exceptions import FaceNotFound, FaceSetNotFound, GroupNotFound, NoFace, P
 from ..filters import compile_filter_sql, parse_filter
 from ..models import Face, FaceSet, Group, Person, Task, TaskItem
 from ..search import face_set_search, faces_search
-from . import matching
+from . import jobs, matching
 from .detection import image_detect_upright
 from .faces import DEFAULT_FORMATS, face_set_enrol, image_analyse, image_detect, person_enrol, require_faces
 from .tasks import operation
@@ -19,23 +20,22 @@ def _payload(item: TaskItem) -> bytes:
     return bytes(item.payload) if item.payload is not None else b""
 
 
-def _formats(params: dict) -> tuple[str, ...]:
-    return tuple(params.get("formats") or DEFAULT_FORMATS)
+def _formats(params) -> tuple[str, ...]:
+    return tuple(params.formats or DEFAULT_FORMATS)
 
 
 @operation("face_set.enrol")
-def enrol_into_face_set(task: Task, item: TaskItem) -> dict:
+def enrol_into_face_set(task: Task, item: TaskItem, params: jobs.FaceSetEnrol) -> dict:
     """Add the faces of one photo to a face set (params: face_set, external_image_id, external_fields, single,
     person)."""
-    params = {**task.params, **item.params}
-    face_set = FaceSet.objects.select_related("project").get(pk=params["face_set"], project=task.project)
-    person = Person.objects.get(pk=params["person"], project=task.project) if params.get("person") else None
+    face_set = FaceSet.objects.select_related("project").get(pk=params.face_set, project=task.project)
+    person = Person.objects.get(pk=params.person, project=task.project) if params.person else None
     members = face_set_enrol(
         face_set=face_set,
         data=_payload(item),
-        external_image_id=params.get("external_image_id"),
-        external_fields=params.get("external_fields"),
-        single=bool(params.get("single")),
+        external_image_id=params.external_image_id,
+        external_fields=params.external_fields,
+        single=bool(params.single),
         person=person,
         formats=_formats(params),
     )
@@ -43,25 +43,23 @@ def enrol_into_face_set(task: Task, item: TaskItem) -> dict:
 
 
 @operation("person.enrol")
-def enrol_into_person(task: Task, item: TaskItem) -> dict:
+def enrol_into_person(task: Task, item: TaskItem, params: jobs.PersonEnrol) -> dict:
     """Add the largest face of one photo to a person (params: person)."""
-    params = {**task.params, **item.params}
-    person = Person.objects.select_related("project").get(pk=params["person"], project=task.project)
+    person = Person.objects.select_related("project").get(pk=params.person, project=task.project)
     face = person_enrol(person=person, data=_payload(item), formats=_formats(params))
     return {"faces": [face.face_id]}
 
 
 @operation("image.detect")
-def detect_faces(task: Task, item: TaskItem) -> dict:
+def detect_faces(task: Task, item: TaskItem, params: jobs.ImageDetect) -> dict:
     """Detect and keep (as expiring detected faces) the faces of a photo (params: user_data, max_faces, ttl_hours)."""
-    params = {**task.params, **item.params}
     image, faces = image_detect(
         project=task.project,
         data=_payload(item),
-        user_data=params.get("user_data") or "",
+        user_data=params.user_data or "",
         formats=_formats(params),
-        max_faces=params.get("max_faces"),
-        ttl_hours=params.get("ttl_hours"),
+        max_faces=params.max_faces,
+        ttl_hours=params.ttl_hours,
     )
     return {"image_id": image.image_id, "faces": [face.face_id for face in faces]}
 
@@ -77,12 +75,9 @@ def face_summary(face: DetectedFace) -> dict:
 
 
 @operation("image.analyse")
-def analyse_image(task: Task, item: TaskItem) -> dict:
+def analyse_image(task: Task, item: TaskItem, params: jobs.ImageAnalyse) -> dict:
     """Detect the faces of a photo without storing anything (params: formats, max_faces)."""
-    params = {**task.params, **item.params}
-    analysed = image_analyse(
-        data=_payload(item), formats=_formats(params), max_faces=params.get("max_faces"), embed=False
-    )
+    analysed = image_analyse(data=_payload(item), formats=_formats(params), max_faces=params.max_faces, embed=False)
     return {
         "width": analysed.image.width,
         "height": analysed.image.height,
@@ -92,9 +87,8 @@ def analyse_image(task: Task, item: TaskItem) -> dict:
 
 
 @operation("images.compare")
-def compare_images(task: Task, item: TaskItem) -> dict:
+def compare_images(task: Task, item: TaskItem, params: jobs.ImagesCompare) -> dict:
     """Compare the largest face of two photos (payload and second_payload); NoFace names the image without one."""
-    params = {**task.params, **item.params}
     faces = []
     for field, data in (("image1", _payload(item)), ("image2", bytes(item.second_payload or b""))):
         analysed = image_analyse(data=data, formats=_formats(params), max_faces=1)
@@ -108,34 +102,33 @@ def compare_images(task: Task, item: TaskItem) -> dict:
 
 
 @operation("search")
-def search(task: Task, item: TaskItem) -> dict:
+def search(task: Task, item: TaskItem, params: jobs.Search) -> dict:
     """Search with the largest face of a photo in a face set (params: face_set, filter) or a group (params: group);
     params: limit, min_cosine."""
-    params = {**task.params, **item.params}
     analysed = image_analyse(data=_payload(item), formats=_formats(params))
     query_face = require_faces(analysed)[0]
-    limit = int(params.get("limit", 10))
-    if params.get("group"):
-        group = Group.objects.get(pk=params["group"], project=task.project)
+    limit = int(params.limit)
+    if params.group:
+        group = Group.objects.get(pk=params.group, project=task.project)
         matches = faces_search(
             project_pk=task.project_id,
             vector=query_face.embedding,
             model=analysed.model,
             limit=limit,
             group_pk=group.pk,
-            min_cosine=params.get("min_cosine"),
+            min_cosine=params.min_cosine,
         )
     else:
-        face_set = FaceSet.objects.get(pk=params["face_set"], project=task.project)
+        face_set = FaceSet.objects.get(pk=params.face_set, project=task.project)
         filter_sql = None
-        if params.get("filter"):
-            filter_sql = compile_filter_sql(parse_filter(params["filter"], face_set.field_schema))
+        if params.filter:
+            filter_sql = compile_filter_sql(parse_filter(params.filter, face_set.field_schema))
         matches = face_set_search(
             face_set=face_set,
             vector=query_face.embedding,
             model=analysed.model,
             limit=limit,
-            min_cosine=params.get("min_cosine"),
+            min_cosine=params.min_cosine,
             filter_sql=filter_sql,
         )
     return {
@@ -167,48 +160,45 @@ def _all(model, error, task: Task, pks, what: str, field: str) -> list:
 
 
 @operation("image.detect_upright")
-def detect_faces_upright(task: Task, item: TaskItem) -> dict:
+def detect_faces_upright(task: Task, item: TaskItem, params: jobs.ImageDetectUpright) -> dict:
     """Detect and keep the faces of a photo within image limits, optionally auto-rotated (params: user_data, formats,
     ttl_hours, auto_rotate, max_bytes, max_side, min_side)."""
-    params = {**task.params, **item.params}
     image, faces = image_detect_upright(
         project=task.project,
         data=_payload(item),
-        user_data=params.get("user_data") or "",
+        user_data=params.user_data or "",
         formats=_formats(params),
-        ttl_hours=params.get("ttl_hours"),
-        auto_rotate=bool(params.get("auto_rotate")),
-        max_bytes=params.get("max_bytes"),
-        max_side=params.get("max_side"),
-        min_side=params.get("min_side"),
+        ttl_hours=params.ttl_hours,
+        auto_rotate=bool(params.auto_rotate),
+        max_bytes=params.max_bytes,
+        max_side=params.max_side,
+        min_side=params.min_side,
     )
     return {"image_id": image.image_id, "faces": [face.face_id for face in faces], "rotate": image.rotate}
 
 
 @operation("face.verify")
-def verify_face(task: Task, item: TaskItem) -> dict:
+def verify_face(task: Task, item: TaskItem, params: jobs.FaceVerify) -> dict:
     """Compare a stored face with another face (params: face, face2) or a person (params: face, person)."""
-    params = {**task.params, **item.params}
-    face = _one(Face, FaceNotFound, task, params["face"], "face", "face_id")
-    if params.get("face2"):
-        other = _one(Face, FaceNotFound, task, params["face2"], "face", "face2_id")
+    face = _one(Face, FaceNotFound, task, params.face, "face", "face_id")
+    if params.face2:
+        other = _one(Face, FaceNotFound, task, params.face2, "face", "face2_id")
         return {"cosine": matching.face_compare(face=face, other=other)}
-    person = _one(Person, PersonNotFound, task, params["person"], "person", "person_id")
+    person = _one(Person, PersonNotFound, task, params.person, "person", "person_id")
     return {"cosine": matching.face_person_compare(face=face, person=person)}
 
 
 @operation("face.search")
-def search_faces(task: Task, item: TaskItem) -> dict:
+def search_faces(task: Task, item: TaskItem, params: jobs.FaceSearch) -> dict:
     """The faces most similar to a stored face, in a face set (params: face, face_set, limit) or among faces (params:
     face, faces, limit)."""
-    params = {**task.params, **item.params}
-    face = _one(Face, FaceNotFound, task, params["face"], "face", "face_id")
-    limit = int(params.get("limit", 3))
-    if params.get("face_set"):
-        face_set = _one(FaceSet, FaceSetNotFound, task, params["face_set"], "face set", "faceset_id")
+    face = _one(Face, FaceNotFound, task, params.face, "face", "face_id")
+    limit = int(params.limit)
+    if params.face_set:
+        face_set = _one(FaceSet, FaceSetNotFound, task, params.face_set, "face set", "faceset_id")
         matches = matching.face_search_among(face=face, face_set=face_set, limit=limit)
     else:
-        faces = Face.objects.filter(pk__in=params.get("faces") or [], project=task.project)
+        faces = Face.objects.filter(pk__in=params.faces or [], project=task.project)
         matches = matching.face_search_among(face=face, faces=list(faces), limit=limit)
     face_ids = dict(Face.objects.filter(pk__in=[match.face_pk for match in matches]).values_list("pk", "face_id"))
     return {
@@ -221,12 +211,11 @@ def search_faces(task: Task, item: TaskItem) -> dict:
 
 
 @operation("face.identify")
-def identify_face(task: Task, item: TaskItem) -> dict:
+def identify_face(task: Task, item: TaskItem, params: jobs.FaceIdentify) -> dict:
     """The persons of a group most similar to a stored face (params: face, group, limit)."""
-    params = {**task.params, **item.params}
-    face = _one(Face, FaceNotFound, task, params["face"], "face", "face_id")
-    group = _one(Group, GroupNotFound, task, params["group"], "group", "group_id")
-    matches = matching.group_identify_face(face=face, group=group, limit=int(params.get("limit", 2)))
+    face = _one(Face, FaceNotFound, task, params.face, "face", "face_id")
+    group = _one(Group, GroupNotFound, task, params.group, "group", "group_id")
+    matches = matching.group_identify_face(face=face, group=group, limit=int(params.limit))
     persons = Person.objects.filter(pk__in=[match.person_pk for match in matches]).in_bulk()
     return {
         "matches": [
@@ -244,13 +233,12 @@ def identify_face(task: Task, item: TaskItem) -> dict:
 
 
 @operation("face.training")
-def train_faces(task: Task, item: TaskItem) -> dict:
+def train_faces(task: Task, item: TaskItem, params: jobs.FaceTraining) -> dict:
     """Check that the faces in scope have vectors of the current model (params: faces, persons, face_sets, groups)."""
-    params = {**task.params, **item.params}
     return matching.library_train(
         project=task.project,
-        faces=_all(Face, FaceNotFound, task, params.get("faces"), "face", "face_id"),
-        persons=_all(Person, PersonNotFound, task, params.get("persons"), "person", "person_id"),
-        face_sets=_all(FaceSet, FaceSetNotFound, task, params.get("face_sets"), "face set", "faceset_id"),
-        groups=_all(Group, GroupNotFound, task, params.get("groups"), "group", "group_id"),
+        faces=_all(Face, FaceNotFound, task, params.faces, "face", "face_id"),
+        persons=_all(Person, PersonNotFound, task, params.persons, "person", "person_id"),
+        face_sets=_all(FaceSet, FaceSetNotFound, task, params.face_sets, "face set", "faceset_id"),
+        groups=_all(Group, GroupNotFound, task, params.groups, "group", "group_id"),
     )

@@ -23,16 +23,20 @@ from django.utils import timezone
 
 from ..exceptions import DomainError, Timeout
 from ..models import Project, Task, TaskItem
+from .jobs import SCHEMAS, JobParams
 
 logger = logging.getLogger(__name__)
 
-Operation = Callable[[Task, TaskItem], dict]
+Operation = Callable[[Task, TaskItem, JobParams], dict]
 OPERATIONS: dict[str, Operation] = {}
 TASK_TTL = timedelta(hours=24)
 
 
 def operation(kind: str) -> Callable[[Operation], Operation]:
-    """Register the function that processes one item of tasks of this kind."""
+    """Register the function that processes one item of tasks of this kind; it gets the item's parameters parsed by
+    the kind's schema (services.jobs)."""
+    if kind not in SCHEMAS:
+        raise ValueError(f"no parameter schema for task kind {kind!r}")
 
     def register(function: Operation) -> Operation:
         OPERATIONS[kind] = function
@@ -65,16 +69,20 @@ def task_submit(
     project: Project,
     kind: str,
     items: list[dict[str, Any]],
-    params: dict | None = None,
+    params: JobParams | dict | None = None,
     user=None,
 ) -> Task:
     """Store a task and its items and queue one message per item once the transaction commits.
 
-    Each item is `{"name": str, "params": dict, "payload": bytes | None, "second_payload": bytes | None}`.
+    Each item is `{"name": str, "params": dict, "payload": bytes | None, "second_payload": bytes | None}`; the task's
+    `params` and each item's are checked together against the kind's schema (ValueError), before anything is stored.
     """
     if kind not in OPERATIONS:
         raise ValueError(f"unknown task kind {kind!r}")
-    task = Task.objects.create(project=project, kind=kind, params=params or {}, total=len(items), created_by=user)
+    params = params.to_json() if isinstance(params, JobParams) else dict(params or {})
+    for item in items:
+        SCHEMAS[kind].parse({**params, **(item.get("params") or {})})
+    task = Task.objects.create(project=project, kind=kind, params=params, total=len(items), created_by=user)
     rows = TaskItem.objects.bulk_create(
         TaskItem(
             task=task,
@@ -116,7 +124,8 @@ def task_item_process(*, item_pk: int) -> str:
             return item.status
         try:
             with transaction.atomic():
-                result = OPERATIONS[item.task.kind](item.task, item)
+                params = SCHEMAS[item.task.kind].parse({**item.task.params, **item.params})
+                result = OPERATIONS[item.task.kind](item.task, item, params)
             item.status, item.result = Task.Status.DONE, result
         except DomainError as error:
             item.status = Task.Status.FAILED
@@ -184,7 +193,7 @@ def task_run(
     *,
     project: Project,
     kind: str,
-    params: dict | None = None,
+    params: JobParams | dict | None = None,
     payload: bytes | None = None,
     second_payload: bytes | None = None,
     timeout: float | None = None,
@@ -193,7 +202,8 @@ def task_run(
     task = task_submit(
         project=project,
         kind=kind,
-        items=[{"params": params or {}, "payload": payload, "second_payload": second_payload}],
+        params=params,
+        items=[{"payload": payload, "second_payload": second_payload}],
     )
     return task_result(task_wait(task=task, timeout=timeout))
 

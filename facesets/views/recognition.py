@@ -1,10 +1,11 @@
-"""Search by photo, compare two photos, detect faces. Each runs as a worker task (task_run, bounded wait); the photos
-live only in the request. The browser shows the uploaded photo from a data URL and draws the boxes the server
+"""Search by photo, compare two photos, detect faces. Each runs as a worker task (services.runs, bounded wait); the
+photos live only in the request. The browser shows the uploaded photo from a data URL and draws the boxes the server
 returns over it (static/facelib/app.js), so the server never keeps or sends back a photo."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -14,12 +15,11 @@ from django.views.decorators.http import require_http_methods
 from recognition.calibration import RAW_DECISION, huawei_similarity, raw_cosine_for
 
 from .. import selectors
-from ..exceptions import DomainError, FilterInvalid, NotFound, Timeout
-from ..filters import parse_filter
+from ..exceptions import DomainError, NotFound, Timeout
 from ..forms import CompareForm, DetectForm, SearchForm
 from ..services.enrolment import ENROL_FORMATS
-from ..services.tasks import task_run
-from .base import add_domain_error, dashboard_view, page, page_context
+from ..services.runs import face_search_run, image_analyse_run, image_compare_run
+from .base import dashboard_view, page, page_context
 
 SAME_PERSON = huawei_similarity(RAW_DECISION)  # 0.93 on the Huawei scale
 
@@ -33,9 +33,10 @@ def _fragment_or_page(request: HttpRequest, fragment: str, template: str, contex
     return page(request, template, context)
 
 
-def _run(form, *, field: str, **kwargs) -> dict | None:
+def _run(form, run, *, field: str, **kwargs) -> Any:
+    """The result of a services.runs call, or None with its error shown on the form."""
     try:
-        return task_run(params={"formats": list(ENROL_FORMATS), **kwargs.pop("params", {})}, **kwargs)
+        return run(**kwargs)
     except Timeout as error:
         form.add_error(
             None,
@@ -51,6 +52,14 @@ def _run(form, *, field: str, **kwargs) -> dict | None:
     return None
 
 
+def _match_rows(hits) -> list[dict]:
+    """Search hits for the template, with the similarity on the Huawei scale the dashboard shows."""
+    return [
+        {"face": hit.face, "person": hit.person, "fields": hit.fields, "similarity": huawei_similarity(hit.cosine)}
+        for hit in hits
+    ]
+
+
 @require_http_methods(["GET", "POST"])
 @dashboard_view(viewer_may_post=True)  # searching changes nothing: viewers may search
 def search(request: HttpRequest) -> HttpResponse:
@@ -61,38 +70,30 @@ def search(request: HttpRequest) -> HttpResponse:
     results, query = None, None
     if request.method == "POST" and form.is_valid():
         kind, _, scope_id = form.cleaned_data["scope"].partition(":")
-        params = {
-            "limit": form.cleaned_data["limit"],
-            "min_cosine": raw_cosine_for("huawei", form.cleaned_data["threshold"]),
-        }
-        filter_text = form.cleaned_data["filter"].strip()
+        scope: dict = {}
         try:
             if kind == "group":
-                if filter_text:
-                    raise FilterInvalid("a filter applies to face sets only; clear it for a group", field="filter")
-                params["group"] = selectors.group_get(project=project, group_id=scope_id).pk
+                scope["group"] = selectors.group_get(project=project, group_id=scope_id)
             else:
-                face_set = selectors.face_set_get(project=project, face_set_id=scope_id)
-                params["face_set"] = face_set.pk
-                if filter_text:
-                    parse_filter(filter_text, face_set.field_schema)
-                    params["filter"] = filter_text
+                scope["face_set"] = selectors.face_set_get(project=project, face_set_id=scope_id)
         except NotFound as error:
             form.add_error("scope", error.message)
-        except FilterInvalid as error:
-            add_domain_error(form, error)
         else:
-            result = _run(
+            found = _run(
                 form,
+                face_search_run,
                 field="photo",
                 project=project,
-                kind="search",
-                params=params,
-                payload=form.cleaned_data["photo"].read(),
+                image=form.cleaned_data["photo"].read(),
+                filter_text=form.cleaned_data["filter"].strip() or None,
+                limit=form.cleaned_data["limit"],
+                min_cosine=raw_cosine_for("huawei", form.cleaned_data["threshold"]),
+                formats=ENROL_FORMATS,
+                **scope,
             )
-            if result is not None:
-                query = result["query"]
-                results = selectors.search_matches_display(project=project, matches=result["matches"])
+            if found is not None:
+                query = found.query
+                results = _match_rows(found.hits)
     context = {
         "form": form,
         "results": results,
@@ -112,11 +113,12 @@ def compare(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         result = _run(
             form,
+            image_compare_run,
             field="image1",
             project=request.project,
-            kind="images.compare",
-            payload=form.cleaned_data["image1"].read(),
-            second_payload=form.cleaned_data["image2"].read(),
+            image1=form.cleaned_data["image1"].read(),
+            image2=form.cleaned_data["image2"].read(),
+            formats=ENROL_FORMATS,
         )
         if result is not None:
             result["similarity"] = huawei_similarity(result["cosine"])
@@ -133,7 +135,9 @@ def detect(request: HttpRequest) -> HttpResponse:
     result = None
     if request.method == "POST" and form.is_valid():
         payload = form.cleaned_data["image"].read()
-        result = _run(form, field="image", project=request.project, kind="image.analyse", payload=payload)
+        result = _run(
+            form, image_analyse_run, field="image", project=request.project, image=payload, formats=ENROL_FORMATS
+        )
         if result is not None:
             result["faces_json"] = json.dumps({"faces": result["faces"]})
     context = {"form": form, "result": result, "min_face_size": settings.FACELIB_MIN_FACE_SIZE, "nav": "detect"}

@@ -2,12 +2,11 @@
 
 Each view authenticates (auth.HuaweiAuthentication), checks the input's shape (serializers), calls one service or
 selector, and renders the answer or the error in Huawei's terms (errors). Inference (add, search by image, detect,
-compare) runs in a Celery worker through services.tasks.task_run, waiting at most FACELIB_SYNC_TIMEOUT.
+compare) runs in a Celery worker through services.runs, waiting at most FACELIB_SYNC_TIMEOUT.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
@@ -17,8 +16,6 @@ from facesets.selectors import (
     face_set_get,
     face_set_list,
     face_set_query_validate,
-    face_set_search_by_face,
-    face_set_search_results,
     member_get,
     member_list,
     member_list_by_field,
@@ -26,7 +23,7 @@ from facesets.selectors import (
 from facesets.services.faces import face_set_member_update, face_set_remove_members
 from facesets.services.library import face_set_create, face_set_delete
 from facesets.services.lifecycle import Release
-from facesets.services.tasks import task_run
+from facesets.services.runs import face_search_run, face_set_enrol_run, image_analyse_run, image_compare_run
 from recognition.calibration import huawei_similarity, raw_cosine_for
 
 from ..common.images import image_from_url
@@ -99,9 +96,6 @@ class HuaweiView(DialectView):
             if values.get(f"{prefix}_{kind}"):
                 return values[f"{prefix}_{kind}"]
         return image_from_url(values[f"{prefix}_url"], field=f"{prefix}_url")
-
-    def run(self, kind: str, params: dict, payload: bytes, second_payload: bytes | None = None) -> dict:
-        return task_run(project=self.project, kind=kind, params=params, payload=payload, second_payload=second_payload)
 
 
 # --- token -----------------------------------------------------------------------------------------------------
@@ -253,19 +247,14 @@ class FacesView(HuaweiView):
         if "external_image_id" in values:
             field_rules.validate_external_image_id(values["external_image_id"])
         field_rules.validate_values(face_set.field_schema, values.get("external_fields"))
-        result = self.run(
-            "face_set.enrol",
-            {
-                "face_set": face_set.pk,
-                "external_image_id": values.get("external_image_id"),
-                "external_fields": values.get("external_fields"),
-                "single": values["single"],
-            },
-            self.image(values),
+        members = face_set_enrol_run(
+            face_set=face_set,
+            image=self.image(values),
+            external_image_id=values.get("external_image_id"),
+            external_fields=values.get("external_fields"),
+            single=values["single"],
         )
-        members = member_list(face_set=face_set).filter(pk__in=result["members"]).in_bulk()
-        ordered = [members[pk] for pk in result["members"] if pk in members]
-        return Response(wire.HuaweiFacesResponseSerializer({"face_set": face_set, "members": ordered}).data)
+        return Response(wire.HuaweiFacesResponseSerializer({"face_set": face_set, "members": members}).data)
 
     @extend_schema(
         tags=[TAG],
@@ -373,27 +362,25 @@ class SearchView(HuaweiView):
             if missing:
                 raise HuaweiError("FRS.0031", f"sort field {missing[0]!r} is not among the return_fields")
         threshold = values["threshold"]
-        min_cosine = raw_cosine_for("huawei", threshold) if threshold > 0 else None
-        if values.get("face_id"):
-            matches = face_set_search_by_face(
-                face_set=face_set,
-                face_id=values["face_id"],
-                limit=values["top_n"],
-                min_cosine=min_cosine,
-                filter_text=filter_text,
-            )
-        else:
-            params = {"face_set": face_set.pk, "filter": filter_text, "limit": values["top_n"]}
-            matches = self.run("search", {**params, "min_cosine": min_cosine}, self.image(values))["matches"]
+        result = face_search_run(
+            project=self.project,
+            face_set=face_set,
+            face_id=values.get("face_id") or None,
+            image=None if values.get("face_id") else self.image(values),
+            filter_text=filter_text,
+            sort=sort,
+            limit=values["top_n"],
+            min_cosine=raw_cosine_for("huawei", threshold) if threshold > 0 else None,
+        )
         faces = []
-        for member, cosine in face_set_search_results(face_set=face_set, matches=matches, sort=sort):
-            similarity = huawei_similarity(cosine)
+        for hit in result.hits:
+            similarity = huawei_similarity(hit.cosine)
             if similarity < threshold:
                 continue
-            external_fields = member.external_fields or {}
+            external_fields = hit.fields or {}
             if return_fields is not None:
                 external_fields = {name: external_fields[name] for name in return_fields if name in external_fields}
-            faces.append({"member": member, "similarity": similarity, "fields": external_fields})
+            faces.append({"member": hit.member, "similarity": similarity, "fields": external_fields})
         return Response(wire.HuaweiSearchResponseSerializer({"faces": faces}).data)
 
 
@@ -413,7 +400,7 @@ class DetectView(HuaweiView):
     )
     def post(self, request, project_id: str) -> Response:
         values = self.validated(wire.HuaweiDetectRequestSerializer, request.data)
-        result = self.run("image.analyse", {}, self.image(values))
+        result = image_analyse_run(project=self.project, image=self.image(values))
         attributes = values.get("attributes") or set()
         faces = [wire.detected_face(summary, attributes) for summary in result["faces"]]
         return Response(wire.HuaweiDetectResponseSerializer({"faces": faces}).data)
@@ -434,9 +421,7 @@ class CompareView(HuaweiView):
         values = self.validated(wire.HuaweiCompareRequestSerializer, request.data)
         image1 = self.image(values, "image1")
         image2 = self.image(values, "image2")
-        if len(image1) + len(image2) > int(settings.FACELIB_MAX_IMAGE_BYTES):
-            raise HuaweiError("FRS.0017", f"the two images together exceed {settings.FACELIB_MAX_IMAGE_BYTES} bytes")
-        result = self.run("images.compare", {}, image1, image2)
+        result = image_compare_run(project=self.project, image1=image1, image2=image2)
         first, second = result["faces"]
         return Response(
             wire.HuaweiCompareResponseSerializer(

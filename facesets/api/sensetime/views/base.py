@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from facesets import selectors
 from facesets.exceptions import Timeout
 from facesets.models import Credential, Project, Task
+from facesets.services.jobs import JobParams
 from facesets.services.tasks import task_result, task_run
 
 from ...common.arguments import Arguments
@@ -45,20 +46,18 @@ class SenseTimeView(DialectView):
 
     # --- the asynchronous path
 
-    def run_or_accept(self, kind: str, params: dict, render: Callable[[dict, dict], dict]) -> Response:
+    def run_or_accept(self, params: JobParams, render: Callable[[dict, dict], dict]) -> Response:
         """Run a comparison in a worker; its answer when it finishes within FACELIB_SENSETIME_SYNC_TIMEOUT, else
         202 with the task id that /info/task answers for."""
         budget = float(settings.FACELIB_SENSETIME_SYNC_TIMEOUT)
         try:
-            result = task_run(
-                project=self.project, kind=kind, params={**params, "dialect": "sensetime"}, timeout=budget
-            )
+            result = task_run(project=self.project, kind=params.kind, params=params, timeout=budget)
         except Timeout as timeout:
             task = selectors.task_get(project=self.project, task_id=timeout.details["task_id"])
             if task.status not in (Task.Status.DONE, Task.Status.FAILED):
                 return Response({"status": "OK", "task_id": task.task_id, "task_status": task.status}, status=202)
             result = task_result(task)  # finished just after the budget ran out
-        return Response(render(params, result))
+        return Response(render(params.to_json(), result))
 
 
 # --- OpenAPI ------------------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from facesets import selectors
 from facesets.exceptions import Timeout
-from facesets.services import matching
+from facesets.services import jobs, matching
 from facesets.services.tasks import task_run
 
 from ...common.images import image_input
@@ -53,17 +53,16 @@ class DetectionView(SenseTimeView):
         try:
             result = task_run(
                 project=self.project,
-                kind="image.detect_upright",
-                params={
-                    "user_data": user_data,
-                    "auto_rotate": auto_rotate,
-                    "formats": IMAGE_FORMATS,
-                    "ttl_hours": DETECTED_TTL_HOURS,
-                    "max_bytes": MAX_IMAGE_BYTES,
-                    "max_side": MAX_IMAGE_SIDE,
-                    "min_side": MIN_IMAGE_SIDE,
-                    "dialect": "sensetime",
-                },
+                kind=jobs.ImageDetectUpright.kind,
+                params=jobs.ImageDetectUpright(
+                    user_data=user_data,
+                    auto_rotate=auto_rotate,
+                    formats=IMAGE_FORMATS,
+                    ttl_hours=DETECTED_TTL_HOURS,
+                    max_bytes=MAX_IMAGE_BYTES,
+                    max_side=MAX_IMAGE_SIDE,
+                    min_side=MIN_IMAGE_SIDE,
+                ),
                 payload=data,
                 timeout=settings.FACELIB_SYNC_TIMEOUT,
             )
@@ -113,8 +112,8 @@ class VerificationView(SenseTimeView):
             return Response(wire.verification_body({"face_id": face_id, "face2_id": face2_id}, {"cosine": cosine}))
         person = selectors.person_get(project=self.project, person_id=person_id)
         matching.person_require_faces(person=person)
-        task_params = {"face": face.pk, "person": person.pk, "face_id": face_id, "person_id": person_id}
-        return self.run_or_accept("face.verify", task_params, wire.verification_body)
+        task_params = jobs.FaceVerify(face=face.pk, person=person.pk, face_id=face_id, person_id=person_id)
+        return self.run_or_accept(task_params, wire.verification_body)
 
 
 class SearchView(SenseTimeView):
@@ -137,17 +136,17 @@ class SearchView(SenseTimeView):
             raise missing_argument("face_ids", "faceset_id")
         face = selectors.face_get_current(project=self.project, face_id=face_id)
         matching.face_vector(face=face)
-        task_params = {"face": face.pk, "face_id": face_id, "limit": top}
         if face_set_id:
             face_set = selectors.face_set_get(project=self.project, face_set_id=face_set_id)
             matching.face_set_require_faces(face_set=face_set)
-            task_params.update(face_set=face_set.pk, faceset_id=face_set_id)
+            scope = {"face_set": face_set.pk, "faceset_id": face_set_id}
         else:
             if not face_ids:
                 raise SenseTimeError("EMPTY_FACESET", "face_ids is empty")
             faces = selectors.faces_get_current(project=self.project, face_ids=face_ids, field="face_ids")
-            task_params["faces"] = [item.pk for item in faces]
-        return self.run_or_accept("face.search", task_params, wire.search_body)
+            scope = {"faces": [item.pk for item in faces]}
+        task_params = jobs.FaceSearch(face=face.pk, face_id=face_id, limit=top, **scope)
+        return self.run_or_accept(task_params, wire.search_body)
 
 
 class IdentificationView(SenseTimeView):
@@ -169,8 +168,8 @@ class IdentificationView(SenseTimeView):
         matching.face_vector(face=face)
         group = selectors.group_get(project=self.project, group_id=group_id)
         matching.group_require_faces(group=group)
-        task_params = {"face": face.pk, "group": group.pk, "face_id": face_id, "group_id": group_id, "limit": top}
-        return self.run_or_accept("face.identify", task_params, wire.identification_body)
+        task_params = jobs.FaceIdentify(face=face.pk, group=group.pk, face_id=face_id, group_id=group_id, limit=top)
+        return self.run_or_accept(task_params, wire.identification_body)
 
 
 class TrainingView(SenseTimeView):
@@ -193,10 +192,10 @@ class TrainingView(SenseTimeView):
         if not (face_ids or person_ids or face_set_ids or group_ids):
             raise missing_argument("face_id", "person_id", "faceset_id", "group_id")
         project = self.project
-        task_params = {
-            "faces": [face.pk for face in selectors.faces_get_current(project=project, face_ids=face_ids)],
-            "persons": [person.pk for person in selectors.persons_get(project=project, person_ids=person_ids)],
-            "face_sets": [item.pk for item in selectors.face_sets_get(project=project, face_set_ids=face_set_ids)],
-            "groups": [group.pk for group in selectors.groups_get(project=project, group_ids=group_ids)],
-        }
-        return self.run_or_accept("face.training", task_params, wire.training_body)
+        task_params = jobs.FaceTraining(
+            faces=[face.pk for face in selectors.faces_get_current(project=project, face_ids=face_ids)],
+            persons=[person.pk for person in selectors.persons_get(project=project, person_ids=person_ids)],
+            face_sets=[item.pk for item in selectors.face_sets_get(project=project, face_set_ids=face_set_ids)],
+            groups=[group.pk for group in selectors.groups_get(project=project, group_ids=group_ids)],
+        )
+        return self.run_or_accept(task_params, wire.training_body)

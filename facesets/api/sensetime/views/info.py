@@ -43,7 +43,7 @@ class TaskInfoView(InfoView):
         render = wire.RESULT_BODIES.get(task.kind)
         if task.status == Task.Status.DONE and render is not None:
             item = selectors.task_items(task=task).first()
-            body["result"] = render(item.params if item else {}, task.result or {})
+            body["result"] = render({**task.params, **(item.params if item else {})}, task.result or {})
         elif task.status == Task.Status.FAILED:
             if task.error_code == "internal_error":
                 error = SenseTimeError("INTERNAL_ERROR", task.error_message)

@@ -1,0 +1,187 @@
+"""The parameters of each kind of worker job: one frozen dataclass per kind, so that what a web request queues and
+what a worker reads are the same named, typed fields (not free dict keys).
+
+A job's parameters are stored as JSON on its Task (shared by every item) and its TaskItems (per photo), and merged
+when an item is processed. `parse` refuses a key the kind does not know, and a missing required one, at submit time
+(task_submit) as in the worker; ids are database keys of the caller's project, checked again by the worker.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any, ClassVar, Self
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class JobParams:
+    """Base of the parameter schemas; `kind` is the task kind it belongs to."""
+
+    kind: ClassVar[str] = ""
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any] | None) -> Self:
+        data = dict(data or {})
+        names = {field.name for field in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise ValueError(f"{cls.kind} jobs have no parameter {', '.join(unknown)}")
+        try:
+            return cls(**data)
+        except TypeError as error:  # a required parameter is missing
+            raise ValueError(f"{cls.kind} job parameters: {error}") from None
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _job(kind: str):
+    def register(cls):
+        cls.kind = kind
+        return dataclasses.dataclass(frozen=True, kw_only=True)(cls)
+
+    return register
+
+
+# --- photos in, inference in the worker ---------------------------------------------------------------------------
+
+
+@_job("face_set.enrol")
+class FaceSetEnrol(JobParams):
+    """Add the faces of a photo to a face set (the largest only with `single`)."""
+
+    face_set: int
+    external_image_id: str | None = None  # per photo (item); generated when absent
+    external_fields: dict | None = None
+    single: bool = False
+    person: int | None = None
+    formats: list[str] | None = None
+    face_set_id: str | None = None  # for the task page, which shows the set
+    source: str | None = None  # who queued it: "dashboard", "import_faces"
+    root: str | None = None  # import_faces: the folder, so an interrupted import resumes
+
+
+@_job("person.enrol")
+class PersonEnrol(JobParams):
+    """Add the largest face of a photo to a person."""
+
+    person: int
+    formats: list[str] | None = None
+    source: str | None = None
+
+
+@_job("image.detect")
+class ImageDetect(JobParams):
+    """Detect and keep (as expiring detected faces) the faces of a photo."""
+
+    user_data: str = ""
+    formats: list[str] | None = None
+    max_faces: int | None = None
+    ttl_hours: int | None = None
+
+
+@_job("image.detect_upright")
+class ImageDetectUpright(JobParams):
+    """Detect and keep the faces of a photo within image limits, optionally trying it turned a quarter at a time."""
+
+    user_data: str = ""
+    formats: list[str] | None = None
+    ttl_hours: int | None = None
+    auto_rotate: bool = False
+    max_bytes: int | None = None
+    max_side: int | None = None
+    min_side: int | None = None
+
+
+@_job("image.analyse")
+class ImageAnalyse(JobParams):
+    """Detect the faces of a photo, storing nothing."""
+
+    formats: list[str] | None = None
+    max_faces: int | None = None
+
+
+@_job("images.compare")
+class ImagesCompare(JobParams):
+    """Compare the largest faces of two photos, storing nothing."""
+
+    formats: list[str] | None = None
+
+
+@_job("search")
+class Search(JobParams):
+    """Search a face set (with an optional filter) or a group with the largest face of a photo."""
+
+    face_set: int | None = None
+    group: int | None = None
+    filter: str | None = None
+    limit: int = 10
+    min_cosine: float | None = None
+    formats: list[str] | None = None
+
+
+# --- stored faces compared, no inference (queued so that a slow one can be collected later by its task id) -------
+# The *_id fields are the ids as the caller gave them, kept so that the answer can be rendered from the task alone.
+
+
+@_job("face.verify")
+class FaceVerify(JobParams):
+    """A stored face against another face (`face2`) or a person."""
+
+    face: int
+    face2: int | None = None
+    person: int | None = None
+    face_id: str = ""
+    face2_id: str | None = None
+    person_id: str | None = None
+
+
+@_job("face.search")
+class FaceSearch(JobParams):
+    """The faces most similar to a stored face, in a face set or among listed faces."""
+
+    face: int
+    face_set: int | None = None
+    faces: list[int] | None = None
+    limit: int = 3
+    face_id: str = ""
+    faceset_id: str | None = None
+
+
+@_job("face.identify")
+class FaceIdentify(JobParams):
+    """The persons of a group most similar to a stored face."""
+
+    face: int
+    group: int
+    limit: int = 2
+    face_id: str = ""
+    group_id: str = ""
+
+
+@_job("face.training")
+class FaceTraining(JobParams):
+    """Check that the faces in scope carry vectors of the current model."""
+
+    faces: list[int] = dataclasses.field(default_factory=list)
+    persons: list[int] = dataclasses.field(default_factory=list)
+    face_sets: list[int] = dataclasses.field(default_factory=list)
+    groups: list[int] = dataclasses.field(default_factory=list)
+
+
+SCHEMAS: dict[str, type[JobParams]] = {
+    cls.kind: cls
+    for cls in (
+        FaceSetEnrol,
+        PersonEnrol,
+        ImageDetect,
+        ImageDetectUpright,
+        ImageAnalyse,
+        ImagesCompare,
+        Search,
+        FaceVerify,
+        FaceSearch,
+        FaceIdentify,
+        FaceTraining,
+    )
+}

@@ -1,0 +1,161 @@
+"""What a web request (an API call, a dashboard page) asks the workers to compute and waits for: typed services that
+check everything they can before anything is queued, run one job through services.tasks.task_run (bounded wait,
+inference only in a worker) and hand back domain objects. Scores stay raw cosines here; each interface maps them
+onto its own scale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+
+from .. import fields
+from ..exceptions import FilterInvalid, ImageInvalid, InvalidArgument
+from ..models import Face, FaceSet, FaceSetMember, Group, Person, Project
+from ..selectors import face_set_query_validate, face_set_search_by_face
+from . import jobs
+from .tasks import task_run
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One search result: the face (with its person), its membership row and field values when searched in a face
+    set, and the raw cosine similarity."""
+
+    face: Face
+    cosine: float
+    member: FaceSetMember | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def person(self) -> Person | None:
+        return self.face.person
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The hits, most similar first (or in the requested field order), and the query face as the worker found it
+    (None when the query was a stored face)."""
+
+    hits: list[SearchHit]
+    query: dict | None = None
+
+
+def search_hits(*, project: Project, matches: Sequence, face_set: FaceSet | None = None, sort=None) -> list[SearchHit]:
+    """The one hydrator of search results: matches (recognition.search.Match objects or the search job's
+    {"face", "member", "cosine"} dicts) as SearchHits with their faces, persons and field values, most similar first;
+    with a sort (filters.parse_sort syntax, face sets only) ordered by those numeric fields instead, faces without the
+    field last, ties by similarity. Hits deleted since the search ran are left out."""
+    from ..filters import parse_sort
+
+    triples = [
+        (match["face"], match.get("member"), match["cosine"])
+        if isinstance(match, dict)
+        else (match.face_pk, match.member_pk, match.cosine)
+        for match in matches
+    ]
+    faces = Face.objects.filter(project=project, pk__in=[face_pk for face_pk, _, _ in triples])
+    faces = faces.select_related("person").defer("crop_jpeg").in_bulk()
+    member_pks = [member_pk for _, member_pk, _ in triples if member_pk]
+    members = FaceSetMember.objects.filter(pk__in=member_pks, face__project=project).defer("vector").in_bulk()
+    hits = []
+    for face_pk, member_pk, cosine in triples:
+        face, member = faces.get(face_pk), members.get(member_pk)
+        if face is None or (member_pk and member is None):
+            continue
+        if member is not None:
+            member.face = face
+        hits.append(SearchHit(face=face, member=member, fields=member.external_fields if member else {}, cosine=cosine))
+    hits.sort(key=lambda hit: hit.cosine, reverse=True)
+    if face_set is not None and sort:
+        for name, _, direction in reversed(parse_sort(sort, face_set.field_schema)):
+            present = [hit for hit in hits if hit.fields.get(name) is not None]
+            absent = [hit for hit in hits if hit.fields.get(name) is None]
+            present.sort(key=lambda hit: hit.fields[name], reverse=direction == "desc")
+            hits = present + absent
+    return hits
+
+
+def face_search_run(
+    *,
+    project: Project,
+    limit: int,
+    image: bytes | None = None,
+    face_id: str | None = None,
+    face_set: FaceSet | None = None,
+    group: Group | None = None,
+    filter_text: str | None = None,
+    sort=None,
+    min_cosine: float | None = None,
+    formats: Sequence[str] | None = None,
+) -> SearchResult:
+    """Search a face set (optionally filtered and sorted) or a group with the largest face of a photo, or a face set
+    with one of its own stored faces (`face_id`: no inference). The scope, filter and sort are checked first
+    (FilterInvalid, SortInvalid), so a bad request queues nothing."""
+    if (face_set is None) == (group is None):
+        raise InvalidArgument("search either a face set or a group", field="scope")
+    if group is not None and (filter_text or sort):
+        raise FilterInvalid("a filter applies to face sets only; clear it for a group", field="filter")
+    if face_set is not None:
+        face_set_query_validate(face_set=face_set, filter_text=filter_text, sort=sort)
+    if face_id:
+        if face_set is None:
+            raise InvalidArgument("a stored face searches its own face set", field="face_id")
+        matches = face_set_search_by_face(
+            face_set=face_set, face_id=face_id, limit=limit, min_cosine=min_cosine, filter_text=filter_text
+        )
+        return SearchResult(hits=search_hits(project=project, matches=matches, face_set=face_set, sort=sort))
+    params = jobs.Search(
+        face_set=face_set.pk if face_set else None,
+        group=group.pk if group else None,
+        filter=filter_text or None,
+        limit=limit,
+        min_cosine=min_cosine,
+        formats=list(formats) if formats else None,
+    )
+    result = task_run(project=project, kind=params.kind, params=params, payload=image)
+    hits = search_hits(project=project, matches=result["matches"], face_set=face_set, sort=sort)
+    return SearchResult(hits=hits, query=result.get("query"))
+
+
+def face_set_enrol_run(
+    *,
+    face_set: FaceSet,
+    image: bytes,
+    external_image_id: str | None = None,
+    external_fields: Any = None,
+    single: bool = False,
+) -> list[FaceSetMember]:
+    """Add the faces of one photo to a face set and wait: the members made, in detection order (largest first).
+    The id and the field values are checked before the photo is queued."""
+    if external_image_id is not None:
+        fields.validate_external_image_id(external_image_id)
+    values = fields.validate_values(face_set.field_schema, external_fields)
+    params = jobs.FaceSetEnrol(
+        face_set=face_set.pk, external_image_id=external_image_id, external_fields=values or None, single=single
+    )
+    result = task_run(project=face_set.project, kind=params.kind, params=params, payload=image)
+    members = FaceSetMember.objects.filter(face_set=face_set, pk__in=result["members"])
+    members = members.select_related("face").defer("vector", "face__crop_jpeg").in_bulk()
+    return [members[pk] for pk in result["members"] if pk in members]
+
+
+def image_analyse_run(
+    *, project: Project, image: bytes, formats: Sequence[str] | None = None, max_faces: int | None = None
+) -> dict:
+    """The faces of a photo (box, landmarks, score, quality; largest first) with its size; nothing is stored."""
+    params = jobs.ImageAnalyse(formats=list(formats) if formats else None, max_faces=max_faces)
+    return task_run(project=project, kind=params.kind, params=params, payload=image)
+
+
+def image_compare_run(*, project: Project, image1: bytes, image2: bytes, formats: Sequence[str] | None = None) -> dict:
+    """The raw cosine of the largest faces of two photos and the two faces; NoFace names the photo without one. The
+    two photos together must fit the image size limit."""
+    limit = int(settings.FACELIB_MAX_IMAGE_BYTES)
+    if len(image1) + len(image2) > limit:
+        raise ImageInvalid(f"the two images together exceed {limit} bytes", field="image", reason="too_large")
+    params = jobs.ImagesCompare(formats=list(formats) if formats else None)
+    return task_run(project=project, kind=params.kind, params=params, payload=image1, second_payload=image2)
