@@ -28,6 +28,7 @@ from .faces import (  # noqa: F401
     image_get,
     image_get_current,
 )
+from .paging import Page, page, page_between  # noqa: F401
 from .people import (  # noqa: F401
     group_get,
     group_list,
