@@ -65,9 +65,10 @@ lock:
 	@echo "requirements.lock and requirements-dev.lock rewritten from $(VENV)"
 
 # Benchmarks and the accuracy report (bench/REPORT.md, bench/plots/): installs the bench-only extras of
-# requirements-bench.lock (face_recognition + dlib-bin, matplotlib), starts PostgreSQL/Redis, runs bench/run.py.
+# requirements-bench.lock (face_recognition + dlib-bin, matplotlib) and the client SDKs of requirements-dev.lock,
+# starts PostgreSQL/Redis, runs bench/run.py.
 # BENCH_ARGS="--quick" for a run of minutes; BENCH_ARGS="--only accuracy" for one part.
 BENCH_ARGS ?=
 bench: start
-	@$(PY) -m pip install --quiet --no-deps -r requirements-bench.lock
+	@$(PY) -m pip install --quiet --no-deps -r requirements-dev.lock -r requirements-bench.lock
 	@$(PY) bench/run.py $(BENCH_ARGS)

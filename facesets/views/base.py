@@ -129,9 +129,9 @@ class Pager:
             number = min(number, max(1, math.ceil(total / size)))
         self.number = number
         offset = (number - 1) * size
-        rows = list(queryset[offset : offset + size + 1])
-        self.has_next = len(rows) > size and number < self.max_pages
-        self.rows = rows[:size]
+        shown = selectors.page(queryset, offset=offset, limit=size)
+        self.has_next = shown.has_more and number < self.max_pages
+        self.rows = shown.rows
         self.start = offset + 1 if self.rows else 0
         self.end = offset + len(self.rows)
         self.has_previous = number > 1

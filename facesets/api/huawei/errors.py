@@ -30,7 +30,6 @@ from facesets.exceptions import (
     NoFace,
     NotFound,
     QuotaExceeded,
-    ServiceUnavailable,
     SortInvalid,
     Timeout,
     TokenExpired,
@@ -163,7 +162,7 @@ def from_domain(error: DomainError, *, operation: str = OTHER) -> HuaweiError:
             code = "FRS.0012"
     elif isinstance(error, Timeout):
         return HuaweiError("APIG.0201", error.message, status=504)
-    elif isinstance(error, (ModelMismatch, ServiceUnavailable)):
+    elif isinstance(error, ModelMismatch):
         code = "FRS.0018"
     elif isinstance(error, MissingArgument):
         code = "FRS.0011"

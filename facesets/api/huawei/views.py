@@ -19,6 +19,7 @@ from facesets.selectors import (
     member_get,
     member_list,
     member_list_by_field,
+    page,
 )
 from facesets.services.faces import face_set_member_update, face_set_remove_members
 from facesets.services.library import face_set_create, face_set_delete
@@ -225,8 +226,7 @@ class FacesView(HuaweiView):
         if "face_id" in values:
             members = [member_get(face_set=face_set, face_id=values["face_id"])]
         else:
-            offset, limit = values["offset"], values["limit"]
-            members = list(member_list(face_set=face_set)[offset : offset + limit])
+            members = page(member_list(face_set=face_set), offset=values["offset"], limit=values["limit"]).rows
         return Response(wire.HuaweiFacesResponseSerializer({"face_set": face_set, "members": members}).data)
 
     @extend_schema(

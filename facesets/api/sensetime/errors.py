@@ -32,7 +32,6 @@ from facesets.exceptions import (
     PersonNotFound,
     QuotaExceeded,
     RequestInvalid,
-    ServiceUnavailable,
     TaskNotFound,
     Timeout,
 )
@@ -174,7 +173,7 @@ def from_domain(error: DomainError) -> SenseTimeError:
         return SenseTimeError("DOWNLOAD_ERROR", message)
     if isinstance(error, InvalidArgument | AlreadyExists):
         return invalid_argument(_argument(error, "argument"), message)
-    if isinstance(error, Timeout | ServiceUnavailable):
+    if isinstance(error, Timeout):
         return SenseTimeError("INTERNAL_ERROR", message)
     logger.warning("unmapped domain error %r answered as INVALID_ARGUMENT", error)
     return invalid_argument(_argument(error, "argument"), message)

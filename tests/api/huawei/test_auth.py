@@ -31,6 +31,20 @@ def test_a_signed_request_with_query_and_body_passes(frs_env, face_set):
     assert response.headers["X-Request-Id"]
 
 
+def test_an_access_key_gets_the_rate_limit_headers_on_every_answer(frs_env, face_set):
+    answers = [
+        frs_env.signed("GET", f"/v2/{{project_id}}/face-sets/{face_set}"),
+        frs_env.signed("GET", "/v2/{project_id}/face-sets/no-such-set"),
+    ]
+    assert [answer.status_code for answer in answers] == [200, 400]
+    for answer in answers:
+        assert int(answer.headers["X-RateLimit-Limit"]) >= 1
+        assert 0 <= int(answer.headers["X-RateLimit-Remaining"]) < int(answer.headers["X-RateLimit-Limit"])
+        assert int(answer.headers["X-RateLimit-Reset"]) >= 1
+    remaining = [int(answer.headers["X-RateLimit-Remaining"]) for answer in answers]
+    assert remaining[1] < remaining[0]
+
+
 def test_query_values_and_path_segments_that_need_encoding_pass(client, face_set):
     """The canonical query and URI percent-encode what the SDK encodes (spaces, '~', '+', '/', non-ASCII)."""
     for face_id in ("a b", "x~y+z/ä", "&=?"):

@@ -151,3 +151,13 @@ def test_list_facesets(account_factory):
         "status": "OK",
         "facesets": [{"faceset_id": first, "name": "facesettest1"}, {"faceset_id": second, "name": "faceset1"}],
     }
+
+
+def test_info_faceset_pages_its_face_ids(st, fresh_faces):
+    face_set_id = st.call("/faceset/create", {"name": "paged", "face_id": fresh_faces}).body["faceset_id"]
+    first = st.call("/info/faceset", {"faceset_id": face_set_id, "limit": 3}, method="GET", form="query").body
+    assert (first["face_ids"], first["next_offset"]) == (fresh_faces[:3], 3)
+    rest = st.call("/info/faceset", {"faceset_id": face_set_id, "offset": 3}, method="GET", form="query").body
+    assert rest["face_ids"] == fresh_faces[3:] and "next_offset" not in rest
+    too_many = st.call("/info/faceset", {"faceset_id": face_set_id, "limit": 10_001}, method="GET", form="query")
+    error_of(too_many, 400, "INVALID_ARGUMENT")

@@ -14,6 +14,9 @@ from .. import serializers as wire
 from ..errors import SenseTimeError, error_body, from_domain
 from .base import SenseTimeView, documented
 
+# The most face ids one info/faceset answer lists (a face set may hold millions).
+MAX_FACE_IDS = 10_000
+
 
 class InfoView(SenseTimeView):
     @extend_schema(exclude=True)  # the same as GET, documented there
@@ -142,19 +145,33 @@ class GroupInfoView(InfoView):
 
 class FaceSetInfoView(InfoView):
     @documented(
-        "info_faceset", "A face set and its face ids", (("faceset_id", str, True, "face set id"),), method="get"
+        "info_faceset",
+        "A face set and its face ids, at most `limit` of them",
+        (
+            ("faceset_id", str, True, "face set id"),
+            ("offset", int, False, "FaceLib: the first face id to list (default 0)"),
+            ("limit", int, False, f"FaceLib: how many face ids, 1..{MAX_FACE_IDS} (default {MAX_FACE_IDS})"),
+        ),
+        method="get",
+        description="Face ids in the order they were added. A set with more faces than listed answers `next_offset`, "
+        "the `offset` of the next page (an addition of FaceLib: no answer is unbounded).",
     )
     def get(self, request):
         face_set = selectors.face_set_get(
             project=self.project, face_set_id=self.params.text("faceset_id", required=True)
         )
-        face_ids = list(selectors.member_list(face_set=face_set).values_list("face__face_id", flat=True))
-        return Response(
-            {
-                "status": "OK",
-                "faceset_id": face_set.face_set_id,
-                "name": face_set.name,
-                "user_data": face_set.user_data,
-                "face_ids": face_ids,
-            }
+        shown = selectors.page(
+            selectors.member_list(face_set=face_set).values_list("face__face_id", flat=True),
+            offset=self.params.integer("offset", default=0, low=0, high=2**31 - 1),
+            limit=self.params.integer("limit", default=MAX_FACE_IDS, low=1, high=MAX_FACE_IDS),
         )
+        body = {
+            "status": "OK",
+            "faceset_id": face_set.face_set_id,
+            "name": face_set.name,
+            "user_data": face_set.user_data,
+            "face_ids": shown.rows,
+        }
+        if shown.has_more:
+            body["next_offset"] = shown.next_offset
+        return Response(body)
