@@ -174,7 +174,6 @@ class SortInvalid(InvalidArgument):
     code = "sort_invalid"
 
 
-
 class MissingArgument(InvalidArgument):
     """A required argument is absent. `details["arguments"]` names the arguments of which one was expected."""
 

@@ -11,7 +11,7 @@ from ..exceptions import (
     FaceSetNotFound,
 )
 from ..models import FaceSet, FaceSetMember, Project
-from .faces import _unique
+from .faces import all_by_id
 
 
 def face_set_list(*, project: Project) -> QuerySet[FaceSet]:
@@ -33,12 +33,8 @@ def face_set_get(*, project: Project, face_set_id: str | None = None, name: str 
 
 def face_sets_get(*, project: Project, face_set_ids: Iterable[str]) -> list[FaceSet]:
     """Face sets by id; one unknown id fails the whole lookup."""
-    face_set_ids = _unique(face_set_ids)
-    found = {item.face_set_id: item for item in FaceSet.objects.filter(project=project, face_set_id__in=face_set_ids)}
-    missing = [face_set_id for face_set_id in face_set_ids if face_set_id not in found]
-    if missing:
-        raise FaceSetNotFound(f"face set {missing[0]!r} does not exist", field="face_set")
-    return [found[face_set_id] for face_set_id in face_set_ids]
+    face_sets = FaceSet.objects.filter(project=project)
+    return all_by_id(face_sets, "face_set_id", face_set_ids, FaceSetNotFound, field="face_set")
 
 
 def member_list(

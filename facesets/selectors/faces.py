@@ -24,6 +24,19 @@ def _unique(ids: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
+def all_by_id(queryset: QuerySet, id_field: str, ids: Iterable[str], error, *, field: str, expiring: bool = False):
+    """Rows by their public id, in the order asked, duplicates once. All or nothing (writes that take many ids use
+    this): one unknown id raises `error` naming the first unknown one (`details["unknown"]`: all of them)."""
+    ids = _unique(ids)
+    found = {getattr(row, id_field): row for row in queryset.filter(**{f"{id_field}__in": ids})}
+    unknown = [value for value in ids if value not in found]
+    if unknown:
+        what = queryset.model._meta.verbose_name
+        state = "does not exist or has expired" if expiring else "does not exist"
+        raise error(f"{what} {unknown[0]!r} {state}", field=field, unknown=",".join(unknown))
+    return [found[value] for value in ids]
+
+
 def face_get(*, project: Project, face_id: str) -> Face:
     face = Face.objects.filter(project=project, face_id=face_id).select_related("person", "image").first()
     if face is None:
@@ -33,11 +46,7 @@ def face_get(*, project: Project, face_id: str) -> Face:
 
 def faces_get(*, project: Project, face_ids: list[str]) -> list[Face]:
     """Faces by id, in the order asked; any unknown id fails the whole lookup (all-or-nothing writes use this)."""
-    found = {face.face_id: face for face in Face.objects.filter(project=project, face_id__in=face_ids)}
-    missing = [face_id for face_id in face_ids if face_id not in found]
-    if missing:
-        raise FaceNotFound(f"face {missing[0]!r} does not exist", field="face_id", face_ids=",".join(missing))
-    return [found[face_id] for face_id in face_ids]
+    return all_by_id(Face.objects.filter(project=project), "face_id", face_ids, FaceNotFound, field="face_id")
 
 
 def face_crop_get(*, project: Project, face_id: str) -> bytes | None:
@@ -62,14 +71,8 @@ def face_get_current(*, project: Project, face_id: str, field: str = "face_id") 
 
 def faces_get_current(*, project: Project, face_ids: Iterable[str], field: str = "face_id") -> list[Face]:
     """Usable faces by id, in the order asked, duplicates once; one unknown or expired id fails the whole lookup."""
-    face_ids = _unique(face_ids)
-    found = {face.face_id: face for face in Face.objects.filter(_unexpired(), project=project, face_id__in=face_ids)}
-    missing = [face_id for face_id in face_ids if face_id not in found]
-    if missing:
-        raise FaceNotFound(
-            f"face {missing[0]!r} does not exist or has expired", field=field, face_ids=",".join(missing)
-        )
-    return [found[face_id] for face_id in face_ids]
+    current = Face.objects.filter(_unexpired(), project=project)
+    return all_by_id(current, "face_id", face_ids, FaceNotFound, field=field, expiring=True)
 
 
 def faces_find(*, project: Project, face_ids: Iterable[str]) -> list[Face]:

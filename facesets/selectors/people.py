@@ -11,7 +11,7 @@ from ..exceptions import (
     PersonNotFound,
 )
 from ..models import Face, Group, Person, Project
-from .faces import _unique
+from .faces import _unique, all_by_id
 
 
 def person_list(*, project: Project, search: str | None = None) -> QuerySet[Person]:
@@ -31,12 +31,8 @@ def person_get(*, project: Project, person_id: str | None = None, uid: str | Non
 
 def persons_get(*, project: Project, person_ids: Iterable[str]) -> list[Person]:
     """Persons by id, in the order asked; one unknown id fails the whole lookup."""
-    person_ids = _unique(person_ids)
-    found = {person.person_id: person for person in Person.objects.filter(project=project, person_id__in=person_ids)}
-    missing = [person_id for person_id in person_ids if person_id not in found]
-    if missing:
-        raise PersonNotFound(f"person {missing[0]!r} does not exist", field="person_id")
-    return [found[person_id] for person_id in person_ids]
+    persons = Person.objects.filter(project=project)
+    return all_by_id(persons, "person_id", person_ids, PersonNotFound, field="person_id")
 
 
 def persons_find(*, project: Project, person_ids: Iterable[str]) -> list[Person]:
@@ -88,12 +84,7 @@ def group_get(*, project: Project, group_id: str | None = None, outer_id: str | 
 
 def groups_get(*, project: Project, group_ids: Iterable[str]) -> list[Group]:
     """Groups by id; one unknown id fails the whole lookup."""
-    group_ids = _unique(group_ids)
-    found = {group.group_id: group for group in Group.objects.filter(project=project, group_id__in=group_ids)}
-    missing = [group_id for group_id in group_ids if group_id not in found]
-    if missing:
-        raise GroupNotFound(f"group {missing[0]!r} does not exist", field="group_id")
-    return [found[group_id] for group_id in group_ids]
+    return all_by_id(Group.objects.filter(project=project), "group_id", group_ids, GroupNotFound, field="group_id")
 
 
 def group_persons(*, group: Group) -> QuerySet[Person]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ..exceptions import (
@@ -48,6 +48,17 @@ def task_items(*, task: Task):
     return task.items.defer("payload", "second_payload").order_by("position")
 
 
+def _import_runs(face_set: FaceSet, root: str) -> Q:
+    """The tasks of `import_faces` runs of folder `root` into this face set."""
+    return Q(
+        project_id=face_set.project_id,
+        kind="face_set.enrol",
+        params__face_set=face_set.pk,
+        params__source="import_faces",
+        params__root=root,
+    )
+
+
 def import_item_states(*, face_set: FaceSet, root: str) -> dict[str, tuple[str, str]]:
     """What earlier runs of `import_faces` of folder `root` into this face set did with each file, by the file's path
     relative to the folder: (status, error_code). Tasks are purged 24 h after they finish; see face_set_external_ids
@@ -55,13 +66,7 @@ def import_item_states(*, face_set: FaceSet, root: str) -> dict[str, tuple[str, 
     from ..models import TaskItem
 
     items = (
-        TaskItem.objects.filter(
-            task__project_id=face_set.project_id,
-            task__kind="face_set.enrol",
-            task__params__face_set=face_set.pk,
-            task__params__source="import_faces",
-            task__params__root=root,
-        )
+        TaskItem.objects.filter(task__in=Task.objects.filter(_import_runs(face_set, root)))
         .order_by("task__created", "position")
         .values_list("name", "status", "error_code")
     )
@@ -72,11 +77,6 @@ def import_tasks_unfinished(*, face_set: FaceSet, root: str) -> list[Task]:
     """Tasks of earlier `import_faces` runs of this folder into this face set that the workers have not finished."""
     return list(
         Task.objects.filter(
-            project_id=face_set.project_id,
-            kind="face_set.enrol",
-            params__face_set=face_set.pk,
-            params__source="import_faces",
-            params__root=root,
-            status__in=[Task.Status.PENDING, Task.Status.PROCESSING],
+            _import_runs(face_set, root), status__in=[Task.Status.PENDING, Task.Status.PROCESSING]
         ).order_by("created")
     )

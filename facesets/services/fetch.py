@@ -46,7 +46,9 @@ def _check_peer(sock: socket.socket) -> None:
         raise _refuse("forbidden_address", f"image_url resolves to a non-public address ({address})")
 
 
-class _GuardedHTTPConnection(HTTPConnection):
+class _PeerChecked:
+    """Checks the address a connection's socket reached before anything is sent on it."""
+
     def _new_conn(self) -> socket.socket:
         sock = super()._new_conn()
         try:
@@ -57,15 +59,12 @@ class _GuardedHTTPConnection(HTTPConnection):
         return sock
 
 
-class _GuardedHTTPSConnection(HTTPSConnection):
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        try:
-            _check_peer(sock)
-        except BaseException:
-            sock.close()
-            raise
-        return sock
+class _GuardedHTTPConnection(_PeerChecked, HTTPConnection):
+    pass
+
+
+class _GuardedHTTPSConnection(_PeerChecked, HTTPSConnection):
+    pass
 
 
 class _GuardedHTTPPool(HTTPConnectionPool):

@@ -70,23 +70,24 @@ class PersonEnrol(JobParams):
     source: str | None = None
 
 
-@_job("image.detect")
-class ImageDetect(JobParams):
-    """Detect and keep (as expiring detected faces) the faces of a photo."""
-
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class _DetectAndKeep(JobParams):
     user_data: str = ""
     formats: list[str] | None = None
+    ttl_hours: int | None = None  # lifetime of the detected faces (default FACELIB_DETECTED_FACE_TTL_HOURS)
+
+
+@_job("image.detect")
+class ImageDetect(_DetectAndKeep):
+    """Detect and keep (as expiring detected faces) the faces of a photo."""
+
     max_faces: int | None = None
-    ttl_hours: int | None = None
 
 
 @_job("image.detect_upright")
-class ImageDetectUpright(JobParams):
+class ImageDetectUpright(_DetectAndKeep):
     """Detect and keep the faces of a photo within image limits, optionally trying it turned a quarter at a time."""
 
-    user_data: str = ""
-    formats: list[str] | None = None
-    ttl_hours: int | None = None
     auto_rotate: bool = False
     max_bytes: int | None = None
     max_side: int | None = None

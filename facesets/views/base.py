@@ -14,12 +14,12 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 
 from .. import selectors
-from ..exceptions import DomainError
+from ..exceptions import DomainError, NotFound
 from ..models import Project, ProjectMembership
 
 SESSION_PROJECT_KEY = "facelib_project"
@@ -78,7 +78,10 @@ def dashboard_view(
                     f"Your role in {name} is viewer: you can look at everything but change nothing. "
                     "Ask an admin of the project for the admin role. Nothing was changed.",
                 )
-            return function(request, *args, **kwargs)
+            try:
+                return function(request, *args, **kwargs)
+            except NotFound as error:  # an unknown id in the URL (or another project's): one 404 for every page
+                raise Http404(error.message) from error
 
         wrapper.dashboard_view = True  # the permission test checks every dashboard URL carries this
         return wrapper

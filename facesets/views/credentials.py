@@ -4,12 +4,11 @@ list, revoke; with ready-to-copy client examples for this project and this serve
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import selectors
-from ..exceptions import NotFound
 from ..forms import CredentialCreateForm
 from ..services.projects import credential_create, credential_revoke
 from .base import dashboard_view, page
@@ -50,10 +49,7 @@ def credential_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @dashboard_view
 def credential_revoke_view(request: HttpRequest, access_key: str) -> HttpResponse:
-    try:
-        credential = selectors.credential_get(project=request.project, access_key=access_key)
-    except NotFound as error:
-        raise Http404(error.message) from error
+    credential = selectors.credential_get(project=request.project, access_key=access_key)
     credential_revoke(credential=credential)
     messages.success(request, f"Key {credential.access_key} is revoked: it stopped working at once.")
     return redirect("dashboard:credentials")

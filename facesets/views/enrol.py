@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from .. import selectors
-from ..exceptions import DomainError, InvalidFieldValue, NotFound, TaskNotFound
+from ..exceptions import DomainError, InvalidFieldValue, NotFound
 from ..forms import EnrolForm
 from ..models import Task, TaskItem
 from ..services.enrolment import ENROL_KINDS, Photo, face_set_enrol_submit, person_enrol_submit
@@ -116,11 +116,9 @@ def face_set_enrol(request: HttpRequest, face_set_id: str) -> HttpResponse:
 @require_http_methods(["POST"])
 @dashboard_view
 def person_enrol(request: HttpRequest, person_id: str) -> HttpResponse:
+    person = selectors.person_get(project=request.project, person_id=person_id)  # NotFound: 404 (dashboard_view)
     try:
-        person = selectors.person_get(project=request.project, person_id=person_id)
         task = person_enrol_submit(person=person, photos=_photos(request), user=request.user)
-    except NotFound as error:
-        raise Http404(error.message) from error
     except DomainError as error:
         if wants_json(request):
             return JsonResponse({"error": "invalid", "errors": {"photos": [error.message]}}, status=400)
@@ -150,10 +148,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
 
 
 def _task(request: HttpRequest, task_id: str) -> Task:
-    try:
-        return selectors.task_get(project=request.project, task_id=task_id)
-    except TaskNotFound as error:
-        raise Http404(error.message) from error
+    return selectors.task_get(project=request.project, task_id=task_id)  # NotFound: 404 (dashboard_view)
 
 
 @require_safe

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .. import selectors
-from ..exceptions import DomainError, FaceNotFound, FaceSetNotFound, FilterInvalid, InvalidFieldValue, SortInvalid
+from ..exceptions import DomainError, FilterInvalid, InvalidFieldValue, SortInvalid
 from ..fields import FIELD_TYPES
 from ..forms import BatchDeleteForm, FaceEditForm, FaceSetCreateForm, FilterForm
 from ..services.faces import face_set_member_update, face_set_remove_members
@@ -24,10 +24,7 @@ THUMB_MAX_AGE = 7 * 24 * 3600
 
 
 def _face_set(request: HttpRequest, face_set_id: str):
-    try:
-        return selectors.face_set_get(project=request.project, face_set_id=face_set_id)
-    except FaceSetNotFound as error:
-        raise Http404(error.message) from error
+    return selectors.face_set_get(project=request.project, face_set_id=face_set_id)  # NotFound: 404 (dashboard_view)
 
 
 @require_safe
@@ -154,10 +151,7 @@ def face_set_batch_delete(request: HttpRequest, face_set_id: str) -> HttpRespons
 
 
 def _member(request: HttpRequest, face_set, face_id: str):
-    try:
-        return selectors.member_get(face_set=face_set, face_id=face_id)
-    except FaceNotFound as error:
-        raise Http404(error.message) from error
+    return selectors.member_get(face_set=face_set, face_id=face_id)
 
 
 @require_http_methods(["GET", "POST"])

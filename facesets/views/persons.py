@@ -4,7 +4,7 @@ create, add and remove persons, delete)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -27,17 +27,17 @@ from .base import Pager, add_domain_error, dashboard_view, page, person_suggesti
 
 
 def _person(request: HttpRequest, person_id: str):
-    try:
-        return selectors.person_get(project=request.project, person_id=person_id)
-    except NotFound as error:
-        raise Http404(error.message) from error
+    return selectors.person_get(project=request.project, person_id=person_id)  # NotFound: 404 (dashboard_view)
+
+
+def _confirm(request: HttpRequest, title: str, body: str, *, action: str, cancel: str, nav: str) -> HttpResponse:
+    """The page that asks before a deletion: what goes, what stays, the button and the way back."""
+    context = {"title": title, "body": body, "action": action, "cancel": cancel, "nav": nav}
+    return page(request, "dashboard/confirm.html", context)
 
 
 def _group(request: HttpRequest, group_id: str):
-    try:
-        return selectors.group_get(project=request.project, group_id=group_id)
-    except NotFound as error:
-        raise Http404(error.message) from error
+    return selectors.group_get(project=request.project, group_id=group_id)
 
 
 @require_http_methods(["GET", "POST"])
@@ -156,17 +156,14 @@ def person_remove(request: HttpRequest, person_id: str) -> HttpResponse:
         person_delete(person=person, release=Release.DELETE)
         messages.success(request, f"Person {person} was deleted. Faces still in a face set stay there.")
         return redirect("dashboard:persons")
-    return page(
+    return _confirm(
         request,
-        "dashboard/confirm.html",
-        {
-            "title": f"Delete person {person}?",
-            "body": f"{person.faces.count()} faces belong to {person}. Faces that are also in a face set stay there "
-            "without a person; the others are deleted. This cannot be undone.",
-            "action": "Delete person",
-            "cancel": f"/persons/{person.person_id}/",
-            "nav": "persons",
-        },
+        f"Delete person {person}?",
+        f"{person.faces.count()} faces belong to {person}. Faces that are also in a face set stay there without a "
+        "person; the others are deleted. This cannot be undone.",
+        action="Delete person",
+        cancel=f"/persons/{person.person_id}/",
+        nav="persons",
     )
 
 
@@ -236,14 +233,11 @@ def group_remove(request: HttpRequest, group_id: str) -> HttpResponse:
         group_delete(group=group)
         messages.success(request, f"Group {group} was deleted; its persons stay.")
         return redirect("dashboard:groups")
-    return page(
+    return _confirm(
         request,
-        "dashboard/confirm.html",
-        {
-            "title": f"Delete group {group}?",
-            "body": f"The group holds {group.persons.count()} persons. They and their faces stay; only the group goes.",
-            "action": "Delete group",
-            "cancel": f"/groups/{group.group_id}/",
-            "nav": "groups",
-        },
+        f"Delete group {group}?",
+        f"The group holds {group.persons.count()} persons. They and their faces stay; only the group goes.",
+        action="Delete group",
+        cancel=f"/groups/{group.group_id}/",
+        nav="groups",
     )

@@ -90,19 +90,13 @@ def documented(name: str, summary: str, arguments: tuple = (), *, method: str = 
         401: OpenApiResponse(OpenApiTypes.OBJECT, description="UNAUTHORIZED or KEY_EXPIRED"),
         403: OpenApiResponse(OpenApiTypes.OBJECT, description="RATE_LIMIT_EXCEEDED"),
     }
+    common = {"operation_id": f"sensetime_{name}", "summary": summary, "description": text, "tags": [TAG]}
     if method == "get":
         parameters = [
             OpenApiParameter(arg, _PARAMETER_TYPES[kind], OpenApiParameter.QUERY, required=required, description=doc)
             for arg, kind, required, doc in (*CREDENTIALS, *arguments)
         ]
-        return extend_schema(
-            operation_id=f"sensetime_{name}",
-            summary=summary,
-            description=text,
-            tags=[TAG],
-            parameters=parameters,
-            responses=responses,
-        )
+        return extend_schema(**common, parameters=parameters, responses=responses)
     parameters = [
         OpenApiParameter(arg, OpenApiTypes.STR, OpenApiParameter.QUERY, required=False, description=doc)
         for arg, _, _, doc in CREDENTIALS
@@ -122,10 +116,7 @@ def documented(name: str, summary: str, arguments: tuple = (), *, method: str = 
     )
     responses[202] = OpenApiResponse(OpenApiTypes.OBJECT, description="`task_id` and `task_status` (async path)")
     return extend_schema(
-        operation_id=f"sensetime_{name}",
-        summary=summary,
-        description=text,
-        tags=[TAG],
+        **common,
         parameters=parameters,
         request=request,
         responses=responses,

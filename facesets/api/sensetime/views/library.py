@@ -1,10 +1,14 @@
 """The person/, group/ and faceset/ endpoints. Adds are all or nothing (one invalid id fails the call, nothing is
 added); removes are lenient (invalid ids are skipped); a face belongs to one person (adding it moves it from any
 earlier one); a person may be in many groups. Deleting a person or a face set keeps its faces usable as detected
-faces for another 5 days (their ids do not die with it)."""
+faces for another 5 days (their ids do not die with it).
+
+The three kinds of container share four shapes of endpoint (create, delete, change, add/remove members), so each
+shape is written once below and each endpoint only names its container, its members and its service."""
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_view
 from rest_framework.response import Response
 
 from facesets import selectors
@@ -29,8 +33,8 @@ from facesets.services.library import (
 )
 from facesets.services.lifecycle import Release
 
-from ...common.arguments import Arguments
-from ..errors import SenseTimeError, missing_argument
+from ...common.arguments import Arguments, missing
+from ..errors import SenseTimeError
 from .base import OK, SenseTimeView, documented
 
 NAME = ("name", str, True, "name")
@@ -45,191 +49,236 @@ def _ids(params: Arguments, name: str, empty_status: str) -> list[str]:
     return ids
 
 
-def _changes(params: Arguments) -> dict:
-    """The name and user_data of a change call; at least one is required."""
-    name, user_data = params.text("name"), params.text("user_data")
-    if name is None and user_data is None:
-        raise missing_argument("name", "user_data")
-    if name is not None:
-        params.text("name", non_empty=True)
-    return {"name": name, "user_data": user_data}
+# --- the containers: how each is found, described, and what its members are ---------------------------------------
+
+
+class PersonEndpoint(SenseTimeView):
+    id_argument, member_argument, empty_status = "person_id", "face_id", "EMPTY_FACE_ID"
+
+    def lookup(self, object_id: str):
+        return selectors.person_get(project=self.project, person_id=object_id)
+
+    def members(self, ids: list[str], *, strict: bool):
+        if strict:
+            return selectors.faces_get_current(project=self.project, face_ids=ids)
+        return selectors.faces_find(project=self.project, face_ids=ids)
+
+    def describe(self, person) -> dict:
+        return {"person_id": person.person_id, "face_count": person.faces.count()}
+
+
+class GroupEndpoint(SenseTimeView):
+    id_argument, member_argument, empty_status = "group_id", "person_id", "EMPTY_PERSON_ID"
+
+    def lookup(self, object_id: str):
+        return selectors.group_get(project=self.project, group_id=object_id)
+
+    def members(self, ids: list[str], *, strict: bool):
+        if strict:
+            return selectors.persons_get(project=self.project, person_ids=ids)
+        return selectors.persons_find(project=self.project, person_ids=ids)
+
+    def describe(self, group) -> dict:
+        return {"group_id": group.group_id, "name": group.name, "person_count": group.persons.count()}
+
+
+class FaceSetEndpoint(PersonEndpoint):
+    id_argument = "faceset_id"
+
+    def lookup(self, object_id: str):
+        return selectors.face_set_get(project=self.project, face_set_id=object_id)
+
+    def describe(self, face_set) -> dict:
+        face_set.refresh_from_db(fields=["face_count"])
+        return {"faceset_id": face_set.face_set_id, "name": face_set.name, "face_count": face_set.face_count}
+
+
+# --- the shapes ------------------------------------------------------------------------------------------------------
+
+
+class CreateView(SenseTimeView):
+    """Create a container with a name, user data and (all or nothing) members; the count is shown when non-zero."""
+
+    def post(self, request):
+        params = self.params
+        name = params.text("name", required=True, non_empty=True)
+        user_data = params.text("user_data")
+        created = self.create(name=name, user_data=user_data, members=self.members(self.member_ids(), strict=True))
+        body = {"status": "OK", **self.describe(created)}
+        return Response({key: value for key, value in body.items() if value != 0 or not key.endswith("_count")})
+
+    def member_ids(self) -> list[str]:
+        return self.params.ids(self.member_argument) or []
+
+
+class DeleteView(SenseTimeView):
+    def post(self, request):
+        self.remove(self.lookup(self.params.text(self.id_argument, required=True)))
+        return Response(OK)
+
+
+class ChangeView(SenseTimeView):
+    """Rename a container or change its user data; at least one is required."""
+
+    def post(self, request):
+        object_id = self.params.text(self.id_argument, required=True)
+        name, user_data = self.params.text("name"), self.params.text("user_data")
+        if name is None and user_data is None:
+            raise missing("name", "user_data")
+        if name is not None:
+            self.params.text("name", non_empty=True)
+        self.update(self.lookup(object_id), name=name, user_data=user_data)
+        return Response(OK)
+
+
+class MembershipView(SenseTimeView):
+    """Add members to a container (all or nothing) or remove them (lenient); answers the container and the count."""
+
+    adding = True
+
+    def post(self, request):
+        object_id = self.params.text(self.id_argument, required=True)
+        ids = _ids(self.params, self.member_argument, self.empty_status)
+        container = self.lookup(object_id)
+        changed = self.change(container, self.members(ids, strict=self.adding))
+        return Response({"status": "OK", **self.describe(container), self.count_key: changed})
+
+    @property
+    def count_key(self) -> str:
+        return "added_count" if self.adding else "removed_count"
+
+
+def _arguments(endpoint) -> tuple:
+    """The container's id argument, documented: ("person_id", str, True, "person id")."""
+    return ((endpoint.id_argument, str, True, endpoint.id_argument.replace("_", " ").replace("faceset", "face set")),)
+
+
+CHANGE_ARGUMENTS = (("name", str, False, "new name"), USER_DATA)
 
 
 # --- persons -------------------------------------------------------------------------------------------------------
 
 
-class PersonCreateView(SenseTimeView):
-    @documented(
+@extend_schema_view(
+    post=documented(
         "person_create",
         "Create a person, optionally with faces",
         (NAME, ("face_id", list, False, "faces to give them (one invalid id fails the call)"), USER_DATA),
     )
-    def post(self, request):
-        params = self.params
-        name = params.text("name", required=True, non_empty=True)
-        user_data = params.text("user_data")
-        faces = selectors.faces_get_current(project=self.project, face_ids=params.ids("face_id") or [])
-        person = person_create(project=self.project, name=name, user_data=user_data, faces=faces)
-        body = {"status": "OK", "person_id": person.person_id}
-        face_count = person.faces.count()
-        if face_count:
-            body["face_count"] = face_count
-        return Response(body)
+)
+class PersonCreateView(PersonEndpoint, CreateView):
+    def create(self, **values):
+        return person_create(
+            project=self.project, name=values["name"], user_data=values["user_data"], faces=values["members"]
+        )
 
 
-class PersonDeleteView(SenseTimeView):
-    @documented("person_delete", "Delete a person", (("person_id", str, True, "person id"),))
-    def post(self, request):
-        person = selectors.person_get(project=self.project, person_id=self.params.text("person_id", required=True))
+@extend_schema_view(post=documented("person_delete", "Delete a person", _arguments(PersonEndpoint)))
+class PersonDeleteView(PersonEndpoint, DeleteView):
+    def remove(self, person) -> None:
         person_delete(person=person, release=Release.EXPIRE)
-        return Response(OK)
 
 
-class PersonAddFaceView(SenseTimeView):
-    @documented(
+@extend_schema_view(
+    post=documented(
         "person_add_face",
         "Give faces to a person (all or nothing; a face moves from any earlier person)",
-        (("person_id", str, True, "person id"), ("face_id", list, True, "face ids")),
+        (*_arguments(PersonEndpoint), ("face_id", list, True, "face ids")),
     )
-    def post(self, request):
-        person_id = self.params.text("person_id", required=True)
-        face_ids = _ids(self.params, "face_id", "EMPTY_FACE_ID")
-        person = selectors.person_get(project=self.project, person_id=person_id)
-        faces = selectors.faces_get_current(project=self.project, face_ids=face_ids)
-        added = person_add_faces(person=person, faces=faces)
-        return Response(
-            {"status": "OK", "person_id": person_id, "face_count": person.faces.count(), "added_count": added}
-        )
+)
+class PersonAddFaceView(PersonEndpoint, MembershipView):
+    def change(self, person, faces) -> int:
+        return person_add_faces(person=person, faces=faces)
 
 
-class PersonRemoveFaceView(SenseTimeView):
-    @documented(
+@extend_schema_view(
+    post=documented(
         "person_remove_face",
         "Take faces from a person (invalid ids are skipped)",
-        (("person_id", str, True, "person id"), ("face_id", list, True, "face ids")),
+        (*_arguments(PersonEndpoint), ("face_id", list, True, "face ids")),
     )
-    def post(self, request):
-        person_id = self.params.text("person_id", required=True)
-        face_ids = _ids(self.params, "face_id", "EMPTY_FACE_ID")
-        person = selectors.person_get(project=self.project, person_id=person_id)
-        removed = person_remove_faces(
-            person=person, faces=selectors.faces_find(project=self.project, face_ids=face_ids)
-        )
-        return Response(
-            {"status": "OK", "person_id": person_id, "face_count": person.faces.count(), "removed_count": removed}
-        )
+)
+class PersonRemoveFaceView(PersonEndpoint, MembershipView):
+    adding = False
+
+    def change(self, person, faces) -> int:
+        return person_remove_faces(person=person, faces=faces)
 
 
-class PersonChangeView(SenseTimeView):
-    @documented(
-        "person_change",
-        "Rename a person or change their user data",
-        (("person_id", str, True, "person id"), ("name", str, False, "new name"), USER_DATA),
+@extend_schema_view(
+    post=documented(
+        "person_change", "Rename a person or change their user data", (*_arguments(PersonEndpoint), *CHANGE_ARGUMENTS)
     )
-    def post(self, request):
-        person_id = self.params.text("person_id", required=True)
-        changes = _changes(self.params)
-        person = selectors.person_get(project=self.project, person_id=person_id)
+)
+class PersonChangeView(PersonEndpoint, ChangeView):
+    def update(self, person, **changes) -> None:
         person_update(person=person, **changes)
-        return Response(OK)
 
 
 # --- groups --------------------------------------------------------------------------------------------------------
 
 
-class GroupCreateView(SenseTimeView):
-    @documented(
+@extend_schema_view(
+    post=documented(
         "group_create",
         "Create a group, optionally with persons",
         (NAME, ("person_id", list, False, "persons to add (one invalid id fails the call)"), USER_DATA),
     )
-    def post(self, request):
-        params = self.params
-        name = params.text("name", required=True, non_empty=True)
-        user_data = params.text("user_data")
-        persons = selectors.persons_get(project=self.project, person_ids=params.ids("person_id") or [])
-        group = group_create(project=self.project, name=name, user_data=user_data, persons=persons)
-        body = {"status": "OK", "group_id": group.group_id, "name": group.name}
-        person_count = group.persons.count()
-        if person_count:
-            body["person_count"] = person_count
-        return Response(body)
+)
+class GroupCreateView(GroupEndpoint, CreateView):
+    def create(self, **values):
+        return group_create(
+            project=self.project, name=values["name"], user_data=values["user_data"], persons=values["members"]
+        )
 
 
-class GroupDeleteView(SenseTimeView):
-    @documented("group_delete", "Delete a group (its persons stay)", (("group_id", str, True, "group id"),))
-    def post(self, request):
-        group = selectors.group_get(project=self.project, group_id=self.params.text("group_id", required=True))
+@extend_schema_view(post=documented("group_delete", "Delete a group (its persons stay)", _arguments(GroupEndpoint)))
+class GroupDeleteView(GroupEndpoint, DeleteView):
+    def remove(self, group) -> None:
         group_delete(group=group)
-        return Response(OK)
 
 
-class GroupAddPersonView(SenseTimeView):
-    @documented(
+@extend_schema_view(
+    post=documented(
         "group_add_person",
         "Add persons to a group (all or nothing; a person may be in many groups)",
-        (("group_id", str, True, "group id"), ("person_id", list, True, "person ids")),
+        (*_arguments(GroupEndpoint), ("person_id", list, True, "person ids")),
     )
-    def post(self, request):
-        group_id = self.params.text("group_id", required=True)
-        person_ids = _ids(self.params, "person_id", "EMPTY_PERSON_ID")
-        group = selectors.group_get(project=self.project, group_id=group_id)
-        persons = selectors.persons_get(project=self.project, person_ids=person_ids)
-        added = group_add_persons(group=group, persons=persons)
-        return Response(
-            {
-                "status": "OK",
-                "group_id": group.group_id,
-                "name": group.name,
-                "person_count": group.persons.count(),
-                "added_count": added,
-            }
-        )
+)
+class GroupAddPersonView(GroupEndpoint, MembershipView):
+    def change(self, group, persons) -> int:
+        return group_add_persons(group=group, persons=persons)
 
 
-class GroupRemovePersonView(SenseTimeView):
-    @documented(
+@extend_schema_view(
+    post=documented(
         "group_remove_person",
         "Remove persons from a group (invalid ids are skipped)",
-        (("group_id", str, True, "group id"), ("person_id", list, True, "person ids")),
+        (*_arguments(GroupEndpoint), ("person_id", list, True, "person ids")),
     )
-    def post(self, request):
-        group_id = self.params.text("group_id", required=True)
-        person_ids = _ids(self.params, "person_id", "EMPTY_PERSON_ID")
-        group = selectors.group_get(project=self.project, group_id=group_id)
-        removed = group_remove_persons(
-            group=group, persons=selectors.persons_find(project=self.project, person_ids=person_ids)
-        )
-        return Response(
-            {
-                "status": "OK",
-                "group_id": group.group_id,
-                "name": group.name,
-                "person_count": group.persons.count(),
-                "removed_count": removed,
-            }
-        )
+)
+class GroupRemovePersonView(GroupEndpoint, MembershipView):
+    adding = False
+
+    def change(self, group, persons) -> int:
+        return group_remove_persons(group=group, persons=persons)
 
 
-class GroupChangeView(SenseTimeView):
-    @documented(
-        "group_change",
-        "Rename a group or change its user data",
-        (("group_id", str, True, "group id"), ("name", str, False, "new name"), USER_DATA),
+@extend_schema_view(
+    post=documented(
+        "group_change", "Rename a group or change its user data", (*_arguments(GroupEndpoint), *CHANGE_ARGUMENTS)
     )
-    def post(self, request):
-        group_id = self.params.text("group_id", required=True)
-        changes = _changes(self.params)
-        group = selectors.group_get(project=self.project, group_id=group_id)
+)
+class GroupChangeView(GroupEndpoint, ChangeView):
+    def update(self, group, **changes) -> None:
         group_update(group=group, **changes)
-        return Response(OK)
 
 
 # --- face sets -----------------------------------------------------------------------------------------------------
 
 
-class FaceSetCreateView(SenseTimeView):
-    @documented(
+@extend_schema_view(
+    post=documented(
         "faceset_create",
         "Create a face set, optionally with faces",
         (
@@ -238,86 +287,52 @@ class FaceSetCreateView(SenseTimeView):
             USER_DATA,
         ),
     )
-    def post(self, request):
-        params = self.params
-        name = params.text("name", required=True, non_empty=True)
-        user_data = params.text("user_data")
-        faces = selectors.faces_get_current(project=self.project, face_ids=params.ids("face_id") or [])
-        face_set = face_set_create_with_faces(project=self.project, name=name, user_data=user_data, faces=faces)
-        body = {"status": "OK", "faceset_id": face_set.face_set_id, "name": face_set.name}
-        if face_set.face_count:
-            body["face_count"] = face_set.face_count
-        return Response(body)
-
-
-class FaceSetDeleteView(SenseTimeView):
-    @documented("faceset_delete", "Delete a face set", (("faceset_id", str, True, "face set id"),))
-    def post(self, request):
-        face_set = selectors.face_set_get(
-            project=self.project, face_set_id=self.params.text("faceset_id", required=True)
+)
+class FaceSetCreateView(FaceSetEndpoint, CreateView):
+    def create(self, **values):
+        return face_set_create_with_faces(
+            project=self.project, name=values["name"], user_data=values["user_data"], faces=values["members"]
         )
+
+
+@extend_schema_view(post=documented("faceset_delete", "Delete a face set", _arguments(FaceSetEndpoint)))
+class FaceSetDeleteView(FaceSetEndpoint, DeleteView):
+    def remove(self, face_set) -> None:
         face_set_delete(face_set=face_set, release=Release.EXPIRE)
-        return Response(OK)
 
 
-class FaceSetAddFaceView(SenseTimeView):
-    @documented(
+@extend_schema_view(
+    post=documented(
         "faceset_add_face",
         "Add faces to a face set (all or nothing)",
-        (("faceset_id", str, True, "face set id"), ("face_id", list, True, "face ids")),
+        (*_arguments(FaceSetEndpoint), ("face_id", list, True, "face ids")),
     )
-    def post(self, request):
-        face_set_id = self.params.text("faceset_id", required=True)
-        face_ids = _ids(self.params, "face_id", "EMPTY_FACE_ID")
-        face_set = selectors.face_set_get(project=self.project, face_set_id=face_set_id)
-        faces = selectors.faces_get_current(project=self.project, face_ids=face_ids)
-        added = len(face_set_add_faces(face_set=face_set, faces=faces))
-        face_set.refresh_from_db(fields=["face_count"])
-        return Response(
-            {
-                "status": "OK",
-                "faceset_id": face_set.face_set_id,
-                "name": face_set.name,
-                "face_count": face_set.face_count,
-                "added_count": added,
-            }
-        )
+)
+class FaceSetAddFaceView(FaceSetEndpoint, MembershipView):
+    def change(self, face_set, faces) -> int:
+        return len(face_set_add_faces(face_set=face_set, faces=faces))
 
 
-class FaceSetRemoveFaceView(SenseTimeView):
-    @documented(
+@extend_schema_view(
+    post=documented(
         "faceset_remove_face",
         "Remove faces from a face set (invalid ids are skipped)",
-        (("faceset_id", str, True, "face set id"), ("face_id", list, True, "face ids")),
+        (*_arguments(FaceSetEndpoint), ("face_id", list, True, "face ids")),
     )
-    def post(self, request):
-        face_set_id = self.params.text("faceset_id", required=True)
-        face_ids = _ids(self.params, "face_id", "EMPTY_FACE_ID")
-        face_set = selectors.face_set_get(project=self.project, face_set_id=face_set_id)
-        faces = selectors.faces_find(project=self.project, face_ids=face_ids)
+)
+class FaceSetRemoveFaceView(FaceSetEndpoint, MembershipView):
+    adding = False
+
+    def change(self, face_set, faces) -> int:
         members = selectors.member_list(face_set=face_set).filter(face__in=faces)
-        removed = face_set_remove_members(face_set=face_set, members=members, release=Release.EXPIRE)
-        face_set.refresh_from_db(fields=["face_count"])
-        return Response(
-            {
-                "status": "OK",
-                "faceset_id": face_set.face_set_id,
-                "name": face_set.name,
-                "face_count": face_set.face_count,
-                "removed_count": removed,
-            }
-        )
+        return face_set_remove_members(face_set=face_set, members=members, release=Release.EXPIRE)
 
 
-class FaceSetChangeView(SenseTimeView):
-    @documented(
-        "faceset_change",
-        "Rename a face set or change its user data",
-        (("faceset_id", str, True, "face set id"), ("name", str, False, "new name"), USER_DATA),
+@extend_schema_view(
+    post=documented(
+        "faceset_change", "Rename a face set or change its user data", (*_arguments(FaceSetEndpoint), *CHANGE_ARGUMENTS)
     )
-    def post(self, request):
-        face_set_id = self.params.text("faceset_id", required=True)
-        changes = _changes(self.params)
-        face_set = selectors.face_set_get(project=self.project, face_set_id=face_set_id)
+)
+class FaceSetChangeView(FaceSetEndpoint, ChangeView):
+    def update(self, face_set, **changes) -> None:
         face_set_update(face_set=face_set, **changes)
-        return Response(OK)
