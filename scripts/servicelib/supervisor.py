@@ -187,6 +187,13 @@ class Supervisor:
                 "30",
                 "--access-logfile",
                 "-",
+                # Secret-bearing query parameters (SenseTime's api_secret, ...) never reach the access log.
+                "--logger-class",
+                "facesets.log_redaction.RedactingGunicornLogger",
+                # gunicorn's most: a SenseTime GET with many ids in its query string must reach the application,
+                # which answers in the dialect's envelope (not gunicorn's HTML 414 page).
+                "--limit-request-line",
+                "8190",
                 "--error-logfile",
                 "-",
             ],
