@@ -24,9 +24,8 @@ SECRET_PARAMETERS = (
 )
 SECRET_HEADERS = ("authorization", "x-auth-token", "x-subject-token", "cookie", "set-cookie")
 REDACTED = "[redacted]"
-_PARAMETER = re.compile(
-    r"(?i)(?P<name>(?:^|[?&;])(?:%s)(?:%%5B%%5D|\[\])?=)[^&;\s]*" % "|".join(map(re.escape, SECRET_PARAMETERS))
-)
+_NAMES = "|".join(map(re.escape, SECRET_PARAMETERS))
+_PARAMETER = re.compile(r"(?i)(?P<name>(?:^|[?&;])(?:" + _NAMES + r")(?:%5B%5D|\[\])?=)[^&;\s]*")
 
 
 def redact_query(text: str) -> str:

@@ -21,14 +21,14 @@ def project_get(*, project_id: str) -> Project:
 
 def credential_get_active(*, access_key: str) -> Credential | None:
     """The active credential with this access key, or None."""
-    if not access_key:
+    if not access_key or "\x00" in access_key:
         return None
     return Credential.objects.select_related("project").filter(access_key=access_key, revoked__isnull=True).first()
 
 
 def credential_get_any(*, access_key: str) -> Credential | None:
     """The credential with this access key, revoked or not (to tell a revoked key from a wrong one), or None."""
-    if not access_key:
+    if not access_key or "\x00" in access_key:
         return None
     return Credential.objects.select_related("project").filter(access_key=access_key).first()
 

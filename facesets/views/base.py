@@ -51,6 +51,13 @@ def refuse(request: HttpRequest, message: str, *, status: int = 403) -> HttpResp
     return render(request, "dashboard/refused.html", page_context(request, {"message": message}), status=status)
 
 
+def _holds_nul(request: HttpRequest) -> bool:
+    """A NUL character in the path or the query string (forms refuse it in bodies: Django's CharField does)."""
+    return "\x00" in request.path or any(
+        "\x00" in name or any("\x00" in value for value in values) for name, values in request.GET.lists()
+    )
+
+
 def dashboard_view(
     view: Callable | None = None, *, needs_project: bool = True, viewer_may_post: bool = False
 ) -> Callable:
@@ -61,6 +68,8 @@ def dashboard_view(
     def decorate(function: Callable) -> Callable:
         @functools.wraps(function)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if _holds_nul(request):  # no id or search holds one; PostgreSQL would refuse it
+                raise Http404("no such page")
             if not request.user.is_authenticated:
                 if wants_json(request):
                     return JsonResponse({"error": "unauthenticated", "message": "sign in first"}, status=401)

@@ -430,3 +430,20 @@ def test_curl_example_signs_like_the_huawei_sdk(admin_client, team):
     )
     Signer(BasicCredentials(credential.access_key, credential.secret, team.project.project_id)).sign(request)
     assert request.header_params["Authorization"] in output
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/persons/%00/",
+        "/groups/%00/",
+        "/face-sets/%00/",
+        "/tasks/%00/",
+        "/faces/%00/thumb.jpg",
+        "/tasks/progress.json?ids=%00",
+        "/persons/?q=%00",
+        "/persons/?%00=1",
+    ],
+)
+def test_a_nul_character_in_a_dashboard_url_is_a_404(admin_client, url):
+    assert admin_client.get(url).status_code == 404

@@ -18,14 +18,16 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import serializers as drf_serializers
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from facesets.exceptions import DomainError
+from facesets.exceptions import DomainError, InvalidArgument
 from facesets.models import Credential
 from facesets.services.ratelimit import RateLimit, credential_rate_limit_hit
+
+from .parsers import BoundedJSONParser
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +78,33 @@ class ErrorTable:
         raise NotImplementedError
 
 
+def _nul_in(value) -> bool:
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+    return False
+
+
+def nul_argument(request, path_arguments: dict) -> str | None:
+    """The name of the first parameter (path, query string or body, at any depth) whose text holds a NUL."""
+    sources = [path_arguments.items(), request.query_params.lists()]
+    data = request.data
+    sources.append(data.lists() if hasattr(data, "lists") else (data.items() if isinstance(data, dict) else []))
+    for source in sources:
+        for name, value in source:
+            if _nul_in(name) or _nul_in(value):
+                return name if "\x00" not in str(name) else "a parameter name"
+    return None
+
+
 class UTF8JSONRenderer(JSONRenderer):
     charset = "utf-8"
 
@@ -97,7 +126,7 @@ class DialectView(APIView):
     authentication_classes: list = []
     permission_classes: list = []
     renderer_classes = [UTF8JSONRenderer]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
     content_negotiation_class = AlwaysJSON
     rate_limit: RateLimit | None = None
     credential: Credential | None = None
@@ -114,6 +143,10 @@ class DialectView(APIView):
             self.rate_limit = credential_rate_limit_hit(credential=self.credential)
             if self.rate_limit is not None and self.rate_limit.exceeded:
                 raise self.errors.rate_limited(self.rate_limit)
+        refused = nul_argument(request, kwargs)
+        if refused is not None:
+            # PostgreSQL stores no NUL in text or JSON: refused here, once, for every parameter of every dialect.
+            raise InvalidArgument(f"{refused} must not contain a NUL character", field=refused)
 
     def check_request(self, request) -> None:
         """The dialect's checks of the request's form before authentication (headers, content type)."""

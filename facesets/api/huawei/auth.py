@@ -49,6 +49,11 @@ DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 MAX_CLOCK_SKEW = timedelta(minutes=15)
 EMPTY_HASH = hashlib.sha256(b"").hexdigest()
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+# One message for an unknown, revoked or wrong key, and one for any wrong part of a token request, so that neither
+# answer tells an attacker which part was right.
+WRONG_SIGNATURE = "the access key or the signature is wrong"
+WRONG_PASSWORD = "the user name, the password or the project is wrong"
+_UNKNOWN_KEY_SECRET = "-" * 40
 TOKEN_SALT = "facelib.api.huawei.token"
 _AUTHORIZATION_RE = re.compile(
     r"^SDK-HMAC-SHA256\s+Access=(?P<access>[^,\s]+)\s*,\s*SignedHeaders=(?P<headers>[^,\s]+)\s*,"
@@ -126,7 +131,7 @@ def verify_signature(request) -> Credential:
     try:
         credential = credential_for_signature(access_key=match["access"])
     except AuthenticationFailed:
-        raise _fail("unknown or revoked access key") from None
+        credential = None  # answered as a wrong signature, after the same work: neither says whether the key exists
     signed_headers = match["headers"].lower().split(";")
     canonical_headers = []
     for name in signed_headers:
@@ -145,9 +150,10 @@ def verify_signature(request) -> Credential:
         ]
     )
     string_to_sign = f"{ALGORITHM}\n{date_text}\n{hashlib.sha256(canonical_request.encode()).hexdigest()}"
-    expected = hmac.new(credential.secret.encode(), string_to_sign.encode(), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, match["signature"].lower()):
-        raise _fail("the signature does not match")
+    secret = credential.secret if credential is not None else _UNKNOWN_KEY_SECRET
+    expected = hmac.new(secret.encode(), string_to_sign.encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, match["signature"].lower()) or credential is None:
+        raise _fail(WRONG_SIGNATURE)
     credential_touch(credential=credential)
     return credential
 
@@ -166,14 +172,16 @@ def token_ttl() -> timedelta:
 def token_issue(*, username: str, password: str, project_name: str | None, project_id: str | None, request=None):
     """A token for a FaceLib user who is a member of the project named (or with the id) given, with its user,
     project, role and expiry; HuaweiError APIG.0301 otherwise (the same error whichever part was wrong)."""
+    if any("\x00" in (value or "") for value in (username, password, project_name, project_id)):
+        raise _fail(WRONG_PASSWORD)
     user = django_authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
-        raise _fail("the user name or password is wrong")
+        raise _fail(WRONG_PASSWORD)
     projects = Project.objects.all()
     project = (projects.filter(project_id=project_id) if project_id else projects.filter(name=project_name)).first()
     role = project_role(user=user, project=project) if project is not None else None
     if role is None:
-        raise _fail("the user is not a member of the project")
+        raise _fail(WRONG_PASSWORD)  # the same answer: a token call must not confirm a password
     token = token_sign({"u": user.pk, "p": project.project_id, "h": _password_digest(user)}, salt=TOKEN_SALT)
     return token, user, project, role
 

@@ -130,7 +130,8 @@ class SortField(serializers.Field):
     """A 5.4 sort: `[{"field": "asc"|"desc"}, ...]`, or its JSON text (multipart); checked against the face set's
     schema by the selectors."""
 
-    default_error_messages = {"invalid": 'must be a JSON array of {"field": "asc"|"desc"} objects'}
+    # Braces doubled: DRF formats these messages with str.format.
+    default_error_messages = {"invalid": 'must be a JSON array of {{"field": "asc"|"desc"}} objects'}
 
     def to_internal_value(self, data) -> list:
         if isinstance(data, str):

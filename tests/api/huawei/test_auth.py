@@ -12,6 +12,7 @@ import pytest
 import requests
 from huaweicloudsdkfrs.v2 import model as frs
 
+from facesets.api.huawei import auth
 from tests.api.huawei.helpers import as_dict, b64, frs_error, raw_error
 
 FACE_SETS = "/v2/{project_id}/face-sets"
@@ -222,7 +223,19 @@ def test_token_refused(frs_env, case):
     username = "nobody-here" if case == "unknown user" else user.username
     password = "wrong" if case == "wrong password" else "correct horse battery"
     project = {"project_id": "0" * 32} if case == "unknown project" else {}
-    raw_error(_token(frs_env, username, password, **project), "APIG.0301", 401)
+    response = _token(frs_env, username, password, **project)
+    raw_error(response, "APIG.0301", 401)
+    # One answer whichever part was wrong: a token call never confirms a password.
+    assert response.json()["error_msg"].endswith(auth.WRONG_PASSWORD)
+
+
+def test_an_unknown_access_key_and_a_wrong_secret_get_the_same_answer(frs_env):
+    path = "/v2/{project_id}/face-sets"
+    unknown = frs_env.signed("GET", path, ak="NOSUCHACCESSKEY00000")
+    wrong = frs_env.signed("GET", path, sk=frs_env.sk + "x")
+    for response in (unknown, wrong):
+        raw_error(response, "APIG.0301", 401)
+    assert unknown.json()["error_msg"] == wrong.json()["error_msg"]
 
 
 def test_token_request_errors(frs_env):

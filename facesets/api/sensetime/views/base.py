@@ -9,7 +9,7 @@ from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers as drf_serializers
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from facesets import selectors
@@ -19,6 +19,7 @@ from facesets.services.jobs import JobParams
 from facesets.services.tasks import task_result, task_run
 
 from ...common.arguments import Arguments
+from ...common.parsers import BoundedJSONParser
 from ...common.views import DialectView
 from ..auth import credential_from
 from ..errors import ERRORS
@@ -36,7 +37,7 @@ class SenseTimeView(DialectView):
     `self.project`; another method answers NOT_FOUND."""
 
     errors = ERRORS
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [BoundedJSONParser, FormParser, MultiPartParser]
 
     def authenticate_caller(self, request) -> Credential:
         self.params = Arguments(request)

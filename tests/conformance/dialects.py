@@ -1,0 +1,130 @@
+"""Each dialect, declared once for the conformance suite: how to call it as an authenticated client, how its
+documented errors look, and a few of its endpoints with the parameters that carry text. A new dialect plugs in by
+adding a Dialect here; every case in this package then runs against it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import quote, urlencode
+
+from django.test import Client
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One endpoint: its method and path (with `{text}` where a path parameter goes), its valid arguments, and the
+    argument that carries free text (the one a case corrupts)."""
+
+    method: str
+    path: str
+    arguments: dict = field(default_factory=dict)
+    text_argument: str | None = None
+    body: str = "json"  # how arguments travel: json, form or query
+
+
+@dataclass
+class Dialect:
+    name: str
+    endpoints: list[Endpoint]
+    auth_query: dict = field(default_factory=dict)
+    auth_headers: dict = field(default_factory=dict)
+    path_values: dict = field(default_factory=dict)
+    # The documented errors: (HTTP status, the envelope's code) for a bad parameter, an unreadable body, a body too
+    # large, and a bad credential.
+    bad_parameter: tuple[int, str] = (400, "")
+    unparseable: tuple[int, str] = (400, "")
+    too_large: tuple[int, str] = (413, "")
+    unauthorized: tuple[int, str] = (401, "")
+    code_of: Callable[[dict], str] = lambda body: ""
+
+    def call(
+        self,
+        endpoint: Endpoint,
+        arguments: dict | None = None,
+        *,
+        path_text: str = "x",
+        raw: bytes | None = None,
+        content_type: str | None = None,
+        query: dict | None = None,
+        auth: bool = True,
+    ):
+        arguments = endpoint.arguments if arguments is None else arguments
+        path = endpoint.path.format(text=quote(path_text, safe=""), **self.path_values)
+        query = {**(self.auth_query if auth else {}), **(query or {})}
+        headers = {f"HTTP_{name.upper().replace('-', '_')}": value for name, value in self.auth_headers.items()}
+        if endpoint.body == "query":
+            query.update(arguments)
+        url = path + ("?" + urlencode(query, doseq=True) if query else "")
+        client = Client()
+        method = getattr(client, endpoint.method.lower())
+        if raw is not None:
+            return method(url, data=raw, content_type=content_type or "application/json", **headers)
+        if endpoint.body == "query":
+            return method(url, **headers)
+        if endpoint.body == "form":
+            return method(
+                url, data=urlencode(arguments, doseq=True), content_type="application/x-www-form-urlencoded", **headers
+            )
+        return method(url, data=json.dumps(arguments), content_type="application/json", **headers)
+
+    def assert_error(self, response, expected: tuple[int, str]) -> None:
+        status, code = expected
+        body = response.json()
+        assert (response.status_code, self.code_of(body)) == (status, code), body
+
+
+def huawei(project, token: str) -> Dialect:
+    return Dialect(
+        name="huawei",
+        endpoints=[
+            Endpoint("GET", "/v2/{project_id}/face-sets/{text}", body="query"),
+            Endpoint("POST", "/v2/{project_id}/face-sets", {"face_set_name": "fine"}, "face_set_name"),
+            Endpoint(
+                "POST",
+                "/v2/{project_id}/face-sets/{face_set}/search",
+                {"face_id": "abcdefgh", "filter": "age:1"},
+                "filter",
+            ),
+            Endpoint(
+                "DELETE",
+                "/v2/{project_id}/face-sets/{face_set}/faces",
+                {"external_image_id": "fine"},
+                "external_image_id",
+                body="query",
+            ),
+            Endpoint(
+                "POST",
+                "/v2/{project_id}/face-sets/{face_set}/faces",
+                {"image_url": "http://example.invalid/a.jpg", "external_fields": {"age": "1"}},
+                "image_url",
+            ),
+        ],
+        auth_headers={"X-Auth-Token": token},
+        path_values={"project_id": project.project_id, "face_set": "conformance"},
+        bad_parameter=(400, "FRS.0012"),
+        unparseable=(400, "FRS.0014"),
+        too_large=(413, "APIG.0201"),
+        unauthorized=(403, "FRS.0002"),
+        code_of=lambda body: body.get("error_code", ""),
+    )
+
+
+def sensetime(access_key: str, secret: str) -> Dialect:
+    return Dialect(
+        name="sensetime",
+        endpoints=[
+            Endpoint("GET", "/info/person", {"person_id": "fine"}, "person_id", body="query"),
+            Endpoint("POST", "/person/create", {"name": "fine", "user_data": "u"}, "name"),
+            Endpoint("POST", "/faceset/create", {"name": "fine"}, "name", body="form"),
+            Endpoint("POST", "/face/search", {"face_id": "fine", "faceset_id": "fine"}, "faceset_id"),
+            Endpoint("POST", "/group/change", {"group_id": "fine", "user_data": "u"}, "user_data"),
+        ],
+        auth_query={"api_id": access_key, "api_secret": secret},
+        bad_parameter=(400, "INVALID_ARGUMENT"),
+        unparseable=(400, "INVALID_ARGUMENT"),
+        too_large=(413, "REQUEST_ENTITY_TOO_LARGE"),
+        unauthorized=(401, "UNAUTHORIZED"),
+        code_of=lambda body: body.get("status", ""),
+    )

@@ -1,0 +1,95 @@
+"""The bad-input matrix, run against every dialect (tests/conformance/dialects.py): each case gets the dialect's
+documented error envelope, never a 5xx, and changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from facesets.api.huawei.auth import token_issue
+from facesets.models import Face, FaceSet, Group, Person
+from facesets.services import library, projects
+from tests.conformance.dialects import huawei, sensetime
+
+DIALECTS = ("huawei", "sensetime")
+
+
+@pytest.fixture
+def dialect(request, db):
+    project = projects.project_get_or_create(name="conformance")
+    library.face_set_create(project=project, name="conformance", field_schema={"age": "integer"})
+    if request.param == "huawei":
+        user = get_user_model().objects.create_user(username="conformance", password="a long password 1")
+        projects.project_member_set(project=project, user=user, role="admin")
+        token, *_ = token_issue(
+            username="conformance", password="a long password 1", project_name=None, project_id=project.project_id
+        )
+        return huawei(project, token)
+    credential, secret = projects.credential_create(project=project)
+    return sensetime(credential.access_key, secret)
+
+
+def _counts() -> tuple[int, ...]:
+    return (Face.objects.count(), FaceSet.objects.count(), Person.objects.count(), Group.objects.count())
+
+
+@pytest.fixture
+def unchanged(db):
+    before = _counts()
+    yield
+    assert _counts() == before
+
+
+@pytest.mark.parametrize("dialect", DIALECTS, indirect=True)
+@pytest.mark.parametrize("where", ["value", "key", "path"])
+def test_a_nul_character_anywhere_is_a_bad_parameter(dialect, where, unchanged):
+    for endpoint in dialect.endpoints:
+        if where == "path":
+            if "{text}" not in endpoint.path:
+                continue
+            response = dialect.call(endpoint, path_text="rt\x00A")
+        elif where == "key":
+            response = dialect.call(endpoint, {**endpoint.arguments, "x\x00y": "1"})
+        else:
+            if endpoint.text_argument is None:
+                continue
+            response = dialect.call(endpoint, {**endpoint.arguments, endpoint.text_argument: "a\x00b"})
+        dialect.assert_error(response, dialect.bad_parameter)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS, indirect=True)
+def test_deeply_nested_json_is_unparseable(dialect, unchanged):
+    for depth in (40, 10_000):
+        raw = ("[" * depth + "]" * depth).encode()
+        for endpoint in dialect.endpoints:
+            if endpoint.method == "POST" and endpoint.body == "json":
+                dialect.assert_error(dialect.call(endpoint, raw=b'{"a": ' + raw + b"}"), dialect.unparseable)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS, indirect=True)
+def test_too_many_fields_or_query_keys_are_too_large(dialect, unchanged):
+    form = "&".join(f"f{number}=1" for number in range(1200)).encode()
+    many_keys = {f"k{number}": "1" for number in range(1001)}
+    for endpoint in dialect.endpoints:
+        if endpoint.method == "POST":
+            response = dialect.call(endpoint, raw=form, content_type="application/x-www-form-urlencoded")
+            dialect.assert_error(response, dialect.too_large)
+        dialect.assert_error(dialect.call(endpoint, query=many_keys), dialect.too_large)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS, indirect=True)
+def test_a_bad_credential_even_with_a_nul_is_refused(dialect, unchanged):
+    endpoint = dialect.endpoints[1]
+    if dialect.name == "sensetime":
+        dialect.auth_query = {"api_id": "a\x00b", "api_secret": "x"}
+    else:
+        dialect.auth_headers = {"X-Auth-Token": "not-a-token"}
+    dialect.assert_error(dialect.call(endpoint), dialect.unauthorized)
+
+
+@pytest.mark.parametrize("dialect", ["huawei"], indirect=True)
+@pytest.mark.parametrize("sort", ['"age"', "5", "[1]", '[{"age": "up"}]'])
+def test_a_malformed_huawei_sort_is_a_bad_parameter(dialect, sort, unchanged):
+    search = dialect.endpoints[2]
+    raw = ('{"face_id": "abcdefgh", "sort": ' + sort + "}").encode()
+    dialect.assert_error(dialect.call(search, raw=raw), dialect.bad_parameter)
