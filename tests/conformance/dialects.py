@@ -37,6 +37,7 @@ class Dialect:
     unparseable: tuple[int, str] = (400, "")
     too_large: tuple[int, str] = (413, "")
     unauthorized: tuple[int, str] = (401, "")
+    missing_parameter: tuple[int, str] = (400, "")
     code_of: Callable[[dict], str] = lambda body: ""
 
     def call(
@@ -107,6 +108,7 @@ def huawei(project, token: str) -> Dialect:
         unparseable=(400, "FRS.0014"),
         too_large=(413, "APIG.0201"),
         unauthorized=(403, "FRS.0002"),
+        missing_parameter=(400, "FRS.0011"),
         code_of=lambda body: body.get("error_code", ""),
     )
 
@@ -126,5 +128,6 @@ def sensetime(access_key: str, secret: str) -> Dialect:
         unparseable=(400, "INVALID_ARGUMENT"),
         too_large=(413, "REQUEST_ENTITY_TOO_LARGE"),
         unauthorized=(401, "UNAUTHORIZED"),
+        missing_parameter=(400, "INVALID_ARGUMENT"),
         code_of=lambda body: body.get("status", ""),
     )

@@ -93,3 +93,12 @@ def test_a_malformed_huawei_sort_is_a_bad_parameter(dialect, sort, unchanged):
     search = dialect.endpoints[2]
     raw = ('{"face_id": "abcdefgh", "sort": ' + sort + "}").encode()
     dialect.assert_error(dialect.call(search, raw=raw), dialect.bad_parameter)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS, indirect=True)
+@pytest.mark.parametrize("value", [12345, True, None, 1.5, {"a": 1}, ["a"]])
+def test_text_arguments_of_another_json_type_are_refused_not_converted(dialect, value, unchanged):
+    for endpoint in dialect.endpoints:
+        if endpoint.text_argument and endpoint.body == "json" and endpoint.method == "POST":
+            response = dialect.call(endpoint, {**endpoint.arguments, endpoint.text_argument: value})
+            dialect.assert_error(response, dialect.missing_parameter if value is None else dialect.bad_parameter)

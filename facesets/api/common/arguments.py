@@ -64,6 +64,10 @@ class Arguments:
                 return list(value) if isinstance(value, list) else [value]
         return None
 
+    def _json_array(self, name: str) -> bool:
+        """Whether the JSON body gives `name` as an array (repeated form fields are not that)."""
+        return not isinstance(self.body, QueryDict) and isinstance(self.body.get(name), list)
+
     def has(self, name: str) -> bool:
         return self.values(name) is not None
 
@@ -73,11 +77,13 @@ class Arguments:
 
     @staticmethod
     def _scalar(name: str, value: Any) -> str:
+        """Text as given: a JSON number, boolean, null, object or array where text belongs is refused, not
+        converted (the documents type these arguments as strings)."""
         if isinstance(value, UploadedFile):
             raise invalid(name, "must be text, not a file")
-        if isinstance(value, bool) or value is None or isinstance(value, dict | list):
+        if not isinstance(value, str):
             raise invalid(name, "must be a string")
-        return str(value)
+        return value
 
     def text(self, name: str, *, required: bool = False, non_empty: bool = False) -> str | None:
         """A string argument; None when absent and not required."""
@@ -86,6 +92,8 @@ class Arguments:
             if required:
                 raise missing(name)
             return None
+        if self._json_array(name):
+            raise invalid(name, "must be a string")
         value = self._scalar(name, values[0])
         if non_empty and not value.strip():
             raise invalid(name, "must not be empty")

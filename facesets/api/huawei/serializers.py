@@ -63,6 +63,17 @@ def first_error(errors) -> tuple[str, str]:
 # --- input fields ----------------------------------------------------------------------------------------------
 
 
+class TextField(serializers.CharField):
+    """A string, as the spec types it: a number or a boolean is refused, not turned into text."""
+
+    default_error_messages = {"invalid": "must be a string"}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class Base64ImageField(serializers.CharField):
     """An image as base64 text (no line breaks, as the spec asks; missing padding tolerated) -> bytes."""
 
@@ -199,7 +210,7 @@ class HuaweiTypeInfoSerializer(serializers.Serializer):
 
 
 class HuaweiCreateFaceSetRequestSerializer(serializers.Serializer):
-    face_set_name = serializers.CharField(trim_whitespace=False, allow_blank=True)
+    face_set_name = TextField(trim_whitespace=False, allow_blank=True)
     face_set_capacity = serializers.IntegerField(required=False)
     external_fields = serializers.DictField(
         child=HuaweiTypeInfoSerializer(),
@@ -222,7 +233,7 @@ class ImageInputSerializer(serializers.Serializer):
     """image_base64 / image_url / image_file: exactly one."""
 
     image_base64 = Base64ImageField(required=False)
-    image_url = serializers.CharField(required=False, trim_whitespace=False)
+    image_url = TextField(required=False, trim_whitespace=False)
     image_file = ImageFileField(required=False)
     image_fields = ["image_base64", "image_url", "image_file"]
 
@@ -232,7 +243,7 @@ class ImageInputSerializer(serializers.Serializer):
 
 
 class HuaweiAddFacesRequestSerializer(ImageInputSerializer):
-    external_image_id = serializers.CharField(required=False, trim_whitespace=False, allow_blank=True)
+    external_image_id = TextField(required=False, trim_whitespace=False, allow_blank=True)
     external_fields = JSONObjectField(required=False, help_text="values of the face set's custom fields")
     single = serializers.BooleanField(required=False, default=False)
 
@@ -240,7 +251,7 @@ class HuaweiAddFacesRequestSerializer(ImageInputSerializer):
 class HuaweiShowFacesQuerySerializer(serializers.Serializer):
     offset = serializers.IntegerField(required=False, min_value=0, default=0)
     limit = serializers.IntegerField(required=False, min_value=1, default=5)
-    face_id = serializers.CharField(required=False, trim_whitespace=False)
+    face_id = TextField(required=False, trim_whitespace=False)
 
     def validate(self, attrs):
         if "face_id" in self.initial_data and ("offset" in self.initial_data or "limit" in self.initial_data):
@@ -251,8 +262,8 @@ class HuaweiShowFacesQuerySerializer(serializers.Serializer):
 
 
 class HuaweiUpdateFaceRequestSerializer(serializers.Serializer):
-    face_id = serializers.CharField(trim_whitespace=False)
-    external_image_id = serializers.CharField(required=False, trim_whitespace=False, allow_blank=True)
+    face_id = TextField(trim_whitespace=False)
+    external_image_id = TextField(required=False, trim_whitespace=False, allow_blank=True)
     external_fields = JSONObjectField(required=False)
 
     def validate(self, attrs):
@@ -262,21 +273,21 @@ class HuaweiUpdateFaceRequestSerializer(serializers.Serializer):
 
 
 class HuaweiBatchDeleteRequestSerializer(serializers.Serializer):
-    filter = serializers.CharField(trim_whitespace=False, help_text="a filter in the syntax of spec section 5.5")
+    filter = TextField(trim_whitespace=False, help_text="a filter in the syntax of spec section 5.5")
 
 
 class HuaweiSearchRequestSerializer(ImageInputSerializer):
-    face_id = serializers.CharField(required=False, trim_whitespace=False)
+    face_id = TextField(required=False, trim_whitespace=False)
     top_n = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=10)
     threshold = FiniteFloatField(required=False, min_value=0.0, max_value=1.0, default=0.0)
     sort = SortField(required=False, help_text='[{"field": "asc"|"desc"}] on numeric custom fields')
-    filter = serializers.CharField(required=False, trim_whitespace=False, allow_blank=True)
+    filter = TextField(required=False, trim_whitespace=False, allow_blank=True)
     return_fields = ReturnFieldsField(required=False, help_text="custom fields to return (all when absent)")
     image_fields = ["image_base64", "image_url", "image_file", "face_id"]
 
 
 class HuaweiDetectRequestSerializer(ImageInputSerializer):
-    attributes = serializers.CharField(
+    attributes = TextField(
         required=False,
         allow_blank=True,
         help_text="comma-separated attribute codes; FaceLib answers 12 (quality: blur, pose, illumination) and "
@@ -293,10 +304,10 @@ class HuaweiDetectRequestSerializer(ImageInputSerializer):
 
 class HuaweiCompareRequestSerializer(serializers.Serializer):
     image1_base64 = Base64ImageField(required=False)
-    image1_url = serializers.CharField(required=False, trim_whitespace=False)
+    image1_url = TextField(required=False, trim_whitespace=False)
     image1_file = ImageFileField(required=False)
     image2_base64 = Base64ImageField(required=False)
-    image2_url = serializers.CharField(required=False, trim_whitespace=False)
+    image2_url = TextField(required=False, trim_whitespace=False)
     image2_file = ImageFileField(required=False)
 
     def validate(self, attrs):
@@ -319,13 +330,17 @@ class HuaweiTokenRequestSerializer(serializers.Serializer):
         if "password" not in (identity.get("methods") or []):
             raise serializers.ValidationError("only the password method is supported", code="invalid")
         user = (identity.get("password") or {}).get("user")
-        if not isinstance(user, dict) or not user.get("name") or not isinstance(user.get("password"), str):
+        if not isinstance(user, dict) or not isinstance(user.get("name"), str) or not user["name"]:
+            raise serializers.ValidationError("auth.identity.password.user needs name and password", code="required")
+        if not isinstance(user.get("password"), str):
             raise serializers.ValidationError("auth.identity.password.user needs name and password", code="required")
         project = scope.get("project")
         if not isinstance(project, dict) or not (project.get("name") or project.get("id")):
             raise serializers.ValidationError("a project scope (name or id) is required", code="required")
+        if any(not isinstance(project.get(key), str | None) for key in ("name", "id")):
+            raise serializers.ValidationError("the project's name and id are strings", code="invalid")
         return {
-            "username": str(user["name"]),
+            "username": user["name"],
             "password": user["password"],
             "project_name": project.get("name"),
             "project_id": project.get("id"),
