@@ -151,6 +151,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
         else:
             status, body = health_report()
             _cached = (time.monotonic(), status, body)
+    if not (request.user.is_authenticated and request.user.is_staff):
+        # Anonymous callers (load balancers, monitors) learn whether it is up and what is down; the versions,
+        # addresses and latencies are for signed-in staff.
+        body = {key: body[key] for key in ("status", "down", "checked_at") if key in body}
     response = JsonResponse(body, status=status)
     response["Cache-Control"] = "no-store"
     return response

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import uuid
 
@@ -38,6 +39,15 @@ def queue_without_worker(settings):
         connection.default_channel.queue_delete(queue)
 
 
+@pytest.mark.django_db
+def test_anonymous_callers_get_the_status_without_details(client, fresh_health, monkeypatch):
+    monkeypatch.setattr(health, "_call_health_task", lambda timeout: {"model": "m", "dimensions": 1, "detector": "d"})
+    body = client.get("/healthz").json()
+    assert set(body) == {"status", "down", "checked_at"}
+    assert body["status"] == "ok" and body["down"] == []
+    assert "redis" not in json.dumps(body) and "PostgreSQL" not in json.dumps(body)
+
+
 def assert_check_shape(checks: dict) -> None:
     assert set(checks) == {"database", "broker", "worker", "model"}
     for check in checks.values():
@@ -47,8 +57,8 @@ def assert_check_shape(checks: dict) -> None:
 
 
 @pytest.mark.django_db
-def test_without_worker_is_503_naming_worker_and_model(client, fresh_health, queue_without_worker):
-    response = client.get("/healthz")
+def test_without_worker_is_503_naming_worker_and_model(admin_client, fresh_health, queue_without_worker):
+    response = admin_client.get("/healthz")
 
     assert response.status_code == 503
     body = response.json()
@@ -66,10 +76,10 @@ def test_without_worker_is_503_naming_worker_and_model(client, fresh_health, que
 
 
 @pytest.mark.django_db
-def test_broker_down_takes_worker_and_model_down(client, settings, fresh_health):
+def test_broker_down_takes_worker_and_model_down(admin_client, settings, fresh_health):
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
-    response = client.get("/healthz")
+    response = admin_client.get("/healthz")
 
     assert response.status_code == 503
     body = response.json()
@@ -80,11 +90,11 @@ def test_broker_down_takes_worker_and_model_down(client, settings, fresh_health)
 
 
 @pytest.mark.django_db
-def test_all_up_is_200(client, fresh_health, monkeypatch):
+def test_all_up_is_200(admin_client, fresh_health, monkeypatch):
     answer = {"model": "sface", "dimensions": 128, "detector": "yunet"}
     monkeypatch.setattr(health, "_call_health_task", lambda timeout: answer)
 
-    response = client.get("/healthz")
+    response = admin_client.get("/healthz")
 
     assert response.status_code == 200
     body = response.json()
@@ -96,13 +106,13 @@ def test_all_up_is_200(client, fresh_health, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_worker_answering_with_an_error_means_model_down(client, fresh_health, monkeypatch):
+def test_worker_answering_with_an_error_means_model_down(admin_client, fresh_health, monkeypatch):
     def failing(timeout):
         raise RuntimeError("model pack not found")
 
     monkeypatch.setattr(health, "_call_health_task", failing)
 
-    response = client.get("/healthz")
+    response = admin_client.get("/healthz")
 
     assert response.status_code == 503
     body = response.json()
