@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "facesets.middleware.RequestIdMiddleware",
+    "facesets.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -263,3 +264,10 @@ if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
+
+# Served over https (directly or behind a TLS-terminating proxy): cookies only over https, the proxy's scheme header
+# trusted. Off by default: `make run` serves plain http on loopback, where Secure cookies would never be sent back.
+FACELIB_HTTPS = env_bool("FACELIB_HTTPS", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = FACELIB_HTTPS
+if FACELIB_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -447,3 +447,11 @@ def test_curl_example_signs_like_the_huawei_sdk(admin_client, team):
 )
 def test_a_nul_character_in_a_dashboard_url_is_a_404(admin_client, url):
     assert admin_client.get(url).status_code == 404
+
+
+def test_dashboard_pages_carry_a_strict_content_security_policy(admin_client, client):
+    for response in (admin_client.get("/"), admin_client.get("/persons/"), client.get("/accounts/login/")):
+        policy = response["Content-Security-Policy"]
+        assert "default-src 'self'" in policy and "script-src 'self'" in policy
+        assert "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+    assert "Content-Security-Policy" not in client.get("/healthz")
