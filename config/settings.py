@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "facesets",
     "recognition",
 ]
@@ -119,6 +121,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
+
+# Password guessing (django-axes): after FACELIB_LOGIN_FAILURE_LIMIT wrong passwords for one user name from one address,
+# that pair is refused for FACELIB_LOGIN_COOLOFF_MINUTES, on the dashboard's sign-in and Huawei's /v3/auth/tokens alike
+# (both authenticate through Django). A success resets the count. Each lockout is logged (logger "axes").
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("FACELIB_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("FACELIB_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_SENSITIVE_PARAMETERS = ["password", "api_secret", "secret_key", "client_secret", "access_token"]
+# No AxesMiddleware: it would answer an API client's locked-out token request with an HTML page. The sign-in form and
+# each dialect say "locked out" in their own terms instead (facesets.views.accounts, the dialects' auth modules).
+SILENCED_SYSTEM_CHECKS = ["axes.W002"]
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 

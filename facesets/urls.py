@@ -6,6 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from .views import credentials, enrol, face_sets, overview, persons, recognition
+from .views.accounts import SignInForm
 
 app_name = "dashboard"
 
@@ -47,7 +48,9 @@ urlpatterns = [
 auth_urlpatterns = [
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(template_name="registration/login.html", redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            template_name="registration/login.html", redirect_authenticated_user=True, authentication_form=SignInForm
+        ),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import RequestFactory
 
 from facesets.api.huawei.auth import token_issue
 from facesets.models import Face, FaceSet, Group, Person
@@ -22,7 +23,11 @@ def dialect(request, db):
         user = get_user_model().objects.create_user(username="conformance", password="a long password 1")
         projects.project_member_set(project=project, user=user, role="admin")
         token, *_ = token_issue(
-            username="conformance", password="a long password 1", project_name=None, project_id=project.project_id
+            request=RequestFactory().post("/v3/auth/tokens"),
+            username="conformance",
+            password="a long password 1",
+            project_name=None,
+            project_id=project.project_id,
         )
         return huawei(project, token)
     credential, secret = projects.credential_create(project=project)

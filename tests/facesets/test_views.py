@@ -9,7 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from facesets import urls as dashboard_urls
 from facesets.models import Credential, Face, FaceSet, FaceSetMember, Person
 from facesets.services import library, projects
-from tests.support.dashboard import make_team
+from tests.support.dashboard import PASSWORD, make_team
 
 pytestmark = pytest.mark.django_db
 
@@ -455,3 +455,19 @@ def test_dashboard_pages_carry_a_strict_content_security_policy(admin_client, cl
         assert "default-src 'self'" in policy and "script-src 'self'" in policy
         assert "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
     assert "Content-Security-Policy" not in client.get("/healthz")
+
+
+def test_password_guessing_locks_the_user_name_out(client, team, settings, caplog):
+    from facesets.views.accounts import lockout_message
+
+    username = team.admin.username
+    for attempt in range(1, settings.AXES_FAILURE_LIMIT + 1):
+        response = client.post("/accounts/login/", {"username": username, "password": "wrong guess"})
+        # The failure that reaches the limit is answered with the lockout already.
+        assert (lockout_message() in response.content.decode()) == (attempt == settings.AXES_FAILURE_LIMIT)
+    locked = client.post("/accounts/login/", {"username": username, "password": PASSWORD})
+    assert lockout_message() in locked.content.decode()
+    assert locked.status_code == 200 and "_auth_user_id" not in client.session
+    assert "locked out" in caplog.text
+    other_name = client.post("/accounts/login/", {"username": team.viewer.username, "password": PASSWORD})
+    assert other_name.status_code == 302  # only the guessed user name is locked

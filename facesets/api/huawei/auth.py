@@ -40,6 +40,7 @@ from facesets.models import Credential, Project, ProjectMembership
 from facesets.selectors import project_role
 from facesets.services.projects import credential_touch
 
+from ...views.accounts import lockout_minutes
 from ..common.auth import credential_for_signature
 from ..common.tokens import secret_digest, token_read, token_sign
 from .errors import HuaweiError
@@ -175,6 +176,12 @@ def token_issue(*, username: str, password: str, project_name: str | None, proje
     if any("\x00" in (value or "") for value in (username, password, project_name, project_id)):
         raise _fail(WRONG_PASSWORD)
     user = django_authenticate(request, username=username, password=password)
+    if getattr(request, "axes_locked_out", False):  # django-axes: too many wrong passwords for this name here
+        raise HuaweiError(
+            "APIG.0301",
+            f"Incorrect IAM authentication information: too many failed attempts for this user name; "
+            f"try again in {lockout_minutes()} minutes",
+        )
     if user is None or not user.is_active:
         raise _fail(WRONG_PASSWORD)
     projects = Project.objects.all()

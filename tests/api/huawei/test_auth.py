@@ -356,3 +356,15 @@ def test_the_projects_rate_limit_is_frs_0033(frs_env):
         assert _list(client)["face_sets_info"] == []
     with frs_error("FRS.0033"):
         _list(client)
+
+
+def test_password_guessing_on_the_token_call_locks_the_user_name_out(frs_env, settings):
+    user = _user(frs_env, "admin")
+    for _ in range(5):  # FACELIB_LOGIN_FAILURE_LIMIT's default
+        raw_error(_token(frs_env, user.username, "a guess"), "APIG.0301", 401)
+    locked = _token(frs_env, user.username, "correct horse battery")
+    raw_error(locked, "APIG.0301", 401)
+    assert "too many failed attempts" in locked.json()["error_msg"]
+    assert "X-Subject-Token" not in locked.headers
+    other = _user(frs_env, "admin")
+    assert _token(frs_env, other.username).status_code == 201
