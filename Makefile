@@ -1,6 +1,7 @@
 # FaceLib: everything a fresh Debian 12 machine needs comes from here (venv, apt packages, services).
 #   make run    venv + PostgreSQL/pgvector + Redis + migrate + admin + worker + gunicorn, until Ctrl-C
 #   make test   venv (with test tools) + PostgreSQL + Redis + pytest; PYTEST_ARGS="-k health -x" narrows it
+#   make fuzz   the fuzzing and property tests with many more examples (FUZZ_EXAMPLES, default 300 per test)
 # Environment: PORT (8000), FACELIB_PG_PORT (54329), FACELIB_REDIS_PORT (63790), FACELIB_WORKERS (2),
 # DATABASE_URL / CELERY_BROKER_URL (use real servers, start none), FACELIB_ADMIN_USER / FACELIB_ADMIN_PASSWORD.
 SHELL := /bin/bash
@@ -13,7 +14,7 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 export PYTHON
 
-.PHONY: help bootstrap bootstrap-test run test start stop status lint format check-deploy lock bench
+.PHONY: help bootstrap bootstrap-test run test fuzz start stop status lint format check-deploy lock bench
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -30,6 +31,11 @@ run: bootstrap
 
 test: bootstrap-test
 	@exec $(PY) scripts/services.py test $(PYTEST_ARGS)
+
+FUZZ_EXAMPLES ?= 300
+fuzz: bootstrap-test
+	@FACELIB_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) scripts/services.py test tests/facesets/test_filter_properties.py \
+		tests/recognition/test_imageio_properties.py tests/conformance/test_fuzz.py $(PYTEST_ARGS)
 
 # PostgreSQL and Redis in the background, for working with manage.py or pytest by hand.
 start: bootstrap

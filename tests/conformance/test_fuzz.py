@@ -1,0 +1,62 @@
+"""Fuzzing every dialect through its OpenAPI schema (schemathesis): generated requests, valid by the schema and
+not, must never get a 5xx, and an error must come in the dialect's envelope. Bounded for `make test`
+(FACELIB_FUZZ_EXAMPLES, default 3 per operation); `make fuzz` runs the same with many more examples."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+import schemathesis
+from django.core.handlers.wsgi import WSGIHandler
+from hypothesis import HealthCheck, settings
+
+EXAMPLES = int(os.environ.get("FACELIB_FUZZ_EXAMPLES", "3"))
+APP = WSGIHandler()  # not config.wsgi, which forbids the models in this (test) process
+schema = schemathesis.openapi.from_wsgi("/api/schema/", APP)
+
+
+@pytest.fixture(scope="module")
+def fuzz_caller(world):
+    """A project of its own for the fuzzer (whatever it creates or deletes stays there)."""
+    from django.contrib.auth import get_user_model
+    from django.test import RequestFactory
+
+    from facesets.api.huawei.auth import token_issue
+    from facesets.models import Project
+    from facesets.services import library, projects
+    from tests.conformance.conftest import PREFIX
+
+    unique = uuid.uuid4().hex[:8]
+    project = projects.project_get_or_create(name=f"{PREFIX}fuzz-{unique}")
+    Project.objects.filter(pk=project.pk).update(rate_limit_requests=1_000_000)
+    user = get_user_model().objects.create_user(username=f"{PREFIX}fuzz-{unique}", password="a long password 1")
+    projects.project_member_set(project=project, user=user, role="admin")
+    token, *_ = token_issue(
+        request=RequestFactory().post("/v3/auth/tokens"),
+        username=user.username,
+        password="a long password 1",
+        project_name=None,
+        project_id=project.project_id,
+    )
+    credential, secret = projects.credential_create(project=project)
+    library.face_set_create(project=project, name="fuzzed", field_schema={"age": "integer", "name": "string"})
+    return {"project_id": project.project_id, "token": token, "api_id": credential.access_key, "api_secret": secret}
+
+
+@schema.parametrize()
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+def test_no_input_gets_a_server_error(case, fuzz_caller):
+    headers, params = {}, {}
+    if case.path.startswith("/v2/"):
+        case.path_parameters = {**(case.path_parameters or {}), "project_id": fuzz_caller["project_id"]}
+        headers["X-Auth-Token"] = fuzz_caller["token"]
+    elif not case.path.startswith(("/v3/", "/api/")):
+        params = {"api_id": fuzz_caller["api_id"], "api_secret": fuzz_caller["api_secret"]}
+    response = case.call(app=APP, headers=headers, params=params)
+    assert response.status_code < 500, (case.as_curl_command(), response.status_code, response.text[:500])
+    if response.status_code >= 400 and case.path.startswith("/v2/"):
+        assert set(response.json()) == {"error_code", "error_msg"}, response.text[:500]
+    elif response.status_code >= 400 and not case.path.startswith(("/v3/", "/api/")):
+        assert response.json()["status"] not in ("OK", "INTERNAL_ERROR"), response.text[:500]
