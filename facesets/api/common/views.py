@@ -15,6 +15,7 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.db import InterfaceError, OperationalError
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import serializers as drf_serializers
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -76,6 +77,10 @@ class ErrorTable:
 
     def internal(self) -> DialectError:
         raise NotImplementedError
+
+    def unavailable(self) -> DialectError:
+        """The database went away mid-request (a restart): an error the client may retry."""
+        return self.internal()
 
 
 def _nul_in(value) -> bool:
@@ -173,6 +178,9 @@ class DialectView(APIView):
             error = errors.unparseable(self.request, exc)
         elif isinstance(exc, drf_exceptions.APIException):
             error = errors.bad_request(str(exc.detail))
+        elif isinstance(exc, OperationalError | InterfaceError):
+            logger.warning("database unavailable during %s: %s", type(self).__module__, exc)
+            error = errors.unavailable()
         else:
             logger.exception("%s request failed", type(self).__module__, exc_info=exc)
             error = errors.internal()

@@ -210,5 +210,8 @@ class HuaweiErrors(ErrorTable):
     def internal(self) -> HuaweiError:
         return HuaweiError("FRS.0018")
 
+    def unavailable(self) -> HuaweiError:
+        return HuaweiError("FRS.0018", "The service is restarting a component; retry in a few seconds.", status=503)
+
 
 ERRORS = HuaweiErrors()

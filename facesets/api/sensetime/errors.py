@@ -211,5 +211,8 @@ class SenseTimeErrors(ErrorTable):
     def internal(self) -> SenseTimeError:
         return SenseTimeError("INTERNAL_ERROR")
 
+    def unavailable(self) -> SenseTimeError:
+        return SenseTimeError("INTERNAL_ERROR", "the service is restarting a component; retry in a few seconds")
+
 
 ERRORS = SenseTimeErrors()

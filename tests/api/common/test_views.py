@@ -116,3 +116,20 @@ def test_rate_limit_headers_on_every_answer_and_the_limit_in_the_dialects_terms(
     assert refused["X-RateLimit-Remaining"] == "0"
     anonymous = view(factory.post("/x", {}, format="json"))
     assert anonymous.status_code == 200 and "X-RateLimit-Limit" not in anonymous
+
+
+def test_a_database_that_went_away_is_a_retryable_error():
+    from django.db import OperationalError
+
+    class Unavailable(PlainErrors):
+        def unavailable(self):
+            return PlainError("retry", 503)
+
+    class Flaky(PlainView):
+        errors = Unavailable()
+
+        def post(self, request):
+            raise OperationalError("server closed the connection unexpectedly")
+
+    response = Flaky.as_view()(factory.post("/x", {}, format="json"))
+    assert (response.status_code, response.data) == (503, {"error": "retry"})
