@@ -78,3 +78,33 @@ def worker(transactional_db, tmp_path_factory):
     process.start()
     yield process
     process.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_secret_reaches_a_log(tmp_path_factory):
+    """After the whole suite, no API secret issued during it appears in any log: var/log/ (PostgreSQL, Redis) and the
+    logs of every worker the tests started. Secrets are recorded as they are issued (a spy on credential_create)."""
+    from facesets.services import projects
+
+    issued: list[str] = []
+    original = projects.credential_create
+
+    def recording(**kwargs):
+        credential, secret = original(**kwargs)
+        issued.append(secret)
+        return credential, secret
+
+    projects.credential_create = recording
+    yield
+    projects.credential_create = original
+    roots = [REPO_ROOT / "var" / "log", tmp_path_factory.getbasetemp()]
+    leaks = [
+        f"{path}: secret {secret[:4]}…"
+        for root in roots
+        if root.is_dir()
+        for path in root.rglob("*.log")
+        for text in [path.read_text(errors="replace")]
+        for secret in issued
+        if secret in text
+    ]
+    assert not leaks, f"secrets found in logs: {leaks}"

@@ -107,3 +107,54 @@ def test_text_arguments_of_another_json_type_are_refused_not_converted(dialect, 
         if endpoint.text_argument and endpoint.body == "json" and endpoint.method == "POST":
             response = dialect.call(endpoint, {**endpoint.arguments, endpoint.text_argument: value})
             dialect.assert_error(response, dialect.missing_parameter if value is None else dialect.bad_parameter)
+
+
+@pytest.mark.parametrize("dialect", ["huawei"], indirect=True)
+def test_nul_in_nested_values_and_in_the_token_request(dialect, unchanged):
+    add = dialect.endpoints[4]
+    nested = dialect.call(add, {**add.arguments, "external_fields": {"age": "1", "note": {"deep": ["a\x00"]}}})
+    dialect.assert_error(nested, dialect.bad_parameter)
+    body = {
+        "auth": {
+            "identity": {"methods": ["password"], "password": {"user": {"name": "a\x00b", "password": "x"}}},
+            "scope": {"project": {"name": "conformance"}},
+        }
+    }
+    from tests.conformance.dialects import Endpoint
+
+    token = dialect.call(Endpoint("POST", "/v3/auth/tokens"), body)
+    assert token.status_code in (400, 401) and token.json()["error_code"] in ("FRS.0012", "APIG.0301")
+
+
+@pytest.mark.parametrize("dialect", DIALECTS, indirect=True)
+def test_too_many_file_parts_are_too_large(dialect, unchanged):
+    boundary = "conformance-boundary"
+    parts = b"".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file{n}"; filename="p{n}.jpg"\r\n'
+        f"Content-Type: image/jpeg\r\n\r\nxx\r\n".encode()
+        for n in range(120)
+    )
+    raw = parts + f"--{boundary}--\r\n".encode()
+    for endpoint in dialect.endpoints:
+        if endpoint.method == "POST":
+            response = dialect.call(endpoint, raw=raw, content_type=f"multipart/form-data; boundary={boundary}")
+            dialect.assert_error(response, dialect.too_large)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS, indirect=True)
+def test_no_credential_or_password_reaches_the_application_log(dialect, caplog):
+    import logging
+
+    secrets = [value for value in (*dialect.auth_query.values(), *dialect.auth_headers.values())]
+    with caplog.at_level(logging.DEBUG):
+        for endpoint in dialect.endpoints:
+            dialect.call(endpoint)
+            dialect.call(endpoint, {**endpoint.arguments, "x\x00y": "1"})
+            if endpoint.method != "GET":
+                dialect.call(endpoint, raw=b"{broken", content_type="application/json")
+        if dialect.name == "sensetime":
+            dialect.auth_query = {**dialect.auth_query, "api_secret": "WRONG-SECRET-abc"}
+            dialect.call(dialect.endpoints[1])
+            secrets.append("WRONG-SECRET-abc")
+    assert caplog.records, "the calls logged nothing: the check would prove nothing"
+    assert not [secret for secret in secrets if secret and secret in caplog.text]
