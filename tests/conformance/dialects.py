@@ -70,6 +70,11 @@ class Dialect:
             )
         return method(url, data=json.dumps(arguments), content_type="application/json", **headers)
 
+    def assert_refused(self, response) -> None:
+        """Some documented client error of the dialect (which one depends on the parameter), in its envelope."""
+        body = response.json()
+        assert 400 <= response.status_code < 500 and self.code_of(body) not in ("", "OK"), body
+
     def assert_error(self, response, expected: tuple[int, str]) -> None:
         status, code = expected
         body = response.json()

@@ -158,3 +158,20 @@ def test_no_credential_or_password_reaches_the_application_log(dialect, caplog):
             secrets.append("WRONG-SECRET-abc")
     assert caplog.records, "the calls logged nothing: the check would prove nothing"
     assert not [secret for secret in secrets if secret and secret in caplog.text]
+
+
+@pytest.mark.parametrize("dialect", DIALECTS, indirect=True)
+def test_over_long_values_are_refused_in_the_envelope(dialect, unchanged):
+    for endpoint in dialect.endpoints:
+        if endpoint.text_argument:
+            response = dialect.call(endpoint, {**endpoint.arguments, endpoint.text_argument: "x" * 100_000})
+            dialect.assert_refused(response)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS, indirect=True)
+@pytest.mark.parametrize("content_type", ["text/csv", "application/xml", "application/octet-stream"])
+def test_unsupported_content_types_are_unparseable(dialect, content_type, unchanged):
+    for endpoint in dialect.endpoints:
+        if endpoint.method == "POST":
+            response = dialect.call(endpoint, raw=b"a,b\n1,2\n", content_type=content_type)
+            dialect.assert_error(response, dialect.unparseable)
