@@ -189,7 +189,14 @@ class DialectView(APIView):
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         if self.rate_limit is not None:
-            response["X-RateLimit-Limit"] = str(self.rate_limit.limit)
-            response["X-RateLimit-Remaining"] = str(self.rate_limit.remaining)
-            response["X-RateLimit-Reset"] = str(self.rate_limit.reset_seconds)
+            for name, value in self.rate_limit_headers(self.rate_limit).items():
+                response[name] = value
         return response
+
+    def rate_limit_headers(self, state: RateLimit) -> dict[str, str]:
+        """The rate-limit headers of every answer to a known credential (a dialect may add its own names)."""
+        return {
+            "X-RateLimit-Limit": str(state.limit),
+            "X-RateLimit-Remaining": str(state.remaining),
+            "X-RateLimit-Reset": str(state.reset_seconds),
+        }

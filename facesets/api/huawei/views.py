@@ -79,6 +79,14 @@ class HuaweiView(DialectView):
         if writes and not self.caller.may_write:
             raise HuaweiError("FRS.0002", "this token's user is a viewer of the project and may not change it")
 
+    def rate_limit_headers(self, state) -> dict[str, str]:
+        # The spec's own names (table 3-4): the limit and the requests left in the window.
+        return {
+            **super().rate_limit_headers(state),
+            "X-ratelimit": str(state.limit),
+            "X-ratelimit-used": str(state.remaining),
+        }
+
     @property
     def project(self):
         return self.caller.project

@@ -42,6 +42,9 @@ def test_an_access_key_gets_the_rate_limit_headers_on_every_answer(frs_env, face
         assert int(answer.headers["X-RateLimit-Limit"]) >= 1
         assert 0 <= int(answer.headers["X-RateLimit-Remaining"]) < int(answer.headers["X-RateLimit-Limit"])
         assert int(answer.headers["X-RateLimit-Reset"]) >= 1
+        # and the spec's own names (table 3-4): the limit and what is left
+        assert answer.headers["X-ratelimit"] == answer.headers["X-RateLimit-Limit"]
+        assert answer.headers["X-ratelimit-used"] == answer.headers["X-RateLimit-Remaining"]
     remaining = [int(answer.headers["X-RateLimit-Remaining"]) for answer in answers]
     assert remaining[1] < remaining[0]
 
