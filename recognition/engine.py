@@ -246,6 +246,7 @@ class DetectedFace:
     quality: dict = field(default_factory=dict)
     embedding: np.ndarray | None = None
     crop_jpeg: bytes = b""
+    analysis: dict | None = None  # recognition.analysis.FaceAnalysis.to_json(), when a caller asked for it
 
 
 def cosine_similarity(a: np.ndarray, b: np.ndarray) -> float:

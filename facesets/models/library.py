@@ -138,6 +138,8 @@ class Face(models.Model):
     detection_score = models.FloatField()
     # Measured quality: blur, illumination, size and head pose (yaw, pitch, roll) — see recognition.engine.
     quality = models.JSONField(default=dict)
+    # The face analysis (dense mesh, head pose, eyes, mouth; recognition.analysis), kept when a caller asked for it.
+    analysis = models.JSONField(null=True, blank=True)
     crop_jpeg = models.BinaryField(null=True, blank=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     expires = models.DateTimeField(null=True, blank=True, db_index=True)

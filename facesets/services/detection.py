@@ -20,7 +20,7 @@ from recognition.imageio import DecodedImage, ImageError, decode_image
 
 from ..exceptions import ImageInvalid
 from ..models import Face, Image, Project
-from .faces import DEFAULT_FORMATS, AnalysedImage, image_detect
+from .faces import DEFAULT_FORMATS, AnalysedImage, faces_analyse, image_detect
 from .library import _user_data
 
 # Clockwise turns, in degrees, and the OpenCV rotation doing each.
@@ -93,6 +93,7 @@ def image_detect_upright(
     formats: Sequence[str] = DEFAULT_FORMATS,
     ttl_hours: int | None = None,
     auto_rotate: bool = False,
+    analysis: bool = False,
     max_bytes: int | None = None,
     max_side: int | None = None,
     min_side: int | None = None,
@@ -104,6 +105,8 @@ def image_detect_upright(
         data=data, formats=formats, max_bytes=max_bytes, max_side=max_side, min_side=min_side
     )
     analysed, degrees = image_analyse_upright(decoded=decoded, auto_rotate=auto_rotate)
+    if analysis:
+        faces_analyse(analysed)  # in the chosen orientation's pixels, as the boxes
     with transaction.atomic():
         image, faces = image_detect(
             project=project, data=data, user_data=user_data, ttl_hours=ttl_hours, analysed=analysed

@@ -89,6 +89,7 @@ class ImageDetectUpright(_DetectAndKeep):
     """Detect and keep the faces of a photo within image limits, optionally trying it turned a quarter at a time."""
 
     auto_rotate: bool = False
+    analysis: bool = False  # also the face analysis (mesh, pose, eyes, mouth), kept with each face
     max_bytes: int | None = None
     max_side: int | None = None
     min_side: int | None = None
@@ -100,6 +101,7 @@ class ImageAnalyse(JobParams):
 
     formats: list[str] | None = None
     max_faces: int | None = None
+    analysis: bool = False  # also the face analysis (mesh, pose, eyes, mouth) of each face
 
 
 @_job("images.compare")

@@ -71,13 +71,20 @@ def face_summary(face: DetectedFace) -> dict:
         "landmarks": [[round(float(x), 2), round(float(y), 2)] for x, y in face.landmarks],
         "score": float(face.score),
         "quality": face.quality,
+        **({"analysis": face.analysis} if face.analysis is not None else {}),
     }
 
 
 @operation("image.analyse")
 def analyse_image(task: Task, item: TaskItem, params: jobs.ImageAnalyse) -> dict:
-    """Detect the faces of a photo without storing anything (params: formats, max_faces)."""
-    analysed = image_analyse(data=_payload(item), formats=_formats(params), max_faces=params.max_faces, embed=False)
+    """Detect (and, asked, analyse) the faces of a photo without storing anything."""
+    analysed = image_analyse(
+        data=_payload(item),
+        formats=_formats(params),
+        max_faces=params.max_faces,
+        embed=False,
+        analysis=params.analysis,
+    )
     return {
         "width": analysed.image.width,
         "height": analysed.image.height,
@@ -170,6 +177,7 @@ def detect_faces_upright(task: Task, item: TaskItem, params: jobs.ImageDetectUpr
         formats=_formats(params),
         ttl_hours=params.ttl_hours,
         auto_rotate=bool(params.auto_rotate),
+        analysis=params.analysis,
         max_bytes=params.max_bytes,
         max_side=params.max_side,
         min_side=params.min_side,

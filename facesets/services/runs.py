@@ -144,10 +144,16 @@ def face_set_enrol_run(
 
 
 def image_analyse_run(
-    *, project: Project, image: bytes, formats: Sequence[str] | None = None, max_faces: int | None = None
+    *,
+    project: Project,
+    image: bytes,
+    formats: Sequence[str] | None = None,
+    max_faces: int | None = None,
+    analysis: bool = False,
 ) -> dict:
-    """The faces of a photo (box, landmarks, score, quality; largest first) with its size; nothing is stored."""
-    params = jobs.ImageAnalyse(formats=list(formats) if formats else None, max_faces=max_faces)
+    """The faces of a photo (box, landmarks, score, quality; with `analysis` the dense mesh, pose, eyes and mouth;
+    largest first) with its size; nothing is stored."""
+    params = jobs.ImageAnalyse(formats=list(formats) if formats else None, max_faces=max_faces, analysis=analysis)
     return task_run(project=project, kind=params.kind, params=params, payload=image)
 
 

@@ -4,10 +4,11 @@ Arguments are read by the shared reader (facesets.api.common.arguments): the que
 or multipart body, mixed as the client likes; arrays (`face_id`, `person_id`, ...) as a JSON array, "a,b" or repeated
 fields; `file` only from a multipart upload; booleans 1/0.
 
-Faces are shown with what FaceLib measures: the box as `rect`, `eye_dist`, the five detector landmarks as
-`landmarks5` (left eye, right eye, nose tip, left and right mouth corner) and, as `attributes`, the head pose and
-image quality measured from them. No model here gives 21 or 106 landmarks, age, gender, attractiveness, glasses or
-smile, so `landmarks21`, `landmarks106` and those attributes are never returned (README, "SenseTime v1").
+Faces are shown with what FaceLib measures: the box as `rect`; `landmarks21` and (asked for) `landmarks106`, mapped
+from the face analysis's dense mesh (recognition.landmarks); `eye_dist`, the distance between the pupils; the
+detector's five points as `landmarks5` (FaceLib's addition); and, as `attributes`, the head pose from the mesh, the
+degree of smile (1..100, from the blendshape model) and the measured image quality. No model here estimates age,
+gender, attractiveness, glasses or sunglasses, so those attributes are never returned (README, "SenseTime v1").
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from facesets.models import Face, FaceSet, Group, Image, Person, Project
 from recognition.calibration import sensetime_confidence
+from recognition.landmarks import IRIS_L, IRIS_R, vendor_landmarks
 
 SAME_PERSON_CONFIDENCE = 0.6  # the document: same_person is true when confidence > 0.6
 
@@ -39,7 +41,12 @@ def rect(face: Face) -> dict[str, int]:
 
 
 def eye_dist(face: Face) -> int:
-    """Distance between the two eye landmarks, in pixels."""
+    """Distance between the pupils (the mesh's iris centres; the detector's eye points when not analysed), in
+    pixels."""
+    mesh = (face.analysis or {}).get("mesh")
+    if mesh:
+        (left_x, left_y, _), (right_x, right_y, _) = mesh[IRIS_L], mesh[IRIS_R]
+        return int(round(math.hypot(right_x - left_x, right_y - left_y)))
     if len(face.landmarks) < 2:
         return 0
     (left_x, left_y), (right_x, right_y) = face.landmarks[0], face.landmarks[1]
@@ -47,10 +54,15 @@ def eye_dist(face: Face) -> int:
 
 
 def attributes(face: Face) -> dict[str, float]:
-    """What FaceLib measures of a face: head pose in degrees (`yaw`, `pitch`, `roll`), image quality 0..1 (larger is
-    better: `sharpness`, `illumination`) and the detector's confidence 0..1 (`detection_score`)."""
+    """What FaceLib measures of a face: head pose in degrees (`yaw`, `pitch`, `roll`: the mesh's pose solver when the
+    face was analysed, else the detector's five points), `smile` 1..100 (analysed faces), image quality 0..1 (larger
+    is better: `sharpness`, `illumination`) and the detector's confidence 0..1 (`detection_score`)."""
     quality = face.quality or {}
-    measured = {key: quality[key] for key in ("yaw", "pitch", "roll") if key in quality}
+    analysis = face.analysis or {}
+    pose = analysis.get("pose") or quality
+    measured = {key: pose[key] for key in ("yaw", "pitch", "roll") if key in pose}
+    if "smile" in analysis:
+        measured["smile"] = max(1, min(100, round(100 * float(analysis["smile"]))))
     if "blur" in quality:  # stored as a sharpness score (1 = sharp), see recognition.engine._blur_score
         measured["sharpness"] = quality["blur"]
     if "illumination" in quality:
@@ -59,8 +71,16 @@ def attributes(face: Face) -> dict[str, float]:
     return measured
 
 
-def face_body(face: Face, *, with_attributes: bool = True) -> dict[str, Any]:
+def _points(face: Face, scheme: str) -> list[list[float]]:
+    return [[round(x, 6), round(y, 6)] for _, _, x, y in vendor_landmarks(face.analysis["mesh"], scheme)]
+
+
+def face_body(face: Face, *, with_attributes: bool = True, with_landmarks106: bool = False) -> dict[str, Any]:
     body: dict[str, Any] = {"face_id": face.face_id, "rect": rect(face), "eye_dist": eye_dist(face)}
+    if (face.analysis or {}).get("mesh"):
+        body["landmarks21"] = _points(face, "sensetime21")
+        if with_landmarks106:
+            body["landmarks106"] = _points(face, "sensetime106")
     body["landmarks5"] = [[float(x), float(y)] for x, y in face.landmarks]
     if with_attributes:
         body["attributes"] = attributes(face)

@@ -48,8 +48,15 @@ def test_detection_of_an_uploaded_photo(st):
     assert len(face["landmarks5"]) == 5 and all(len(point) == 2 for point in face["landmarks5"])
     left_eye, right_eye = face["landmarks5"][:2]
     assert rect["left"] < left_eye[0] < right_eye[0] < rect["right"]
-    # What FaceLib does not compute is not invented.
-    assert not {"attributes", "landmarks21", "landmarks106"} & set(face)
+    # The document's 21 points always, from the face analysis: inside the face's neighbourhood, the pupils (7, 10)
+    # on the eye line the detector found.
+    assert len(face["landmarks21"]) == 21
+    width = rect["right"] - rect["left"]
+    assert all(rect["left"] - width / 4 < x < rect["right"] + width / 4 for x, _ in face["landmarks21"])
+    for pupil, eye in ((face["landmarks21"][7], left_eye), (face["landmarks21"][10], right_eye)):
+        assert abs(pupil[0] - eye[0]) < width / 10 and abs(pupil[1] - eye[1]) < width / 10
+    # Asked for only: attributes, 106 points.
+    assert not {"attributes", "landmarks106"} & set(face)
 
 
 def test_detected_ids_expire_after_five_days(st):
@@ -67,11 +74,14 @@ def test_detected_ids_expire_after_five_days(st):
 def test_attributes_are_the_measured_pose_and_quality(st):
     [face] = st.detect(UPRIGHT, attributes=1, landmarks106=1).body["faces"]
     attributes = face["attributes"]
-    assert set(attributes) == {"yaw", "pitch", "roll", "sharpness", "illumination", "detection_score"}
+    assert set(attributes) == {"yaw", "pitch", "roll", "smile", "sharpness", "illumination", "detection_score"}
     assert all(-90 <= attributes[key] <= 90 for key in ("yaw", "pitch", "roll"))
+    assert 1 <= attributes["smile"] <= 100
     assert 0 < attributes["detection_score"] <= 1
     assert 0 <= attributes["sharpness"] <= 1 and 0 <= attributes["illumination"] <= 1
-    assert "landmarks106" not in face  # accepted, but no model here gives 106 points
+    assert len(face["landmarks106"]) == 106
+    # Nothing FaceLib has no model for is invented.
+    assert not {"age", "gender", "attractive", "eyeglass", "sunglass"} & set(attributes)
 
 
 def test_exif_orientation_is_reported_when_the_photo_has_one(st):

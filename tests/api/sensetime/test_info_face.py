@@ -29,9 +29,10 @@ def test_info_face(st, detected):
     assert body["rect"] == face["rect"]
     assert body["eye_dist"] == face["eye_dist"]
     assert body["landmarks5"] == face["landmarks5"]
-    assert set(body["attributes"]) == {"yaw", "pitch", "roll", "sharpness", "illumination", "detection_score"}
+    assert set(body["attributes"]) == {"yaw", "pitch", "roll", "smile", "sharpness", "illumination", "detection_score"}
     assert "image" not in body
-    assert not {"landmarks21", "landmarks106"} & set(body)
+    assert body["landmarks21"] == face["landmarks21"]
+    assert len(body["landmarks106"]) == 106  # kept with the face, so info/face gives both
 
 
 def test_info_face_with_image(st, detected):

@@ -41,7 +41,10 @@ def test_info_image_with_faces(st, detected):
         assert face["rect"] == found["rect"]
         assert face["eye_dist"] == found["eye_dist"]
         assert face["landmarks5"] == found["landmarks5"]
-        assert set(face["attributes"]) == {"yaw", "pitch", "roll", "sharpness", "illumination", "detection_score"}
+        assert face["landmarks21"] == found["landmarks21"]
+        assert set(face["attributes"]) == {
+            "yaw", "pitch", "roll", "smile", "sharpness", "illumination", "detection_score"
+        }  # fmt: skip
 
 
 def test_an_unknown_or_expired_image_is_invalid(st, detected):

@@ -35,16 +35,17 @@ class DetectionView(SenseTimeView):
             ("url", str, False, "http(s) address of the photo, fetched within 5 s"),
             ("user_data", str, False, "kept with the image"),
             ("attributes", bool, False, "1: add each face's measured attributes (head pose, quality)"),
-            ("landmarks106", bool, False, "accepted; FaceLib computes 5 landmarks, never 106"),
+            ("landmarks106", bool, False, "1: add the 106 landmarks (mapped from the face analysis's dense mesh)"),
             ("auto_rotate", bool, False, "1: try the photo turned 90/180/270 degrees and keep the best orientation"),
         ),
-        description="Each face has `face_id`, `rect`, `eye_dist`, `landmarks5` (and `attributes` when asked). "
+        description="Each face has `face_id`, `rect`, `eye_dist` (between the pupils), `landmarks21`, `landmarks5` "
+        "(the detector's points), and `landmarks106` and `attributes` (head pose, smile, quality) when asked. "
         "`exif_orientation` when the photo has one, `rotate` (cw90/cw180/cw270) when auto_rotate turned it.",
     )
     def post(self, request):
         params = self.params
         with_attributes = params.flag("attributes")
-        params.flag("landmarks106")  # validated; no 106-point model here
+        with_landmarks106 = params.flag("landmarks106")
         auto_rotate = params.flag("auto_rotate")
         user_data = params.text("user_data") or ""
         data = image_input(
@@ -62,6 +63,7 @@ class DetectionView(SenseTimeView):
                     max_bytes=MAX_IMAGE_BYTES,
                     max_side=MAX_IMAGE_SIDE,
                     min_side=MIN_IMAGE_SIDE,
+                    analysis=True,  # the document's detection always computes the 21 landmarks
                 ),
                 payload=data,
                 timeout=settings.FACELIB_SYNC_TIMEOUT,
@@ -80,7 +82,8 @@ class DetectionView(SenseTimeView):
             body["rotate"] = wire.rotate_name(image.rotate)
         body["width"], body["height"] = image.width, image.height
         body["faces"] = [
-            wire.face_body(face, with_attributes=with_attributes) for face in selectors.image_faces(image=image)
+            wire.face_body(face, with_attributes=with_attributes, with_landmarks106=with_landmarks106)
+            for face in selectors.image_faces(image=image)
         ]
         body["status"] = "OK"
         return Response(body)

@@ -75,14 +75,14 @@ class ImageInfoView(InfoView):
 class FaceInfoView(InfoView):
     @documented(
         "info_face",
-        "A detected face: rect, eye distance, 5 landmarks, measured attributes; its image with with_image=1",
+        "A detected face: rect, eye distance, 21 and 106 landmarks, measured attributes; its image with with_image=1",
         (("face_id", str, True, "face id"), ("with_image", bool, False, "1: add the face's image")),
         method="get",
     )
     def get(self, request):
         face_id, with_image = self.params.text("face_id", required=True), self.params.flag("with_image")
         face = selectors.face_get_current(project=self.project, face_id=face_id)
-        body = {"status": "OK", **wire.face_body(face)}
+        body = {"status": "OK", **wire.face_body(face, with_landmarks106=True)}
         if with_image and face.image is not None:
             body["image"] = wire.image_body(face.image)
         return Response(body)
