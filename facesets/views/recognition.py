@@ -136,7 +136,13 @@ def detect(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         payload = form.cleaned_data["image"].read()
         result = _run(
-            form, image_analyse_run, field="image", project=request.project, image=payload, formats=ENROL_FORMATS
+            form,
+            image_analyse_run,
+            field="image",
+            project=request.project,
+            image=payload,
+            formats=ENROL_FORMATS,
+            analysis=True,  # the page shows each face's pose, eyes and mouth and can draw the dense mesh
         )
         if result is not None:
             result["faces_json"] = json.dumps({"faces": result["faces"]})

@@ -256,7 +256,7 @@
   /* ---- photo forms (search, compare, detect): results inserted in place, boxes drawn over the chosen photo ----- */
   function drawFaces(wrap, faces, options) {
     var img = $("img", wrap);
-    $all(".box, .pt", wrap).forEach(function (el) { el.remove(); });
+    $all(".box, .pt, .mpt", wrap).forEach(function (el) { el.remove(); });
     var width = img.naturalWidth, height = img.naturalHeight;
     if (!width || !height) return;
     faces.forEach(function (face, index) {
@@ -280,13 +280,24 @@
           wrap.appendChild(dot);
         });
       }
+      if (options.mesh && face.analysis && face.analysis.mesh) {  /* the analysis's 478 points, shown on demand */
+        face.analysis.mesh.forEach(function (p) {
+          var dot = document.createElement("div"); dot.className = "mpt";
+          dot.style.left = (100 * p[0] / width) + "%"; dot.style.top = (100 * p[1] / height) + "%";
+          wrap.appendChild(dot);
+        });
+      }
     });
     wrap.setAttribute("data-drawn", String(faces.length));
   }
 
   function showPhoto(slot, dataUrl) {
     var faces = JSON.parse(slot.getAttribute("data-faces") || '{"faces": []}').faces;
-    var options = { labels: slot.hasAttribute("data-labels"), landmarks: slot.hasAttribute("data-landmarks") };
+    var options = {
+      labels: slot.hasAttribute("data-labels"),
+      landmarks: slot.hasAttribute("data-landmarks"),
+      mesh: slot.hasAttribute("data-mesh"),
+    };
     if (slot.hasAttribute("data-crop")) {  // the query face of a search, cut from the photo on a canvas
       var image = new Image();
       image.onload = function () {
@@ -312,6 +323,14 @@
     img.onload = function () { drawFaces(wrap, faces, options); };
     img.src = dataUrl;
   }
+
+  /* The Detect page's "dense landmarks" switch: shows or hides the mesh points already drawn. */
+  document.addEventListener("change", function (event) {
+    var toggle = event.target.closest ? event.target.closest("[data-mesh-toggle]") : null;
+    if (!toggle) return;
+    var slot = document.querySelector("[data-photo-slot][data-mesh]");
+    if (slot) slot.classList.toggle("hide-mesh", !toggle.checked);
+  });
 
   $all("form[data-photo-form]").forEach(function (form) {
     var target = document.getElementById(form.getAttribute("data-photo-form"));

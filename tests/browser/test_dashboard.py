@@ -163,6 +163,14 @@ def test_operator_story(new_page, live_server, worker, shared_data):
     page.click("button:has-text('Detect')")
     expect(page.locator("[data-detect-result]")).to_have_attribute("data-faces-found", "2", timeout=60_000)
     expect(page.locator("[data-photo-slot=image] .pt")).to_have_count(10)
+    # The face analysis: the dense mesh of both faces, hidden and shown by the switch; pose per face in the table.
+    expect(page.locator("[data-photo-slot=image] .mpt")).to_have_count(2 * 478)
+    expect(page.locator("[data-photo-slot=image] .mpt").first).to_be_visible()
+    page.uncheck("[data-mesh-toggle]")
+    expect(page.locator("[data-photo-slot=image] .mpt").first).to_be_hidden()
+    page.check("[data-mesh-toggle]")
+    expect(page.locator("[data-photo-slot=image] .mpt").first).to_be_visible()
+    expect(page.locator("[data-face-row] [data-yaw]")).to_have_count(2)
 
 
 def test_viewer_is_refused_on_delete(new_page, live_server):
