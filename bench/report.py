@@ -11,6 +11,7 @@ from __future__ import annotations
 from common import BENCH, load_result
 from report_sections import (
     accuracy_section,
+    analysis_section,
     api_section,
     engine_section,
     enrol_tuning_section,
@@ -32,6 +33,7 @@ def build() -> str:
             "search_scale",
             "search_scale_quick",
             "stages",
+            "analysis",
             "api",
             "optimisations",
             "engine_threads",
@@ -48,6 +50,7 @@ def build() -> str:
         headline(results, scale),
         api_section(results["api"], results["stages"], enrol_only=True),
         stages_section(results["stages"]),
+        analysis_section(results["analysis"]),
         enrol_tuning_section(results["enrol_throughput"]),
         engine_section(results["engine_threads"]),
         search_section(scale, results["optimisations"]),

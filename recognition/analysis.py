@@ -12,7 +12,8 @@ Per face (the detector's box and eyes give the crop):
 - `pose`: yaw, pitch, roll in degrees by `cv2.solvePnP` (SQPNP) of the 2-D mesh against MediaPipe's canonical 3-D
   face (the mesh's own z is compressed to about a third of true depth and would halve yaw). Same signs as the
   engine's 5-point estimate: yaw > 0 = nose towards the image's right, pitch > 0 = looking up, roll > 0 = the eye
-  line goes down to the image's right. Absolute angles carry ~5-10 degrees of method uncertainty;
+  line goes down to the image's right. Pitch is counted from the median of frontal faces (the solver reads a level
+  head as NEUTRAL_PITCH), like the 5-point estimate's. Absolute angles carry ~5-10 degrees of method uncertainty;
 - `eyes`: per eye (the person's left and right) the eye aspect ratio (lid gap / eye width) and the `eyeBlink*` score;
 - `mouth`: inner-lip gap / mouth width and the `jawOpen` score; `smile`: the mean of `mouthSmileLeft/Right`;
 - `presence`: the mesh model's probability that its crop holds a face.
@@ -42,6 +43,9 @@ CANONICAL_MEMBER = "geometry_pipeline_metadata_landmarks.binarypb"
 MESH_INPUT = 256
 CROP_SCALE = 1.5  # the crop's side: 1.5 x the detector box's larger side, as MediaPipe's ROI rule
 MESH_POINTS = 478
+# The solver's pitch for a level head: the median over the 77 labelled photos of shared/data/faces (people/ and
+# more_people/) whose |yaw| < 8 degrees; reported pitch is counted from it.
+NEUTRAL_PITCH = -9.7
 
 # The 146 mesh points the blendshape model reads, in order (MediaPipe, face_blendshapes_graph.cc,
 # kLandmarksSubsetIdxs), and the names of its 52 outputs.
@@ -310,7 +314,8 @@ class FaceAnalyzer:
         if not ok:
             return 0.0, 0.0, 0.0
         rotation, _ = cv2.Rodrigues(rotation_vector)
-        return euler_degrees(rotation)
+        yaw, pitch, roll = euler_degrees(rotation)
+        return yaw, round(pitch - NEUTRAL_PITCH, 1), roll
 
 
 _analyzer: FaceAnalyzer | None = None

@@ -485,7 +485,8 @@ def detected_face(summary: dict, attributes: set[str]) -> dict:
     face: dict = {"bounding_box": box_dict(summary["box"]), "attributes": None}
     quality = summary.get("quality") or {}
     if QUALITY in attributes:
-        pose = max(abs(float(quality.get("yaw", 0.0))), abs(float(quality.get("pitch", 0.0))))
+        angles = (summary.get("analysis") or {}).get("pose") or quality  # the mesh's pose solver, else 5 points
+        pose = max(abs(float(angles.get("yaw", 0.0))), abs(float(angles.get("pitch", 0.0))))
         face["attributes"] = {
             "quality": {
                 # The engine scores sharpness and good light (1 = best); the spec scores the problems (1 = worst).

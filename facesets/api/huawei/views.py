@@ -408,8 +408,9 @@ class DetectView(HuaweiView):
     )
     def post(self, request, project_id: str) -> Response:
         values = self.validated(wire.HuaweiDetectRequestSerializer, request.data)
-        result = image_analyse_run(project=self.project, image=self.image(values))
         attributes = values.get("attributes") or set()
+        # The quality's pose comes from the face analysis's pose solver when quality is asked for.
+        result = image_analyse_run(project=self.project, image=self.image(values), analysis=wire.QUALITY in attributes)
         faces = [wire.detected_face(summary, attributes) for summary in result["faces"]]
         return Response(wire.HuaweiDetectResponseSerializer({"faces": faces}).data)
 
