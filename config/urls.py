@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include("facesets.api.huawei.urls")),
     # SenseTime v1 (/info/..., /face/..., /person/..., /group/..., /faceset/...).
     path("", include("facesets.api.sensetime.urls")),
+    # Baidu face v2 (/rest/2.0/face/...) and its token call (/oauth/2.0/token).
+    path("", include("facesets.api.baidu.urls")),
 ]
 
 # The operator dashboard at / (last, so every API prefix above wins) and its sign-in pages.

@@ -156,9 +156,11 @@ def faces_search(
     face_pks: Iterable[int] | None = None,
     person_pk: int | None = None,
     group_pk: int | None = None,
+    group_pks: Sequence[int] | None = None,
     min_cosine: float | None = None,
 ) -> list[Match]:
-    """Exact search over the embeddings of a list of faces, a person's faces or a group's persons' faces."""
+    """Exact search over the embeddings of a list of faces, a person's faces or the faces of the persons of a group
+    (or of any of several groups)."""
     where = ["e.model = %s", "f.project_id = %s"]
     params: list = [vector_literal(vector), model, project_pk]
     if face_pks is not None:
@@ -168,8 +170,10 @@ def faces_search(
         where.append("f.person_id = %s")
         params.append(person_pk)
     if group_pk is not None:
-        where.append(f"f.person_id IN (SELECT person_id FROM {GROUP_PERSONS_TABLE} WHERE group_id = %s)")
-        params.append(group_pk)
+        group_pks = [group_pk, *(group_pks or [])]
+    if group_pks is not None:
+        where.append(f"f.person_id IN (SELECT person_id FROM {GROUP_PERSONS_TABLE} WHERE group_id = ANY(%s))")
+        params.append(list(group_pks))
     params.append(limit)
     query = (
         "SELECT f.id, f.person_id, e.vector <=> %s::vector AS distance "

@@ -106,6 +106,8 @@ class Image(models.Model):
     rotate = models.SmallIntegerField(default=0)
     user_data = models.TextField(blank=True, default="")
     photo = models.BinaryField(null=True, blank=True, editable=False)
+    # SHA-256 of the uploaded bytes: tells "this photo was already added" (Baidu's 216616) without keeping it.
+    content_sha256 = models.CharField(max_length=64, blank=True, default="", db_index=True)
     created = models.DateTimeField(auto_now_add=True)
     expires = models.DateTimeField(null=True, blank=True, db_index=True)
 

@@ -6,6 +6,7 @@ never directly from a web request.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import string
 from collections.abc import Iterable, Sequence
@@ -101,6 +102,7 @@ def _store_image(*, project: Project, analysed: AnalysedImage, data: bytes | Non
         exif_orientation=decoded.exif_orientation,
         user_data=user_data or "",
         photo=data if (data is not None and settings.FACELIB_KEEP_PHOTOS) else None,
+        content_sha256=hashlib.sha256(data).hexdigest() if data else "",
         expires=expires,
     )
 

@@ -117,9 +117,31 @@ class Search(JobParams):
 
     face_set: int | None = None
     group: int | None = None
+    groups: list[int] | None = None  # the persons of any of these groups
+    person: int | None = None  # one person's faces
     filter: str | None = None
     limit: int = 10
     min_cosine: float | None = None
+    formats: list[str] | None = None
+
+
+@_job("person.register")
+class PersonRegister(JobParams):
+    """Give the largest face of a photo to the person with this uid, in these groups (Baidu's user/add, update)."""
+
+    uid: str
+    user_info: str | None = None
+    groups: list[str] = dataclasses.field(default_factory=list)  # group outer ids, created when missing
+    create: bool = True  # register the uid when it does not exist yet
+    replace: bool = False  # the photo replaces all the person's faces
+    reject_duplicate: bool = False  # a photo the person already has is refused
+    formats: list[str] | None = None
+
+
+@_job("image.embed")
+class ImageEmbed(JobParams):
+    """The largest face of a photo and its vector, storing nothing (one item per photo of a comparison)."""
+
     formats: list[str] | None = None
 
 
@@ -182,6 +204,8 @@ SCHEMAS: dict[str, type[JobParams]] = {
         ImageAnalyse,
         ImagesCompare,
         Search,
+        PersonRegister,
+        ImageEmbed,
         FaceVerify,
         FaceSearch,
         FaceIdentify,

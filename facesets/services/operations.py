@@ -13,6 +13,7 @@ from ..search import face_set_search, faces_search
 from . import jobs, matching
 from .detection import image_detect_upright
 from .faces import DEFAULT_FORMATS, face_set_enrol, image_analyse, image_detect, person_enrol, require_faces
+from .registration import person_register
 from .tasks import operation
 
 
@@ -115,14 +116,22 @@ def search(task: Task, item: TaskItem, params: jobs.Search) -> dict:
     analysed = image_analyse(data=_payload(item), formats=_formats(params))
     query_face = require_faces(analysed)[0]
     limit = int(params.limit)
-    if params.group:
-        group = Group.objects.get(pk=params.group, project=task.project)
+    if params.group or params.groups or params.person:
+        groups = list(
+            Group.objects.filter(pk__in=[params.group, *(params.groups or [])], project=task.project).values_list(
+                "pk", flat=True
+            )
+        )
+        person = None
+        if params.person:
+            person = _one(Person, PersonNotFound, task, params.person, "person", "uid")
         matches = faces_search(
             project_pk=task.project_id,
             vector=query_face.embedding,
             model=analysed.model,
             limit=limit,
-            group_pk=group.pk,
+            group_pks=groups if (params.group or params.groups) else None,
+            person_pk=person.pk if person else None,
             min_cosine=params.min_cosine,
         )
     else:
@@ -250,3 +259,28 @@ def train_faces(task: Task, item: TaskItem, params: jobs.FaceTraining) -> dict:
         face_sets=_all(FaceSet, FaceSetNotFound, task, params.face_sets, "face set", "faceset_id"),
         groups=_all(Group, GroupNotFound, task, params.groups, "group", "group_id"),
     )
+
+
+@operation("person.register")
+def register_person(task: Task, item: TaskItem, params: jobs.PersonRegister) -> dict:
+    """Give the largest face of a photo to the person with a uid (see services.registration)."""
+    face = person_register(
+        project=task.project,
+        data=_payload(item),
+        uid=params.uid,
+        user_info=params.user_info,
+        group_outer_ids=params.groups,
+        create=params.create,
+        replace=params.replace,
+        reject_duplicate=params.reject_duplicate,
+        formats=_formats(params),
+    )
+    return {"face": face.face_id, "person": face.person.person_id}
+
+
+@operation("image.embed")
+def embed_image(task: Task, item: TaskItem, params: jobs.ImageEmbed) -> dict:
+    """The largest face of one photo of a comparison, with its vector (stored nowhere)."""
+    analysed = image_analyse(data=_payload(item), formats=_formats(params), max_faces=1)
+    face = require_faces(analysed)[0]
+    return {"face": face_summary(face), "vector": [round(float(value), 6) for value in face.embedding]}

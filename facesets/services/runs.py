@@ -87,17 +87,20 @@ def face_search_run(
     face_id: str | None = None,
     face_set: FaceSet | None = None,
     group: Group | None = None,
+    groups: Sequence[Group] | None = None,
+    person: Person | None = None,
     filter_text: str | None = None,
     sort=None,
     min_cosine: float | None = None,
     formats: Sequence[str] | None = None,
 ) -> SearchResult:
-    """Search a face set (optionally filtered and sorted) or a group with the largest face of a photo, or a face set
-    with one of its own stored faces (`face_id`: no inference). The scope, filter and sort are checked first
-    (FilterInvalid, SortInvalid), so a bad request queues nothing."""
-    if (face_set is None) == (group is None):
-        raise InvalidArgument("search either a face set or a group", field="scope")
-    if group is not None and (filter_text or sort):
+    """Search a face set (optionally filtered and sorted), a group, several groups or one person's faces with the
+    largest face of a photo, or a face set with one of its own stored faces (`face_id`: no inference). The scope,
+    filter and sort are checked first (FilterInvalid, SortInvalid), so a bad request queues nothing."""
+    scopes = [scope for scope in (face_set, group, groups, person) if scope is not None]
+    if len(scopes) != 1:
+        raise InvalidArgument("search one face set, group(s) or person", field="scope")
+    if face_set is None and (filter_text or sort):
         raise FilterInvalid("a filter applies to face sets only; clear it for a group", field="filter")
     if face_set is not None:
         face_set_query_validate(face_set=face_set, filter_text=filter_text, sort=sort)
@@ -111,6 +114,8 @@ def face_search_run(
     params = jobs.Search(
         face_set=face_set.pk if face_set else None,
         group=group.pk if group else None,
+        groups=[item.pk for item in groups] if groups is not None else None,
+        person=person.pk if person else None,
         filter=filter_text or None,
         limit=limit,
         min_cosine=min_cosine,
@@ -165,3 +170,52 @@ def image_compare_run(*, project: Project, image1: bytes, image2: bytes, formats
         raise ImageInvalid(f"the two images together exceed {limit} bytes", field="image", reason="too_large")
     params = jobs.ImagesCompare(formats=list(formats) if formats else None)
     return task_run(project=project, kind=params.kind, params=params, payload=image1, second_payload=image2)
+
+
+def person_register_run(
+    *,
+    project: Project,
+    image: bytes,
+    uid: str,
+    user_info: str | None = None,
+    group_outer_ids: Sequence[str] = (),
+    create: bool = True,
+    replace: bool = False,
+    reject_duplicate: bool = False,
+    formats: Sequence[str] | None = None,
+) -> Person:
+    """Give the largest face of a photo to the person with this uid, in these groups (services.registration), and
+    wait: the person."""
+    params = jobs.PersonRegister(
+        uid=uid,
+        user_info=user_info,
+        groups=list(group_outer_ids),
+        create=create,
+        replace=replace,
+        reject_duplicate=reject_duplicate,
+        formats=list(formats) if formats else None,
+    )
+    result = task_run(project=project, kind=params.kind, params=params, payload=image)
+    return Person.objects.get(project=project, person_id=result["person"])
+
+
+def images_embed_run(*, project: Project, images: Sequence[bytes], formats: Sequence[str] | None = None) -> list:
+    """The largest face of each photo with its vector, computed in parallel by the workers: per photo either
+    {"face": ..., "vector": [...]} or the DomainError that photo met (no face, not an image). Timeout when the
+    workers did not finish within FACELIB_SYNC_TIMEOUT."""
+    from .tasks import domain_error_from, task_submit, task_wait
+
+    params = jobs.ImageEmbed(formats=list(formats) if formats else None)
+    task = task_submit(project=project, kind=params.kind, params=params, items=[{"payload": data} for data in images])
+    task = task_wait(task=task)
+    if task.status not in (task.Status.DONE, task.Status.FAILED):
+        from ..exceptions import Timeout
+
+        raise Timeout("the comparison did not finish in time", task_id=task.task_id)
+    outcomes = []
+    for item in task.items.order_by("position"):
+        if item.status == task.Status.DONE:
+            outcomes.append(item.result)
+        else:
+            outcomes.append(domain_error_from(item.error_code, item.error_message, item.result))
+    return outcomes

@@ -42,7 +42,15 @@ def fuzz_caller(world):
     )
     credential, secret = projects.credential_create(project=project)
     library.face_set_create(project=project, name="fuzzed", field_schema={"age": "integer", "name": "string"})
-    return {"project_id": project.project_id, "token": token, "api_id": credential.access_key, "api_secret": secret}
+    from facesets.api.baidu.auth import token_for
+
+    return {
+        "project_id": project.project_id,
+        "token": token,
+        "api_id": credential.access_key,
+        "api_secret": secret,
+        "access_token": token_for(credential)[0],
+    }
 
 
 @schema.parametrize()
@@ -52,11 +60,15 @@ def test_no_input_gets_a_server_error(case, fuzz_caller):
     if case.path.startswith("/v2/"):
         case.path_parameters = {**(case.path_parameters or {}), "project_id": fuzz_caller["project_id"]}
         headers["X-Auth-Token"] = fuzz_caller["token"]
-    elif not case.path.startswith(("/v3/", "/api/")):
+    elif case.path.startswith("/rest/"):
+        params = {"access_token": fuzz_caller["access_token"]}
+    elif not case.path.startswith(("/v3/", "/api/", "/oauth/")):
         params = {"api_id": fuzz_caller["api_id"], "api_secret": fuzz_caller["api_secret"]}
     response = case.call(app=APP, headers=headers, params=params)
     assert response.status_code < 500, (case.as_curl_command(), response.status_code, response.text[:500])
     if response.status_code >= 400 and case.path.startswith("/v2/"):
         assert set(response.json()) == {"error_code", "error_msg"}, response.text[:500]
-    elif response.status_code >= 400 and not case.path.startswith(("/v3/", "/api/")):
+    elif case.path.startswith("/rest/"):
+        assert response.status_code == 200 and "log_id" in response.json(), response.text[:500]
+    elif response.status_code >= 400 and not case.path.startswith(("/v3/", "/api/", "/oauth/")):
         assert response.json()["status"] not in ("OK", "INTERNAL_ERROR"), response.text[:500]

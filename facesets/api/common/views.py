@@ -136,8 +136,10 @@ class DialectView(APIView):
     rate_limit: RateLimit | None = None
     credential: Credential | None = None
 
+    max_body_bytes: int | None = None  # a dialect's own body limit, when its documents allow more than the default
+
     def initial(self, request, *args, **kwargs) -> None:
-        limit = int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        limit = int(self.max_body_bytes or settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
         content_length = request.META.get("CONTENT_LENGTH") or "0"
         if content_length.isdigit() and int(content_length) > limit:
             raise self.errors.body_too_large(limit)
