@@ -42,6 +42,25 @@ def photo(baidu_env):
     return baidu_env.photo
 
 
+def sign_every_call(client):
+    """Put the client on its signed path (bce-auth-v1, no access_token), as it is when a token reply lacks
+    brain_all_scope: a first call caches a token (whose fetch sets the path), then the flag is set for good."""
+    ok(client.getGroupList())
+    client._isCloudUser = True
+    session = client._AipBase__client
+    sent = []
+    original = session.post
+
+    def recording(url, **kwargs):
+        sent.append(kwargs)
+        return original(url, **kwargs)
+
+    session.post = recording
+    ok(client.getGroupList())
+    assert "access_token" not in sent[-1]["params"] and sent[-1]["headers"]["authorization"].startswith("bce-auth-v1/")
+    return client
+
+
 # --- auth ------------------------------------------------------------------------------------------------------
 
 
@@ -74,8 +93,7 @@ def test_token_errors_100_110_111_and_the_signed_path(baidu_env, account, photo)
     expired = requests.post(url, params={"access_token": _aged(stale)}, timeout=30).json()
     assert error(expired, 111)
     # The signed path (the client takes it when a token reply lacks brain_all_scope): verified, a bad one is 14.
-    signed = client_class(baidu_env.url)("app", key, secret)
-    signed._isCloudUser = True
+    signed = sign_every_call(client_class(baidu_env.url)("app", key, secret))
     ok(signed.getGroupList())
     forged = client_class(baidu_env.url)("app", key, secret + "x")
     forged._isCloudUser = True
@@ -111,7 +129,12 @@ def _aged(token: str) -> str:
 # --- detect and match -------------------------------------------------------------------------------------------
 
 
-def test_detect_fields(client, photo):
+@pytest.mark.parametrize("path", ["access_token", "bce-auth-v1"])
+def test_detect_fields(baidu_env, photo, path):
+    client, *_ = baidu_env.account()
+    if path == "bce-auth-v1":
+        sign_every_call(client)
+
     plain = ok(client.detect(photo(SAME_A)))
     assert plain["result_num"] == 1 == len(plain["result"])
     face = plain["result"][0]
@@ -149,8 +172,11 @@ def test_match_every_pair_and_its_errors(client, photo):
 # --- the user library ---------------------------------------------------------------------------------------------
 
 
-def test_users_and_groups_through_the_client(baidu_env, photo):
+@pytest.mark.parametrize("path", ["access_token", "bce-auth-v1"])
+def test_users_and_groups_through_the_client(baidu_env, photo, path):
     client, *_ = baidu_env.account()
+    if path == "bce-auth-v1":
+        sign_every_call(client)
     ok(client.addUser("alice", "Alice A.", ["staff", "vip"], photo(SAME_A)))
     assert error(client.addUser("alice", "Alice A.", "staff", photo(SAME_A)), 216616)
     ok(client.addUser("bob", "Bob B.", "staff", photo(OTHER)))
