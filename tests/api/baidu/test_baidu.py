@@ -255,3 +255,16 @@ def test_user_errors_change_nothing(baidu_env, photo):
     assert error(huge.json(), 216202)
     after = (Person.objects.filter(project=project).count(), Face.objects.filter(project=project).count())
     assert after == before
+
+
+def test_rate_limit_and_faces_per_user_quota(baidu_env, photo):
+    from facesets.models import Project
+
+    limited, *_ = baidu_env.account()
+    client, _, _, project = baidu_env.account(max_faces_per_person=1)
+    ok(client.addUser("frank", "F", "team", photo(SAME_A)))
+    assert error(client.addUser("frank", "F", "team", photo(SAME_B)), 216631)
+    Project.objects.filter(pk=project.pk).update(rate_limit_requests=2, rate_limit_window_seconds=60)
+    answers = [client.getGroupList() for _ in range(4)]
+    assert error(answers[-1], 18) == "Open api qps request limit reached"
+    assert limited.getGroupList()["result_num"] == 0  # another project's credential is not limited
