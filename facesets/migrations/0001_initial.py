@@ -11,6 +11,7 @@ import facesets.models.projects
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
@@ -20,385 +21,230 @@ class Migration(migrations.Migration):
     operations = [
         VectorExtension(),
         migrations.CreateModel(
-            name="Project",
+            name='Project',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "project_id",
-                    models.CharField(
-                        default=facesets.models.projects.new_hex_id, editable=False, max_length=32, unique=True
-                    ),
-                ),
-                ("name", models.CharField(max_length=64, unique=True)),
-                ("created", models.DateTimeField(auto_now_add=True)),
-                ("max_face_sets", models.PositiveIntegerField(default=10)),
-                ("max_face_set_capacity", models.PositiveIntegerField(default=100000)),
-                ("max_persons", models.PositiveIntegerField(default=100000)),
-                ("max_groups", models.PositiveIntegerField(default=1000)),
-                ("max_persons_per_group", models.PositiveIntegerField(default=10000)),
-                ("max_faces_per_person", models.PositiveIntegerField(default=100)),
-                ("rate_limit_requests", models.PositiveIntegerField(default=500)),
-                ("rate_limit_window_seconds", models.PositiveIntegerField(default=10)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('project_id', models.CharField(default=facesets.models.projects.new_hex_id, editable=False, max_length=32, unique=True)),
+                ('name', models.CharField(max_length=64, unique=True)),
+                ('created', models.DateTimeField(auto_now_add=True)),
+                ('max_face_sets', models.PositiveIntegerField(default=10)),
+                ('max_face_set_capacity', models.PositiveIntegerField(default=100000)),
+                ('max_persons', models.PositiveIntegerField(default=100000)),
+                ('max_groups', models.PositiveIntegerField(default=1000)),
+                ('max_persons_per_group', models.PositiveIntegerField(default=10000)),
+                ('max_faces_per_person', models.PositiveIntegerField(default=100)),
+                ('rate_limit_requests', models.PositiveIntegerField(default=500)),
+                ('rate_limit_window_seconds', models.PositiveIntegerField(default=10)),
             ],
             options={
-                "ordering": ["name"],
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="Person",
+            name='Person',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "person_id",
-                    models.CharField(
-                        default=facesets.models.projects.new_hex_id, editable=False, max_length=32, unique=True
-                    ),
-                ),
-                ("uid", models.CharField(blank=True, max_length=128, null=True)),
-                ("name", models.CharField(blank=True, default="", max_length=256)),
-                ("user_data", models.TextField(blank=True, default="")),
-                ("created", models.DateTimeField(auto_now_add=True)),
-                ("updated", models.DateTimeField(auto_now=True)),
-                (
-                    "project",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="persons", to="facesets.project"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('person_id', models.CharField(default=facesets.models.projects.new_hex_id, editable=False, max_length=32, unique=True)),
+                ('uid', models.CharField(blank=True, max_length=128, null=True)),
+                ('name', models.CharField(blank=True, default='', max_length=256)),
+                ('user_data', models.TextField(blank=True, default='')),
+                ('created', models.DateTimeField(auto_now_add=True)),
+                ('updated', models.DateTimeField(auto_now=True)),
+                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='persons', to='facesets.project')),
             ],
             options={
-                "ordering": ["created", "id"],
+                'ordering': ['created', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="Image",
+            name='Image',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "image_id",
-                    models.CharField(
-                        default=facesets.models.projects.new_hex_id, editable=False, max_length=32, unique=True
-                    ),
-                ),
-                ("width", models.PositiveIntegerField()),
-                ("height", models.PositiveIntegerField()),
-                ("format", models.CharField(blank=True, default="", max_length=16)),
-                ("exif_orientation", models.PositiveSmallIntegerField(blank=True, null=True)),
-                ("rotate", models.SmallIntegerField(default=0)),
-                ("user_data", models.TextField(blank=True, default="")),
-                ("photo", models.BinaryField(blank=True, null=True)),
-                ("created", models.DateTimeField(auto_now_add=True)),
-                ("expires", models.DateTimeField(blank=True, db_index=True, null=True)),
-                (
-                    "project",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="images", to="facesets.project"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('image_id', models.CharField(default=facesets.models.projects.new_hex_id, editable=False, max_length=32, unique=True)),
+                ('width', models.PositiveIntegerField()),
+                ('height', models.PositiveIntegerField()),
+                ('format', models.CharField(blank=True, default='', max_length=16)),
+                ('exif_orientation', models.PositiveSmallIntegerField(blank=True, null=True)),
+                ('rotate', models.SmallIntegerField(default=0)),
+                ('user_data', models.TextField(blank=True, default='')),
+                ('photo', models.BinaryField(blank=True, null=True)),
+                ('created', models.DateTimeField(auto_now_add=True)),
+                ('expires', models.DateTimeField(blank=True, db_index=True, null=True)),
+                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='images', to='facesets.project')),
             ],
             options={
-                "ordering": ["created", "id"],
+                'ordering': ['created', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="Group",
+            name='Group',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "group_id",
-                    models.CharField(
-                        default=facesets.models.projects.new_hex_id, editable=False, max_length=32, unique=True
-                    ),
-                ),
-                ("outer_id", models.CharField(blank=True, max_length=128, null=True)),
-                ("name", models.CharField(blank=True, default="", max_length=256)),
-                ("user_data", models.TextField(blank=True, default="")),
-                ("created", models.DateTimeField(auto_now_add=True)),
-                ("updated", models.DateTimeField(auto_now=True)),
-                ("persons", models.ManyToManyField(blank=True, related_name="groups", to="facesets.person")),
-                (
-                    "project",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="groups", to="facesets.project"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('group_id', models.CharField(default=facesets.models.projects.new_hex_id, editable=False, max_length=32, unique=True)),
+                ('outer_id', models.CharField(blank=True, max_length=128, null=True)),
+                ('name', models.CharField(blank=True, default='', max_length=256)),
+                ('user_data', models.TextField(blank=True, default='')),
+                ('created', models.DateTimeField(auto_now_add=True)),
+                ('updated', models.DateTimeField(auto_now=True)),
+                ('persons', models.ManyToManyField(blank=True, related_name='groups', to='facesets.person')),
+                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='groups', to='facesets.project')),
             ],
             options={
-                "ordering": ["created", "id"],
+                'ordering': ['created', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="FaceSet",
+            name='FaceSet',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "face_set_id",
-                    models.CharField(
-                        default=facesets.models.library.new_face_set_id, editable=False, max_length=8, unique=True
-                    ),
-                ),
-                ("name", models.CharField(max_length=64)),
-                ("capacity", models.PositiveIntegerField(default=100000)),
-                ("field_schema", models.JSONField(blank=True, default=dict)),
-                ("user_data", models.TextField(blank=True, default="")),
-                ("face_count", models.PositiveIntegerField(default=0)),
-                ("vector_index", models.CharField(blank=True, default="", max_length=63)),
-                ("created", models.DateTimeField(auto_now_add=True)),
-                ("updated", models.DateTimeField(auto_now=True)),
-                (
-                    "project",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="face_sets", to="facesets.project"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('face_set_id', models.CharField(default=facesets.models.library.new_face_set_id, editable=False, max_length=8, unique=True)),
+                ('name', models.CharField(max_length=64)),
+                ('capacity', models.PositiveIntegerField(default=100000)),
+                ('field_schema', models.JSONField(blank=True, default=dict)),
+                ('user_data', models.TextField(blank=True, default='')),
+                ('face_count', models.PositiveIntegerField(default=0)),
+                ('vector_index', models.CharField(blank=True, default='', max_length=63)),
+                ('created', models.DateTimeField(auto_now_add=True)),
+                ('updated', models.DateTimeField(auto_now=True)),
+                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='face_sets', to='facesets.project')),
             ],
             options={
-                "ordering": ["created", "id"],
+                'ordering': ['created', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="Face",
+            name='Face',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "face_id",
-                    models.CharField(
-                        default=facesets.models.library.new_face_id, editable=False, max_length=8, unique=True
-                    ),
-                ),
-                ("external_image_id", models.CharField(blank=True, db_index=True, default="", max_length=36)),
-                ("box_x", models.IntegerField()),
-                ("box_y", models.IntegerField()),
-                ("box_width", models.PositiveIntegerField()),
-                ("box_height", models.PositiveIntegerField()),
-                ("landmarks", models.JSONField(default=list)),
-                ("detection_score", models.FloatField()),
-                ("quality", models.JSONField(default=dict)),
-                ("crop_jpeg", models.BinaryField(blank=True, null=True)),
-                ("created", models.DateTimeField(auto_now_add=True)),
-                ("expires", models.DateTimeField(blank=True, db_index=True, null=True)),
-                (
-                    "image",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="faces",
-                        to="facesets.image",
-                    ),
-                ),
-                (
-                    "person",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="faces",
-                        to="facesets.person",
-                    ),
-                ),
-                (
-                    "project",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="faces", to="facesets.project"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('face_id', models.CharField(default=facesets.models.library.new_face_id, editable=False, max_length=8, unique=True)),
+                ('external_image_id', models.CharField(blank=True, db_index=True, default='', max_length=36)),
+                ('box_x', models.IntegerField()),
+                ('box_y', models.IntegerField()),
+                ('box_width', models.PositiveIntegerField()),
+                ('box_height', models.PositiveIntegerField()),
+                ('landmarks', models.JSONField(default=list)),
+                ('detection_score', models.FloatField()),
+                ('quality', models.JSONField(default=dict)),
+                ('crop_jpeg', models.BinaryField(blank=True, null=True)),
+                ('created', models.DateTimeField(auto_now_add=True)),
+                ('expires', models.DateTimeField(blank=True, db_index=True, null=True)),
+                ('image', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='faces', to='facesets.image')),
+                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='faces', to='facesets.person')),
+                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='faces', to='facesets.project')),
             ],
             options={
-                "ordering": ["created", "id"],
+                'ordering': ['created', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="Credential",
+            name='Credential',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "access_key",
-                    models.CharField(
-                        default=facesets.models.projects.new_access_key, editable=False, max_length=40, unique=True
-                    ),
-                ),
-                ("secret_encrypted", models.BinaryField()),
-                ("description", models.CharField(blank=True, max_length=200)),
-                ("created", models.DateTimeField(auto_now_add=True)),
-                ("revoked", models.DateTimeField(blank=True, null=True)),
-                ("last_used", models.DateTimeField(blank=True, null=True)),
-                (
-                    "project",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="credentials", to="facesets.project"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('access_key', models.CharField(default=facesets.models.projects.new_access_key, editable=False, max_length=40, unique=True)),
+                ('secret_encrypted', models.BinaryField()),
+                ('description', models.CharField(blank=True, max_length=200)),
+                ('created', models.DateTimeField(auto_now_add=True)),
+                ('revoked', models.DateTimeField(blank=True, null=True)),
+                ('last_used', models.DateTimeField(blank=True, null=True)),
+                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='credentials', to='facesets.project')),
             ],
             options={
-                "ordering": ["-created"],
+                'ordering': ['-created'],
             },
         ),
         migrations.CreateModel(
-            name="ProjectMembership",
+            name='ProjectMembership',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "role",
-                    models.CharField(
-                        choices=[("admin", "Admin"), ("viewer", "Viewer")], default="viewer", max_length=16
-                    ),
-                ),
-                (
-                    "project",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="memberships", to="facesets.project"
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="project_memberships",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('role', models.CharField(choices=[('admin', 'Admin'), ('viewer', 'Viewer')], default='viewer', max_length=16)),
+                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='facesets.project')),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='project_memberships', to=settings.AUTH_USER_MODEL)),
             ],
         ),
         migrations.CreateModel(
-            name="Task",
+            name='Task',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "task_id",
-                    models.CharField(
-                        default=facesets.models.projects.new_hex_id, editable=False, max_length=32, unique=True
-                    ),
-                ),
-                ("kind", models.CharField(max_length=64)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("pending", "Pending"),
-                            ("processing", "Processing"),
-                            ("done", "Done"),
-                            ("failed", "Failed"),
-                        ],
-                        db_index=True,
-                        default="pending",
-                        max_length=16,
-                    ),
-                ),
-                ("params", models.JSONField(blank=True, default=dict)),
-                ("result", models.JSONField(blank=True, null=True)),
-                ("error_code", models.CharField(blank=True, default="", max_length=64)),
-                ("error_message", models.TextField(blank=True, default="")),
-                ("total", models.PositiveIntegerField(default=0)),
-                ("done", models.PositiveIntegerField(default=0)),
-                ("created", models.DateTimeField(auto_now_add=True, db_index=True)),
-                ("started", models.DateTimeField(blank=True, null=True)),
-                ("finished", models.DateTimeField(blank=True, null=True)),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL
-                    ),
-                ),
-                (
-                    "project",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="tasks", to="facesets.project"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('task_id', models.CharField(default=facesets.models.projects.new_hex_id, editable=False, max_length=32, unique=True)),
+                ('kind', models.CharField(max_length=64)),
+                ('status', models.CharField(choices=[('pending', 'Pending'), ('processing', 'Processing'), ('done', 'Done'), ('failed', 'Failed')], db_index=True, default='pending', max_length=16)),
+                ('params', models.JSONField(blank=True, default=dict)),
+                ('result', models.JSONField(blank=True, null=True)),
+                ('error_code', models.CharField(blank=True, default='', max_length=64)),
+                ('error_message', models.TextField(blank=True, default='')),
+                ('total', models.PositiveIntegerField(default=0)),
+                ('done', models.PositiveIntegerField(default=0)),
+                ('created', models.DateTimeField(auto_now_add=True, db_index=True)),
+                ('started', models.DateTimeField(blank=True, null=True)),
+                ('finished', models.DateTimeField(blank=True, null=True)),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tasks', to='facesets.project')),
             ],
             options={
-                "ordering": ["-created", "-id"],
+                'ordering': ['-created', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="TaskItem",
+            name='TaskItem',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("position", models.PositiveIntegerField()),
-                ("name", models.CharField(blank=True, default="", max_length=512)),
-                ("params", models.JSONField(blank=True, default=dict)),
-                ("payload", models.BinaryField(blank=True, null=True)),
-                ("second_payload", models.BinaryField(blank=True, null=True)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("pending", "Pending"),
-                            ("processing", "Processing"),
-                            ("done", "Done"),
-                            ("failed", "Failed"),
-                        ],
-                        default="pending",
-                        max_length=16,
-                    ),
-                ),
-                ("result", models.JSONField(blank=True, null=True)),
-                ("error_code", models.CharField(blank=True, default="", max_length=64)),
-                ("error_message", models.TextField(blank=True, default="")),
-                (
-                    "task",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="items", to="facesets.task"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('position', models.PositiveIntegerField()),
+                ('name', models.CharField(blank=True, default='', max_length=512)),
+                ('params', models.JSONField(blank=True, default=dict)),
+                ('payload', models.BinaryField(blank=True, null=True)),
+                ('second_payload', models.BinaryField(blank=True, null=True)),
+                ('status', models.CharField(choices=[('pending', 'Pending'), ('processing', 'Processing'), ('done', 'Done'), ('failed', 'Failed')], default='pending', max_length=16)),
+                ('result', models.JSONField(blank=True, null=True)),
+                ('error_code', models.CharField(blank=True, default='', max_length=64)),
+                ('error_message', models.TextField(blank=True, default='')),
+                ('task', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='facesets.task')),
             ],
             options={
-                "ordering": ["task", "position"],
+                'ordering': ['task', 'position'],
             },
         ),
         migrations.CreateModel(
-            name="FaceSetMember",
+            name='FaceSetMember',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("external_fields", models.JSONField(blank=True, default=dict)),
-                ("model", models.CharField(max_length=64)),
-                ("vector", pgvector.django.vector.VectorField()),
-                ("added", models.DateTimeField(auto_now_add=True)),
-                (
-                    "face",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="memberships", to="facesets.face"
-                    ),
-                ),
-                (
-                    "face_set",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="members", to="facesets.faceset"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('external_fields', models.JSONField(blank=True, default=dict)),
+                ('model', models.CharField(max_length=64)),
+                ('vector', pgvector.django.vector.VectorField()),
+                ('added', models.DateTimeField(auto_now_add=True)),
+                ('face', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='facesets.face')),
+                ('face_set', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='facesets.faceset')),
             ],
             options={
-                "ordering": ["id"],
-                "constraints": [models.UniqueConstraint(fields=("face_set", "face"), name="unique_face_set_member")],
+                'ordering': ['id'],
+                'constraints': [models.UniqueConstraint(fields=('face_set', 'face'), name='unique_face_set_member')],
             },
         ),
         migrations.AddIndex(
-            model_name="person",
-            index=models.Index(fields=["project", "name"], name="facesets_pe_project_139707_idx"),
+            model_name='person',
+            index=models.Index(fields=['project', 'name'], name='facesets_pe_project_139707_idx'),
         ),
         migrations.AddConstraint(
-            model_name="person",
-            constraint=models.UniqueConstraint(fields=("project", "uid"), name="unique_person_uid"),
+            model_name='person',
+            constraint=models.UniqueConstraint(fields=('project', 'uid'), name='unique_person_uid'),
         ),
         migrations.AddConstraint(
-            model_name="group",
-            constraint=models.UniqueConstraint(fields=("project", "outer_id"), name="unique_group_outer_id"),
+            model_name='group',
+            constraint=models.UniqueConstraint(fields=('project', 'outer_id'), name='unique_group_outer_id'),
         ),
         migrations.AddConstraint(
-            model_name="faceset",
-            constraint=models.UniqueConstraint(fields=("project", "name"), name="unique_face_set_name"),
+            model_name='faceset',
+            constraint=models.UniqueConstraint(fields=('project', 'name'), name='unique_face_set_name'),
         ),
         migrations.AddIndex(
-            model_name="face",
-            index=models.Index(fields=["project", "external_image_id"], name="facesets_fa_project_17a317_idx"),
+            model_name='face',
+            index=models.Index(fields=['project', 'external_image_id'], name='facesets_fa_project_17a317_idx'),
         ),
         migrations.AddConstraint(
-            model_name="projectmembership",
-            constraint=models.UniqueConstraint(fields=("project", "user"), name="unique_project_member"),
+            model_name='projectmembership',
+            constraint=models.UniqueConstraint(fields=('project', 'user'), name='unique_project_member'),
         ),
         migrations.AddConstraint(
-            model_name="taskitem",
-            constraint=models.UniqueConstraint(fields=("task", "position"), name="unique_task_item_position"),
+            model_name='taskitem',
+            constraint=models.UniqueConstraint(fields=('task', 'position'), name='unique_task_item_position'),
         ),
     ]

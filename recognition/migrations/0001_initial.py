@@ -6,30 +6,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("facesets", "0001_initial"),
+        ('facesets', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Embedding",
+            name='Embedding',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("model", models.CharField(max_length=64)),
-                ("vector", pgvector.django.vector.VectorField()),
-                ("created", models.DateTimeField(auto_now_add=True)),
-                (
-                    "face",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="embeddings", to="facesets.face"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('model', models.CharField(max_length=64)),
+                ('vector', pgvector.django.vector.VectorField()),
+                ('created', models.DateTimeField(auto_now_add=True)),
+                ('face', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='embeddings', to='facesets.face')),
             ],
             options={
-                "indexes": [models.Index(fields=["model"], name="recognition_model_6e5dcb_idx")],
-                "constraints": [models.UniqueConstraint(fields=("face", "model"), name="unique_face_model_embedding")],
+                'indexes': [models.Index(fields=['model'], name='recognition_model_6e5dcb_idx')],
+                'constraints': [models.UniqueConstraint(fields=('face', 'model'), name='unique_face_model_embedding')],
             },
         ),
     ]

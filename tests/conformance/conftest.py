@@ -35,15 +35,13 @@ class Side:
 
 @pytest.fixture(scope="package")
 def world(django_db_setup, django_db_blocker, tmp_path_factory, shared_data):
-    from django.test import RequestFactory
-
     from tests.support.worker import WorkerProcess
 
     with django_db_blocker.unblock():
         worker = WorkerProcess(tmp_path_factory.mktemp("conformance-worker"))
         worker.start()
         try:
-            yield {name: _side(name, shared_data, RequestFactory()) for name in ("own", "foreign")}
+            yield {name: _side(name, shared_data) for name in ("own", "foreign")}
         finally:
             worker.stop()
             from django.contrib.auth import get_user_model
@@ -54,14 +52,15 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory, shared_data):
             get_user_model().objects.filter(username__startswith=PREFIX).delete()
 
 
-def _side(name: str, data, factory) -> Side:
+def new_caller(name: str):
+    """A project of the package with an admin's Huawei token and a credential: (project, token, credential,
+    secret)."""
     from django.contrib.auth import get_user_model
+    from django.test import RequestFactory
 
     from facesets.api.huawei.auth import token_issue
     from facesets.models import Project
-    from facesets.services import library, projects
-    from facesets.services.runs import face_set_enrol_run
-    from tests.api.sensetime.helpers import SenseTime
+    from facesets.services import projects
 
     unique = uuid.uuid4().hex[:8]
     project = projects.project_get_or_create(name=f"{PREFIX}{name}-{unique}")
@@ -69,13 +68,22 @@ def _side(name: str, data, factory) -> Side:
     user = get_user_model().objects.create_user(username=f"{PREFIX}{unique}", password="a long password 1")
     projects.project_member_set(project=project, user=user, role="admin")
     token, *_ = token_issue(
-        request=factory.post("/v3/auth/tokens"),
+        request=RequestFactory().post("/v3/auth/tokens"),
         username=user.username,
         password="a long password 1",
         project_name=None,
         project_id=project.project_id,
     )
     credential, secret = projects.credential_create(project=project)
+    return project, token, credential, secret
+
+
+def _side(name: str, data) -> Side:
+    from facesets.services import library
+    from facesets.services.runs import face_set_enrol_run
+    from tests.api.sensetime.helpers import SenseTime
+
+    project, token, credential, secret = new_caller(name)
     face_set = library.face_set_create(project=project, name=f"{name}-library", field_schema={"age": "integer"})
     photo = (data / "people/person02/img12.jpg").read_bytes()
     [member] = face_set_enrol_run(face_set=face_set, image=photo, external_image_id="enrolled", single=True)

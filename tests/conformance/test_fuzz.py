@@ -5,7 +5,6 @@ not, must never get a 5xx, and an error must come in the dialect's envelope. Bou
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
 import schemathesis
@@ -20,27 +19,10 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", APP)
 @pytest.fixture(scope="module")
 def fuzz_caller(world):
     """A project of its own for the fuzzer (whatever it creates or deletes stays there)."""
-    from django.contrib.auth import get_user_model
-    from django.test import RequestFactory
+    from facesets.services import library
+    from tests.conformance.conftest import new_caller
 
-    from facesets.api.huawei.auth import token_issue
-    from facesets.models import Project
-    from facesets.services import library, projects
-    from tests.conformance.conftest import PREFIX
-
-    unique = uuid.uuid4().hex[:8]
-    project = projects.project_get_or_create(name=f"{PREFIX}fuzz-{unique}")
-    Project.objects.filter(pk=project.pk).update(rate_limit_requests=1_000_000)
-    user = get_user_model().objects.create_user(username=f"{PREFIX}fuzz-{unique}", password="a long password 1")
-    projects.project_member_set(project=project, user=user, role="admin")
-    token, *_ = token_issue(
-        request=RequestFactory().post("/v3/auth/tokens"),
-        username=user.username,
-        password="a long password 1",
-        project_name=None,
-        project_id=project.project_id,
-    )
-    credential, secret = projects.credential_create(project=project)
+    project, token, credential, secret = new_caller("fuzz")
     library.face_set_create(project=project, name="fuzzed", field_schema={"age": "integer", "name": "string"})
     from facesets.api.baidu.auth import token_for
 

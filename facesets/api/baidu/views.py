@@ -129,6 +129,19 @@ class BaiduView(DialectView):
         name = self.args.first("num", "end") or "num"
         return start, self.args.integer(name, default=default, low=1, high=high)
 
+    def register(self, uid: str, info: str | None, outer_ids: list[str], **rules) -> Response:
+        """user/add and user/update: the photo's face to the user (services.registration), in the worker."""
+        person_register_run(
+            project=self.project,
+            image=self.image(),
+            uid=uid,
+            user_info=info,
+            group_outer_ids=outer_ids,
+            formats=IMAGE_FORMATS,
+            **rules,
+        )
+        return Response({})
+
     def user(self, uid: str) -> Person:
         return selectors.person_get(project=self.project, uid=uid)
 
@@ -272,17 +285,7 @@ class UserAddView(BaiduView):
         action = (self.args.text("action_type") or "append").lower()
         if action not in ("append", "replace"):
             raise InvalidArgument("action_type: append or replace", field="action_type")
-        person_register_run(
-            project=self.project,
-            image=self.image(),
-            uid=uid,
-            user_info=info,
-            group_outer_ids=outer_ids,
-            replace=action == "replace",
-            reject_duplicate=True,
-            formats=IMAGE_FORMATS,
-        )
-        return Response({})
+        return self.register(uid, info, outer_ids, replace=action == "replace", reject_duplicate=True)
 
 
 class UserUpdateView(BaiduView):
@@ -291,17 +294,7 @@ class UserUpdateView(BaiduView):
         uid, info = self.uid(), self.user_info(required=False)
         outer_ids = self.group_ids(required=False)
         action = (self.args.text("action_type") or "").lower()
-        person_register_run(
-            project=self.project,
-            image=self.image(),
-            uid=uid,
-            user_info=info,
-            group_outer_ids=outer_ids,
-            create=action == "replace",
-            replace=True,
-            formats=IMAGE_FORMATS,
-        )
-        return Response({})
+        return self.register(uid, info, outer_ids, create=action == "replace", replace=True)
 
 
 class UserDeleteView(BaiduView):
