@@ -27,7 +27,7 @@ from recognition.engine import cosine_similarity
 from ..common.arguments import Arguments, missing
 from ..common.auth import credential_authenticate
 from ..common.images import image_from_base64
-from ..common.parsers import BoundedJSONParser
+from ..common.parsers import BoundedJSONParser, LargeFormParser
 from ..common.views import DialectView
 from . import wire
 from .auth import SCOPE, credential_from_signature, credential_from_token, token_for
@@ -40,7 +40,7 @@ USER_INFO_MAX_BYTES = 256
 IMAGE_FORMATS = ["JPEG", "PNG", "BMP"]  # the document: PNG, JPG, JPEG, BMP (not GIF)
 DETECT_MAX_BYTES = 2 * 1024 * 1024
 IMAGE_MAX_BYTES = 10 * 1024 * 1024
-MATCH_MAX_BYTES = 20 * 1024 * 1024
+MATCH_MAX_BASE64 = 20 * 1024 * 1024  # the images together, base64-encoded (the document's 20M, as the client counts)
 
 
 def _schema(operation: str, summary: str):
@@ -213,7 +213,8 @@ class DetectAliasView(DetectView):
 
 
 class MatchView(BaiduView):
-    max_body_bytes = MATCH_MAX_BYTES + 2 * 1024 * 1024
+    max_body_bytes = MATCH_MAX_BASE64 * 11 // 10 + 1024 * 1024  # the images, urlencoded, and the other fields
+    parser_classes = [LargeFormParser, MultiPartParser, BoundedJSONParser]
 
     @_schema("match", "Compare the largest faces of 2 or more images, every pair")
     def post(self, request):
@@ -221,12 +222,12 @@ class MatchView(BaiduView):
         encoded = [part for part in text.split(",")]
         if len(encoded) < 2:
             raise BaiduError(216614)
-        if sum(len(part) for part in encoded) > (MATCH_MAX_BYTES + 2) // 3 * 4:
+        if sum(len(part) for part in encoded) > MATCH_MAX_BASE64:
             raise BaiduError(216202)
         images, failures = {}, {}
         for index, part in enumerate(encoded):
             try:
-                images[index] = image_from_base64(part, field="images", max_bytes=MATCH_MAX_BYTES) if part else None
+                images[index] = image_from_base64(part, field="images", max_bytes=MATCH_MAX_BASE64) if part else None
             except DomainError as error:
                 failures[index] = error
             if images.get(index) is None and index not in failures:

@@ -4,8 +4,10 @@ JSON" error, never a RecursionError."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.http import QueryDict
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import BaseParser, JSONParser
 
 MAX_JSON_DEPTH = 32
 
@@ -32,3 +34,15 @@ class BoundedJSONParser(JSONParser):
         if json_depth_exceeds(data):
             raise ParseError(f"JSON parse error - the document nests more than {MAX_JSON_DEPTH} levels")
         return data
+
+
+class LargeFormParser(BaseParser):
+    """application/x-www-form-urlencoded read straight from the request stream, for the few endpoints whose
+    documents allow bodies over DATA_UPLOAD_MAX_MEMORY_SIZE (Baidu's match: 20 MB of images). DRF's FormParser reads
+    `request.body`, which Django caps at that setting; the view's own `max_body_bytes` caps this one instead."""
+
+    media_type = "application/x-www-form-urlencoded"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        return QueryDict(stream.read() if stream is not None else b"", encoding=encoding)

@@ -268,3 +268,10 @@ def test_rate_limit_and_faces_per_user_quota(baidu_env, photo):
     answers = [client.getGroupList() for _ in range(4)]
     assert error(answers[-1], 18) == "Open api qps request limit reached"
     assert limited.getGroupList()["result_num"] == 0  # another project's credential is not limited
+
+
+def test_a_match_body_over_the_default_limit_but_within_the_documents_20_mb(client, photo):
+    """Two photos padded to 7 MB each: a ~19 MB urlencoded body, over the 12 MB other calls allow."""
+    padded = [data + b"\0" * (7 * 1024 * 1024 - len(data)) for data in (photo(SAME_A), photo(SAME_B))]
+    answer = ok(client.match(padded))
+    assert answer["result"][0]["score"] >= 80
