@@ -2,7 +2,7 @@
 and after its own few lines, written once.
 
 Before: the body-size cap (answered in the dialect's envelope, never Django's HTML page), the dialect's credential
-check, the per-credential rate limit. After: the X-RateLimit-* headers on every answer of a known credential, and one
+check, the per-credential rate limit, and the refusal of a NUL character in any parameter. After: the X-RateLimit-* headers on every answer of a known credential, and one
 exception handler that turns whatever was raised into the dialect's error through its ErrorTable: a DialectError as
 it is, a domain error through `from_domain`, a framework error (unparseable or oversized body, too many fields, an
 unknown method) through the table's hooks, anything unforeseen as the dialect's internal error (logged with the
@@ -171,7 +171,7 @@ class DialectView(APIView):
         elif isinstance(exc, DomainError):
             error = errors.from_domain(exc, operation=self.operation)
         elif isinstance(exc, TOO_LARGE):
-            error = errors.body_too_large(int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
+            error = errors.body_too_large(int(self.max_body_bytes or settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
         elif isinstance(exc, drf_serializers.ValidationError):
             error = errors.invalid(exc.detail)
         elif isinstance(exc, drf_exceptions.MethodNotAllowed):
