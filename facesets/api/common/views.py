@@ -2,11 +2,12 @@
 and after its own few lines, written once.
 
 Before: the body-size cap (answered in the dialect's envelope, never Django's HTML page), the dialect's credential
-check, the per-credential rate limit, and the refusal of a NUL character in any parameter. After: the X-RateLimit-* headers on every answer of a known credential, and one
-exception handler that turns whatever was raised into the dialect's error through its ErrorTable: a DialectError as
-it is, a domain error through `from_domain`, a framework error (unparseable or oversized body, too many fields, an
-unknown method) through the table's hooks, anything unforeseen as the dialect's internal error (logged with the
-request id that RequestIdMiddleware puts on every answer).
+check, the per-credential rate limit, and the refusal of a NUL character in any parameter. After: the X-RateLimit-*
+headers on every answer of a known credential, and one exception handler that turns whatever was raised into the
+dialect's error through its ErrorTable: a DialectError as it is, a domain error through `from_domain`, a framework
+error (unparseable or oversized body, too many fields, an unknown method) through the table's hooks, a lost database
+as a retryable error, anything unforeseen as the dialect's internal error (logged with the request id that
+RequestIdMiddleware puts on every answer).
 """
 
 from __future__ import annotations
