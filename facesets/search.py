@@ -31,7 +31,7 @@ from psycopg import sql
 from recognition.models import Embedding
 from recognition.search import HNSW_MAX_EF_SEARCH, Match, build_memory_mb, ef_search_for, vector_literal
 
-from .fields import FIELD_TYPES, field_expression_sql, normalize_schema
+from .fields import field_expression_sql, normalize_schema
 from .models import Face, FaceSetMember, Group
 
 logger = logging.getLogger(__name__)
@@ -251,8 +251,6 @@ def face_set_field_indexes_build(*, face_set) -> list[str]:
     found by index, or the search either walks the graph past the rows it wants or scans the whole set."""
     names = []
     for field, field_type in sorted(normalize_schema(face_set.field_schema).items()):
-        if field_type not in FIELD_TYPES:
-            continue
         name = field_index_name(face_set.pk, field)
         statement = sql.SQL(
             "CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} (({expression})) WHERE face_set_id = {face_set}"

@@ -326,10 +326,9 @@ def get_analyzer() -> FaceAnalyzer:
     """The process-wide analyser, loaded on first use (only workers analyse: web processes refuse, as for the
     engine)."""
     global _analyzer
-    from .engine import EngineNotAllowed, _load_forbidden
+    from .engine import require_models_allowed
 
-    if _load_forbidden:
-        raise EngineNotAllowed(f"the face-analysis model may not be used here: {_load_forbidden}")
+    require_models_allowed()
     if _analyzer is None:
         with _analyzer_lock:
             if _analyzer is None:

@@ -591,11 +591,16 @@ def configured_model_name(pack: str | None = None) -> str:
     return FaceEngine(pack=pack).model_name
 
 
+def require_models_allowed() -> None:
+    """EngineNotAllowed in a process that must not use the models (see forbid_loading); every model getter asks."""
+    if _load_forbidden:
+        raise EngineNotAllowed(f"the recognition models may not be used here: {_load_forbidden}")
+
+
 def get_engine() -> FaceEngine:
     """The process-wide engine, created and loaded once (double-checked under a lock)."""
     global _engine
-    if _load_forbidden:
-        raise EngineNotAllowed(f"the recognition models may not be used here: {_load_forbidden}")
+    require_models_allowed()
     if _engine is None:
         with _engine_lock:
             if _engine is None:

@@ -89,3 +89,37 @@ def groups_get(*, project: Project, group_ids: Iterable[str]) -> list[Group]:
 
 def group_persons(*, group: Group) -> QuerySet[Person]:
     return group.persons.annotate(face_total=Count("faces")).order_by("name", "id")
+
+
+# --- by the callers' own ids (a group's outer id, a person's uid: Baidu's group_id and uid) ----------------------
+
+
+def groups_find_by_outer_id(*, project: Project, outer_ids: Iterable[str]) -> list[Group]:
+    """The project's groups with these outer ids, in the order given; unknown ids are left out."""
+    outer_ids = _unique(outer_ids)
+    found = {group.outer_id: group for group in Group.objects.filter(project=project, outer_id__in=outer_ids)}
+    return [found[outer_id] for outer_id in outer_ids if outer_id in found]
+
+
+def group_outer_ids(*, project: Project) -> QuerySet:
+    """The outer ids of the project's groups that have one, oldest group first."""
+    groups = Group.objects.filter(project=project).exclude(outer_id=None).order_by("created", "id")
+    return groups.values_list("outer_id", flat=True)
+
+
+def group_members_with_uid(*, project: Project, outer_id: str) -> QuerySet[Person]:
+    """The persons with a uid in the group with this outer id (none when there is no such group), oldest first."""
+    return Person.objects.filter(project=project, groups__outer_id=outer_id).exclude(uid=None).order_by("created", "id")
+
+
+def person_in_groups(*, project: Project, uid: str, outer_ids: Iterable[str]) -> Person:
+    """The person with this uid if they are in one of these groups; PersonNotFound otherwise."""
+    person = Person.objects.filter(project=project, uid=uid, groups__outer_id__in=list(outer_ids)).first()
+    if person is None:
+        raise PersonNotFound(f"user {uid!r} is not in these groups", field="uid")
+    return person
+
+
+def person_group_outer_ids(*, person: Person) -> list[str]:
+    """The outer ids of the groups a person is in, oldest group first."""
+    return list(person.groups.exclude(outer_id=None).order_by("created", "id").values_list("outer_id", flat=True))

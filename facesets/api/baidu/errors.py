@@ -105,11 +105,15 @@ def from_domain(error: DomainError) -> BaiduError:
     if isinstance(error, AlreadyExists):
         if error.details.get("reason") == "duplicate_image":
             return BaiduError(216616, "image exist")
+        if error.details.get("reason") == "already_member":
+            return BaiduError(216100, "already add")
         return BaiduError(216100, error.message)
     if isinstance(error, QuotaExceeded | FaceSetFull):
         return BaiduError(216631)
     if isinstance(error, MissingArgument):
         return BaiduError(216101, f"not enough param: {error.message}")
+    if isinstance(error, InvalidArgument) and error.details.get("reason") == "last_group":
+        return BaiduError(216619)
     if isinstance(error, InvalidArgument):
         code = 216111 if error.field == "uid" else 216100
         return BaiduError(code, f"{MESSAGES[code]}: {error.message}")

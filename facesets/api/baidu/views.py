@@ -17,9 +17,10 @@ from rest_framework.response import Response
 
 from facesets import selectors
 from facesets.exceptions import DomainError, InvalidArgument
-from facesets.models import Credential, Group, Person
-from facesets.services.library import group_add_persons, group_remove_persons, person_delete
+from facesets.models import Credential, Person
+from facesets.services.library import person_delete
 from facesets.services.lifecycle import Release
+from facesets.services.registration import person_join_groups, person_leave_groups
 from facesets.services.runs import face_search_run, image_analyse_run, images_embed_run, person_register_run
 from recognition.calibration import baidu_score
 from recognition.engine import cosine_similarity
@@ -145,11 +146,6 @@ class BaiduView(DialectView):
     def user(self, uid: str) -> Person:
         return selectors.person_get(project=self.project, uid=uid)
 
-    def groups(self, outer_ids: list[str]) -> list[Group]:
-        """The project's groups with these outer ids (unknown ones left out), in the order given."""
-        found = {group.outer_id: group for group in Group.objects.filter(project=self.project, outer_id__in=outer_ids)}
-        return [found[outer_id] for outer_id in outer_ids if outer_id in found]
-
 
 class TokenView(DialectView):
     """`/oauth/2.0/token`: GET (the client) or POST, arguments in the query string or a form body."""
@@ -258,8 +254,8 @@ class IdentifyView(BaiduView):
         outer_ids = self.group_ids()
         top = self.args.integer("user_top_num", default=1, low=1, high=5)
         image = self.image()
-        groups = self.groups(outer_ids)
-        if not groups or not Person.objects.filter(groups__in=groups).exists():
+        groups = selectors.groups_find_by_outer_id(project=self.project, outer_ids=outer_ids)
+        if not any(group.persons.exists() for group in groups):
             raise BaiduError(216618)
         found = face_search_run(project=self.project, groups=groups, image=image, limit=50, formats=IMAGE_FORMATS)
         return Response(wire.identified(found.hits, outer_ids, top))
@@ -271,9 +267,7 @@ class VerifyView(BaiduView):
         uid, outer_ids = self.uid(), self.group_ids()
         top = self.args.integer("top_num", default=1, low=1, high=100)
         image = self.image()
-        person = Person.objects.filter(project=self.project, uid=uid, groups__outer_id__in=outer_ids).first()
-        if person is None:
-            raise BaiduError(216611)
+        person = selectors.person_in_groups(project=self.project, uid=uid, outer_ids=outer_ids)
         found = face_search_run(project=self.project, person=person, image=image, limit=top, formats=IMAGE_FORMATS)
         scores = [wire.score(baidu_score(hit.cosine)) for hit in found.hits]
         return Response({"result_num": len(scores), "result": scores})
@@ -303,15 +297,8 @@ class UserDeleteView(BaiduView):
     def post(self, request):
         person = self.user(self.uid())
         outer_ids = self.group_ids(required=False)
-        if outer_ids:
-            groups = self.groups(outer_ids)
-            member_of = [group for group in groups if group.persons.filter(pk=person.pk).exists()]
-            if not member_of:
-                raise BaiduError(216611)
-            for group in member_of:
-                group_remove_persons(group=group, persons=[person])
-            if not person.groups.exists():
-                person_delete(person=person, release=Release.DELETE)
+        if outer_ids:  # out of these groups; a user left in none goes, with their faces
+            person_leave_groups(person=person, outer_ids=outer_ids, last_group="delete")
         else:
             person_delete(person=person, release=Release.DELETE)
         return Response({})
@@ -322,7 +309,7 @@ class UserGetView(BaiduView):
     def post(self, request):
         person = self.user(self.uid())
         outer_ids = self.group_ids(required=False)
-        groups = list(person.groups.exclude(outer_id=None).order_by("created", "id").values_list("outer_id", flat=True))
+        groups = selectors.person_group_outer_ids(person=person)
         shown = [group for group in groups if not outer_ids or group in outer_ids]
         if outer_ids and not shown:
             raise BaiduError(216611)
@@ -336,8 +323,7 @@ class GroupListView(BaiduView):
     @_schema("group_getlist", "The library's groups")
     def post(self, request):
         start, count = self.count()
-        groups = Group.objects.filter(project=self.project).exclude(outer_id=None).order_by("created", "id")
-        page = selectors.page(groups.values_list("outer_id", flat=True), offset=start, limit=count)
+        page = selectors.page(selectors.group_outer_ids(project=self.project), offset=start, limit=count)
         return Response({"result_num": len(page.rows), "result": list(page.rows)})
 
 
@@ -346,8 +332,7 @@ class GroupUsersView(BaiduView):
     def post(self, request):
         [outer_id] = self.group_ids()[:1]
         start, count = self.count()
-        group = Group.objects.filter(project=self.project, outer_id=outer_id).first()
-        persons = group.persons.exclude(uid=None).order_by("created", "id") if group else Person.objects.none()
+        persons = selectors.group_members_with_uid(project=self.project, outer_id=outer_id)
         page = selectors.page(persons, offset=start, limit=count)
         result = [{"uid": person.uid, "user_info": person.user_data} for person in page.rows]
         return Response({"result_num": len(result), "result": result})
@@ -358,16 +343,8 @@ class GroupAddUserView(BaiduView):
     def post(self, request):
         outer_ids, uid = self.group_ids(), self.uid()
         [source] = self.group_ids("src_group_id")[:1]
-        person = Person.objects.filter(project=self.project, uid=uid, groups__outer_id=source).first()
-        if person is None:
-            raise BaiduError(216611)
-        from facesets.services.registration import groups_by_outer_id
-
-        targets = groups_by_outer_id(project=self.project, outer_ids=outer_ids, create=True)
-        if all(group.persons.filter(pk=person.pk).exists() for group in targets):
-            raise BaiduError(216100, "already add")
-        for group in targets:
-            group_add_persons(group=group, persons=[person])
+        person = selectors.person_in_groups(project=self.project, uid=uid, outer_ids=[source])
+        person_join_groups(person=person, outer_ids=outer_ids)
         return Response({})
 
 
@@ -375,13 +352,7 @@ class GroupDeleteUserView(BaiduView):
     @_schema("group_deleteuser", "Remove a user from groups (they must stay in one)")
     def post(self, request):
         outer_ids, person = self.group_ids(), self.user(self.uid())
-        member_of = [group for group in self.groups(outer_ids) if group.persons.filter(pk=person.pk).exists()]
-        if not member_of:
-            raise BaiduError(216611)
-        if person.groups.count() <= len(member_of):
-            raise BaiduError(216619)
-        for group in member_of:
-            group_remove_persons(group=group, persons=[person])
+        person_leave_groups(person=person, outer_ids=outer_ids, last_group="refuse")
         return Response({})
 
 
