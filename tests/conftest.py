@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import warnings
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,37 @@ def pytest_configure(config: pytest.Config) -> None:
 
     # WhiteNoise warns about a missing STATIC_ROOT at every request until collectstatic ran once.
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, also when no selected test carries a django_db mark: pytest-django sets up only the
+    databases that marked tests name, and the live-server packages (tests/api/*, tests/conformance) reach the
+    database through their own fixtures, so run alone they would otherwise use the operator's database."""
+    from django.db import connection
+
+    if connection.settings_dict["NAME"].startswith("test_"):
+        yield
+        return
+    from django.test.utils import setup_databases, teardown_databases
+
+    with django_db_blocker.unblock():
+        config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    yield
+    from django.db import connection as default, connections
+
+    with django_db_blocker.unblock():
+        # Connections the live servers' threads and the workers left behind keep the database from being dropped.
+        with default.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        connections.close_all()
+        try:
+            teardown_databases(config, verbosity=0)
+        except Exception as error:  # noqa: BLE001 - a worker's connection may outlive it a moment, as pytest-django
+            warnings.warn(f"the test database was not dropped: {error!r}", stacklevel=1)
 
 
 @pytest.fixture(scope="session")
