@@ -46,7 +46,8 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
     yield
-    from django.db import connection as default, connections
+    from django.db import connection as default
+    from django.db import connections
 
     with django_db_blocker.unblock():
         # Connections the live servers' threads and the workers left behind keep the database from being dropped.
