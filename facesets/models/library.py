@@ -32,6 +32,11 @@ class FaceSet(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="face_sets")
     face_set_id = models.CharField(max_length=8, unique=True, default=new_face_set_id, editable=False)
+    # Face++'s id of the set (32 lowercase hex) and the client's own id, display name and tags for it.
+    faceset_token = models.CharField(max_length=32, unique=True, default=new_hex_id, editable=False)
+    outer_id = models.CharField(max_length=255, null=True, blank=True)
+    display_name = models.CharField(max_length=256, blank=True, default="")
+    tags = models.JSONField(default=list, blank=True)
     name = models.CharField(max_length=64)
     capacity = models.PositiveIntegerField(default=100_000)
     field_schema = models.JSONField(default=dict, blank=True)
@@ -45,7 +50,10 @@ class FaceSet(models.Model):
 
     class Meta:
         ordering = ["created", "id"]
-        constraints = [models.UniqueConstraint(fields=["project", "name"], name="unique_face_set_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="unique_face_set_name"),
+            models.UniqueConstraint(fields=["project", "outer_id"], name="unique_face_set_outer_id"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -127,6 +135,9 @@ class Face(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="faces")
     face_id = models.CharField(max_length=8, unique=True, default=new_face_id, editable=False)
+    # Face++'s id of the face (32 lowercase hex) and the client's label for it (Face++ `user_id`).
+    face_token = models.CharField(max_length=32, unique=True, default=new_hex_id, editable=False)
+    user_id = models.CharField(max_length=255, blank=True, default="", db_default="")
     image = models.ForeignKey(Image, on_delete=models.SET_NULL, null=True, blank=True, related_name="faces")
     person = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="faces")
     external_image_id = models.CharField(max_length=36, blank=True, default="", db_index=True)

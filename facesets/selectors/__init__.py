@@ -21,6 +21,7 @@ from .faces import (  # noqa: F401
     face_get,
     face_get_current,
     face_memberships,
+    faces_current_by_id,
     faces_find,
     faces_get,
     faces_get_current,

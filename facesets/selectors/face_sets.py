@@ -19,15 +19,22 @@ def face_set_list(*, project: Project) -> QuerySet[FaceSet]:
     return FaceSet.objects.filter(project=project)
 
 
-def face_set_get(*, project: Project, face_set_id: str | None = None, name: str | None = None) -> FaceSet:
-    """A face set of the project by its id or its name."""
+def face_set_get(
+    *,
+    project: Project,
+    face_set_id: str | None = None,
+    name: str | None = None,
+    faceset_token: str | None = None,
+    outer_id: str | None = None,
+) -> FaceSet:
+    """A face set of the project by one of its ids (face_set_id, faceset_token, outer_id) or its name; FaceSetNotFound
+    names the argument used."""
     face_sets = FaceSet.objects.select_related("project").filter(project=project)
-    if face_set_id is not None:
-        face_set = face_sets.filter(face_set_id=face_set_id).first()
-    else:
-        face_set = face_sets.filter(name=name).first()
+    given = {"face_set_id": face_set_id, "faceset_token": faceset_token, "outer_id": outer_id, "name": name}
+    field, value = next(((key, value) for key, value in given.items() if value is not None), ("name", None))
+    face_set = face_sets.filter(**{field: value}).first() if value is not None else None
     if face_set is None:
-        raise FaceSetNotFound(f"face set {face_set_id or name!r} does not exist", field="face_set")
+        raise FaceSetNotFound(f"face set {value!r} does not exist", field="face_set", by=field)
     return face_set
 
 

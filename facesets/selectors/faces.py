@@ -60,24 +60,41 @@ def face_memberships(*, face: Face) -> QuerySet[FaceSetMember]:
     return FaceSetMember.objects.filter(face=face).select_related("face_set").defer("vector").order_by("id")
 
 
-def face_get_current(*, project: Project, face_id: str, field: str = "face_id") -> Face:
-    """A face that may still be used: kept (in a person or a face set) or detected less than its lifetime ago.
-    `field` names the argument in the FaceNotFound (a second face is "face2_id")."""
-    face = Face.objects.filter(_unexpired(), project=project, face_id=face_id).select_related("image", "person").first()
+FACE_IDS = ("face_id", "face_token")  # a face's public ids: Huawei's and SenseTime's, and Face++'s
+
+
+def face_get_current(*, project: Project, face_id: str, field: str = "face_id", by: str = "face_id") -> Face:
+    """A face that may still be used: kept (in a person or a face set) or detected less than its lifetime ago, by
+    its id (`by`: "face_id", or "face_token" for Face++). `field` names the argument in the FaceNotFound (a second
+    face is "face2_id")."""
+    assert by in FACE_IDS
+    face = Face.objects.filter(_unexpired(), project=project, **{by: face_id}).select_related("image", "person").first()
     if face is None:
-        raise FaceNotFound(f"face {face_id!r} does not exist or has expired", field=field)
+        raise FaceNotFound(f"face {face_id!r} does not exist or has expired", field=field, unknown=face_id)
     return face
 
 
-def faces_get_current(*, project: Project, face_ids: Iterable[str], field: str = "face_id") -> list[Face]:
+def faces_get_current(
+    *, project: Project, face_ids: Iterable[str], field: str = "face_id", by: str = "face_id"
+) -> list[Face]:
     """Usable faces by id, in the order asked, duplicates once; one unknown or expired id fails the whole lookup."""
+    assert by in FACE_IDS
     current = Face.objects.filter(_unexpired(), project=project)
-    return all_by_id(current, "face_id", face_ids, FaceNotFound, field=field, expiring=True)
+    return all_by_id(current, by, face_ids, FaceNotFound, field=field, expiring=True)
 
 
-def faces_find(*, project: Project, face_ids: Iterable[str]) -> list[Face]:
+def faces_current_by_id(*, project: Project, face_ids: Iterable[str], by: str = "face_id") -> dict[str, Face]:
+    """The usable faces among these ids, by id; the unknown and expired ones are simply absent (for calls that
+    report each id's fate, as Face++'s failure_detail)."""
+    assert by in FACE_IDS
+    faces = Face.objects.filter(_unexpired(), project=project, **{f"{by}__in": _unique(face_ids)})
+    return {getattr(face, by): face for face in faces.defer("crop_jpeg", "analysis")}
+
+
+def faces_find(*, project: Project, face_ids: Iterable[str], by: str = "face_id") -> list[Face]:
     """The faces among these ids that exist, expired or not (removal is lenient and works on expired ids too)."""
-    return list(Face.objects.filter(project=project, face_id__in=_unique(face_ids)))
+    assert by in FACE_IDS
+    return list(Face.objects.filter(project=project, **{f"{by}__in": _unique(face_ids)}))
 
 
 def image_get(*, project: Project, image_id: str) -> Image:

@@ -94,19 +94,21 @@ def image_detect_upright(
     ttl_hours: int | None = None,
     auto_rotate: bool = False,
     analysis: bool = False,
+    analysis_max_faces: int | None = None,
     max_bytes: int | None = None,
     max_side: int | None = None,
     min_side: int | None = None,
 ) -> tuple[Image, list[Face]]:
     """image_detect under the given image limits, optionally auto-rotated: the stored image records the turn
-    (`rotate`, clockwise degrees) and its width, height and face boxes are those of the turned photo."""
+    (`rotate`, clockwise degrees) and its width, height and face boxes are those of the turned photo. With
+    `analysis`, the face analysis of every face (or of the `analysis_max_faces` largest) is kept with it."""
     user_data = _user_data(user_data)
     decoded = image_decode_limited(
         data=data, formats=formats, max_bytes=max_bytes, max_side=max_side, min_side=min_side
     )
     analysed, degrees = image_analyse_upright(decoded=decoded, auto_rotate=auto_rotate)
     if analysis:
-        faces_analyse(analysed)  # in the chosen orientation's pixels, as the boxes
+        faces_analyse(analysed, limit=analysis_max_faces)  # in the chosen orientation's pixels, as the boxes
     with transaction.atomic():
         image, faces = image_detect(
             project=project, data=data, user_data=user_data, ttl_hours=ttl_hours, analysed=analysed

@@ -63,11 +63,11 @@ def image_analyse(
     return analysed
 
 
-def faces_analyse(analysed: AnalysedImage) -> None:
-    """Add the face analysis (dense mesh, pose, eyes, mouth) to each detected face: only when a caller asks for it
-    (about 10 ms a face), never on enrolment."""
+def faces_analyse(analysed: AnalysedImage, limit: int | None = None) -> None:
+    """Add the face analysis (dense mesh, pose, eyes, mouth) to each detected face, or to the `limit` largest: only
+    when a caller asks for it (about 10 ms a face), never on enrolment."""
     analyzer = get_analyzer()
-    for face in analysed.faces:
+    for face in analysed.faces[:limit]:
         face.analysis = analyzer.analyse(analysed.image.pixels, face.box, face.landmarks[:2]).to_json()
 
 
@@ -262,9 +262,33 @@ def face_set_add_faces(*, face_set: FaceSet, faces: Iterable[Face], external_fie
 
 
 @transaction.atomic
-def face_set_remove_members(*, face_set: FaceSet, members, release: Release) -> int:
-    """Remove faces from a face set; a face left in no set and of no person is deleted or goes back to expiring, as
-    `release` says (services.lifecycle). Returns how many were removed."""
+def face_set_add_faces_fitting(*, face_set: FaceSet, faces: Iterable[Face]) -> tuple[list[FaceSetMember], list[Face]]:
+    """Add detected faces to a face set as far as its capacity allows (Face++'s addface, which reports each token's
+    fate): the members made, and the faces that did not fit. Faces already in the set count as added."""
+    faces = list({face.pk: face for face in faces}.values())
+    locked = FaceSet.objects.select_for_update().only("face_count", "capacity").get(pk=face_set.pk)
+    present = set(face_set.members.filter(face__in=faces).values_list("face_id", flat=True))
+    room = max(0, locked.capacity - locked.face_count)
+    new = [face for face in faces if face.pk not in present]
+    fitting, over = new[:room], new[room:]
+    members = face_set_add_faces(face_set=face_set, faces=fitting) if fitting else []
+    return members, over
+
+
+def face_user_id_set(*, face: Face, user_id: str) -> Face:
+    """Set a face's user_id label (Face++: at most 255 characters; "" clears it)."""
+    if not isinstance(user_id, str) or len(user_id) > 255:
+        raise InvalidArgument("user_id must be at most 255 characters", field="user_id")
+    Face.objects.filter(pk=face.pk).update(user_id=user_id)
+    face.user_id = user_id
+    return face
+
+
+@transaction.atomic
+def face_set_remove_members(*, face_set: FaceSet, members, release: Release, ttl_hours: int | None = None) -> int:
+    """Remove faces from a face set; a face left in no set and of no person is deleted or goes back to expiring (for
+    `ttl_hours`, default the detected-face lifetime), as `release` says (services.lifecycle). Returns how many were
+    removed."""
     members = members.filter(face_set=face_set)
     face_pks = list(members.values_list("face_id", flat=True))
     if not face_pks:
@@ -272,7 +296,7 @@ def face_set_remove_members(*, face_set: FaceSet, members, release: Release) -> 
     FaceSet.objects.select_for_update().filter(pk=face_set.pk).first()
     removed, _ = FaceSetMember.objects.filter(face_set=face_set, face_id__in=face_pks).delete()
     face_set_count_adjust(face_set_pk=face_set.pk, delta=-removed)
-    faces_release(face_pks=face_pks, release=release)
+    faces_release(face_pks=face_pks, release=release, ttl_hours=ttl_hours)
     return removed
 
 

@@ -90,6 +90,7 @@ class ImageDetectUpright(_DetectAndKeep):
 
     auto_rotate: bool = False
     analysis: bool = False  # also the face analysis (mesh, pose, eyes, mouth), kept with each face
+    analysis_max_faces: int | None = None  # only the largest faces are analysed (Face++: 5 unless calculate_all)
     max_bytes: int | None = None
     max_side: int | None = None
     min_side: int | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Iterable
 from typing import Any
 
@@ -24,7 +25,7 @@ from .lifecycle import Release, faces_release
 FACE_SET_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 CAPACITY_STEP = 10_000
 DEFAULT_CAPACITY = 100_000
-USER_DATA_MAX = 4096
+USER_DATA_MAX = 16384  # the largest any dialect documents (Face++: 16 KB)
 
 
 def _user_data(value: Any) -> str:
@@ -51,18 +52,60 @@ def validate_face_set_name(name: Any) -> str:
     return name
 
 
+def _free_face_set_name(project: Project, *candidates: str | None) -> str:
+    """A dashboard name for a face set created without one (Face++ names sets by outer_id and display_name, neither
+    unique nor limited to a name's characters): the first candidate reduced to a name's characters that is free,
+    else "faceset-" and a random suffix."""
+    for candidate in candidates:
+        cleaned = re.sub(r"[^A-Za-z0-9_-]+", "-", candidate or "").strip("-")[:64]
+        if cleaned and not FaceSet.objects.filter(project=project, name=cleaned).exists():
+            return cleaned
+    while True:
+        name = f"faceset-{secrets.token_hex(4)}"
+        if not FaceSet.objects.filter(project=project, name=name).exists():
+            return name
+
+
+def _check_outer_id(project: Project, outer_id: str | None, exclude_pk: int | None = None) -> str | None:
+    """A face set's outer id: the client's own id for it, unique in the project (None = none)."""
+    if outer_id is None or outer_id == "":
+        return None
+    if not isinstance(outer_id, str) or len(outer_id) > 255:
+        raise InvalidArgument("outer_id must be at most 255 characters", field="outer_id")
+    clash = FaceSet.objects.filter(project=project, outer_id=outer_id)
+    if exclude_pk:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise AlreadyExists(f"a face set with outer_id {outer_id!r} already exists", field="outer_id")
+    return outer_id
+
+
+def _tags(tags: Any) -> list[str]:
+    if tags is None:
+        return []
+    if not isinstance(tags, list | tuple) or not all(isinstance(tag, str) and tag for tag in tags):
+        raise InvalidArgument("tags must be a list of non-empty strings", field="tags")
+    return list(dict.fromkeys(tags))
+
+
 @transaction.atomic
 def face_set_create(
     *,
     project: Project,
-    name: str,
+    name: str | None,
     capacity: int | None = None,
     field_schema: Any = None,
     user_data: str | None = None,
+    outer_id: str | None = None,
+    display_name: str | None = None,
+    tags: Any = None,
+    auto_name: bool = False,
 ) -> FaceSet:
-    """Create a face set: name unique in the project, capacity a multiple of 10,000 within the project's maximum,
+    """Create a face set: name unique in the project (with `auto_name` and no name, one is made from the outer id or
+    the display name), outer id unique in the project, capacity a multiple of 10,000 within the project's maximum,
     at most `max_face_sets` per project, a valid typed field schema."""
-    validate_face_set_name(name)
+    if name is not None or not auto_name:
+        validate_face_set_name(name)
     if capacity is None:
         capacity = min(DEFAULT_CAPACITY, project.max_face_set_capacity)
     if isinstance(capacity, bool) or not isinstance(capacity, int):
@@ -73,19 +116,42 @@ def face_set_create(
             field="face_set_capacity",
         )
     schema = fields.validate_schema(field_schema)
+    display_name = _name(display_name, "display_name")
+    tags = _tags(tags)
     _lock_project(project)
-    if FaceSet.objects.filter(project=project, name=name).exists():
+    outer_id = _check_outer_id(project, outer_id)
+    if name is None:
+        name = _free_face_set_name(project, outer_id, display_name)
+    elif FaceSet.objects.filter(project=project, name=name).exists():
         raise FaceSetNameTaken(f"a face set named {name!r} already exists", field="face_set_name")
     if FaceSet.objects.filter(project=project).count() >= project.max_face_sets:
         raise QuotaExceeded(f"the project may hold at most {project.max_face_sets} face sets", quota="face_sets")
-    return FaceSet.objects.create(
-        project=project, name=name, capacity=capacity, field_schema=schema, user_data=_user_data(user_data)
-    )
+    try:
+        return FaceSet.objects.create(
+            project=project,
+            name=name,
+            capacity=capacity,
+            field_schema=schema,
+            user_data=_user_data(user_data),
+            outer_id=outer_id,
+            display_name=display_name,
+            tags=tags,
+        )
+    except IntegrityError as error:  # a concurrent create with the same outer id
+        raise AlreadyExists("a face set with this outer_id already exists", field="outer_id") from error
 
 
 @transaction.atomic
-def face_set_update(*, face_set: FaceSet, name: str | None = None, user_data: str | None = None) -> FaceSet:
-    """Rename a face set or change its user data."""
+def face_set_update(
+    *,
+    face_set: FaceSet,
+    name: str | None = None,
+    user_data: str | None = None,
+    outer_id: str | None = None,
+    display_name: str | None = None,
+    tags: Any = None,
+) -> FaceSet:
+    """Rename a face set, or change its user data, outer id, display name or tags (None = unchanged)."""
     if name is not None and name != face_set.name:
         validate_face_set_name(name)
         if FaceSet.objects.filter(project_id=face_set.project_id, name=name).exclude(pk=face_set.pk).exists():
@@ -93,20 +159,31 @@ def face_set_update(*, face_set: FaceSet, name: str | None = None, user_data: st
         face_set.name = name
     if user_data is not None:
         face_set.user_data = _user_data(user_data)
-    face_set.save()
+    if display_name is not None:
+        face_set.display_name = _name(display_name, "display_name")
+    if tags is not None:
+        face_set.tags = _tags(tags)
+    if outer_id is not None and outer_id != face_set.outer_id:
+        face_set.outer_id = _check_outer_id(face_set.project, outer_id, exclude_pk=face_set.pk)
+    try:
+        with transaction.atomic():
+            face_set.save()
+    except IntegrityError as error:
+        raise AlreadyExists("a face set with this outer_id already exists", field="outer_id") from error
     return face_set
 
 
 @transaction.atomic
-def face_set_delete(*, face_set: FaceSet, release: Release) -> int:
+def face_set_delete(*, face_set: FaceSet, release: Release, ttl_hours: int | None = None) -> int:
     """Delete a face set. Its faces that also belong to a person or another set stay; the others are deleted or go
-    back to expiring, as `release` says (services.lifecycle). Returns how many memberships were removed."""
+    back to expiring (for `ttl_hours`, default the detected-face lifetime), as `release` says
+    (services.lifecycle). Returns how many memberships were removed."""
     from ..search import drop_face_set_index
 
     face_pks = list(face_set.members.values_list("face_id", flat=True))
     drop_face_set_index(face_set)
     face_set.delete()
-    faces_release(face_pks=face_pks, release=release)
+    faces_release(face_pks=face_pks, release=release, ttl_hours=ttl_hours)
     return len(face_pks)
 
 

@@ -32,9 +32,10 @@ def detected_face_expiry(hours: int | None = None) -> datetime:
     return timezone.now() + timedelta(hours=ttl)
 
 
-def faces_release(*, face_pks: Iterable[int], release: Release) -> int:
+def faces_release(*, face_pks: Iterable[int], release: Release, ttl_hours: int | None = None) -> int:
     """Apply `release` to those of these faces that now belong to no face set and no person (call it after removing
-    the memberships, in the same transaction). Returns how many faces were deleted or set to expire."""
+    the memberships, in the same transaction); expiring faces live `ttl_hours` more (default the detected-face
+    lifetime; Face++ says 72). Returns how many faces were deleted or set to expire."""
     face_pks = list(face_pks)
     if not face_pks:
         return 0
@@ -42,4 +43,4 @@ def faces_release(*, face_pks: Iterable[int], release: Release) -> int:
     if release is Release.DELETE:
         _, deleted = unkept.filter(expires__isnull=True).delete()
         return deleted.get(Face._meta.label, 0)
-    return unkept.update(expires=detected_face_expiry())
+    return unkept.update(expires=detected_face_expiry(ttl_hours))

@@ -187,11 +187,17 @@ def detect_faces_upright(task: Task, item: TaskItem, params: jobs.ImageDetectUpr
         ttl_hours=params.ttl_hours,
         auto_rotate=bool(params.auto_rotate),
         analysis=params.analysis,
+        analysis_max_faces=params.analysis_max_faces,
         max_bytes=params.max_bytes,
         max_side=params.max_side,
         min_side=params.min_side,
     )
-    return {"image_id": image.image_id, "faces": [face.face_id for face in faces], "rotate": image.rotate}
+    return {
+        "image_id": image.image_id,
+        "faces": [face.face_id for face in faces],
+        "face_tokens": [face.face_token for face in faces],
+        "rotate": image.rotate,
+    }
 
 
 @operation("face.verify")

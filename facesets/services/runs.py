@@ -14,7 +14,7 @@ from django.conf import settings
 
 from .. import fields
 from ..exceptions import FilterInvalid, ImageInvalid, InvalidArgument
-from ..models import Face, FaceSet, FaceSetMember, Group, Person, Project
+from ..models import Face, FaceSet, FaceSetMember, Group, Image, Person, Project
 from ..selectors import face_set_query_validate, face_set_search_by_face
 from . import jobs
 from .tasks import task_run
@@ -199,19 +199,17 @@ def person_register_run(
     return Person.objects.get(project=project, person_id=result["person"])
 
 
-def images_embed_run(*, project: Project, images: Sequence[bytes], formats: Sequence[str] | None = None) -> list:
-    """The largest face of each photo with its vector, computed in parallel by the workers: per photo either
-    {"face": ..., "vector": [...]} or the DomainError that photo met (no face, not an image). Timeout when the
-    workers did not finish within FACELIB_SYNC_TIMEOUT."""
+def items_run(*, project: Project, params: jobs.JobParams, payloads: Sequence[bytes], what: str = "the work") -> list:
+    """One job over several photos, computed in parallel by the workers (one task item each), and wait: per photo
+    its result or the DomainError that photo met. Timeout when the workers did not finish within
+    FACELIB_SYNC_TIMEOUT."""
+    from ..exceptions import Timeout
     from .tasks import domain_error_from, task_submit, task_wait
 
-    params = jobs.ImageEmbed(formats=list(formats) if formats else None)
-    task = task_submit(project=project, kind=params.kind, params=params, items=[{"payload": data} for data in images])
+    task = task_submit(project=project, kind=params.kind, params=params, items=[{"payload": p} for p in payloads])
     task = task_wait(task=task)
     if task.status not in (task.Status.DONE, task.Status.FAILED):
-        from ..exceptions import Timeout
-
-        raise Timeout("the comparison did not finish in time", task_id=task.task_id)
+        raise Timeout(f"{what} did not finish in time", task_id=task.task_id)
     outcomes = []
     for item in task.items.order_by("position"):
         if item.status == task.Status.DONE:
@@ -219,3 +217,26 @@ def images_embed_run(*, project: Project, images: Sequence[bytes], formats: Sequ
         else:
             outcomes.append(domain_error_from(item.error_code, item.error_message, item.result))
     return outcomes
+
+
+def images_embed_run(*, project: Project, images: Sequence[bytes], formats: Sequence[str] | None = None) -> list:
+    """The largest face of each photo with its vector, computed in parallel by the workers: per photo either
+    {"face": ..., "vector": [...]} or the DomainError that photo met (no face, not an image)."""
+    params = jobs.ImageEmbed(formats=list(formats) if formats else None)
+    return items_run(project=project, params=params, payloads=images, what="the comparison")
+
+
+def images_detect_run(*, project: Project, images: Sequence[bytes], params: jobs.ImageDetectUpright) -> list:
+    """Detect and keep (as expiring detected faces) the faces of each photo, in parallel: per photo either the
+    stored Image with its faces (largest first) or the DomainError that photo met."""
+    from ..selectors import image_faces
+
+    outcomes = items_run(project=project, params=params, payloads=images, what="the detection")
+    detected = []
+    for outcome in outcomes:
+        if isinstance(outcome, dict):
+            image = Image.objects.get(project=project, image_id=outcome["image_id"])
+            detected.append((image, list(image_faces(image=image))))
+        else:
+            detected.append(outcome)
+    return detected
