@@ -7,8 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers as drf_serializers
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -20,6 +19,7 @@ from facesets.services.tasks import task_result, task_run
 
 from ...common.arguments import Arguments
 from ...common.parsers import BoundedJSONParser
+from ...common.schema import form_endpoint
 from ...common.views import DialectView
 from ..auth import credential_from
 from ..errors import ERRORS
@@ -63,14 +63,6 @@ class SenseTimeView(DialectView):
 
 # --- OpenAPI ------------------------------------------------------------------------------------------------------
 
-_FIELD_TYPES = {
-    str: lambda: drf_serializers.CharField(),
-    int: lambda: drf_serializers.IntegerField(),
-    bool: lambda: drf_serializers.IntegerField(min_value=0, max_value=1),
-    list: lambda: drf_serializers.ListField(child=drf_serializers.CharField()),
-    bytes: lambda: drf_serializers.FileField(),
-}
-_PARAMETER_TYPES = {str: OpenApiTypes.STR, int: OpenApiTypes.INT, bool: OpenApiTypes.INT, list: OpenApiTypes.STR}
 CREDENTIALS = (
     ("api_id", str, True, "API account: the project credential's access key"),
     ("api_secret", str, True, "API secret: the credential's secret key"),
@@ -78,8 +70,8 @@ CREDENTIALS = (
 
 
 def documented(name: str, summary: str, arguments: tuple = (), *, method: str = "post", description: str = ""):
-    """extend_schema for an endpoint: `arguments` are (name, type, required, description) with type one of str, int,
-    bool (0/1), list (an array or comma-separated ids) and bytes (a multipart file)."""
+    """The schema of an endpoint (facesets.api.common.schema): `arguments` are (name, type, required, description)
+    with type one of str, int, bool (0/1), list (an array or comma-separated ids) and bytes (a multipart file)."""
     text = (
         f"{description}\n\nArguments may be given in the query string or, for POST, in a JSON, "
         "application/x-www-form-urlencoded or multipart/form-data body (a file only in multipart). Errors answer "
@@ -91,39 +83,16 @@ def documented(name: str, summary: str, arguments: tuple = (), *, method: str = 
         401: OpenApiResponse(OpenApiTypes.OBJECT, description="UNAUTHORIZED or KEY_EXPIRED"),
         403: OpenApiResponse(OpenApiTypes.OBJECT, description="RATE_LIMIT_EXCEEDED"),
     }
-    common = {"operation_id": f"sensetime_{name}", "summary": summary, "description": text, "tags": [TAG]}
-    if method == "get":
-        parameters = [
-            OpenApiParameter(arg, _PARAMETER_TYPES[kind], OpenApiParameter.QUERY, required=required, description=doc)
-            for arg, kind, required, doc in (*CREDENTIALS, *arguments)
-        ]
-        return extend_schema(**common, parameters=parameters, responses=responses)
-    parameters = [
-        OpenApiParameter(arg, OpenApiTypes.STR, OpenApiParameter.QUERY, required=False, description=doc)
-        for arg, _, _, doc in CREDENTIALS
-    ]
-    fields = {
-        arg: _FIELD_TYPES[kind]() if required else _with_optional(_FIELD_TYPES[kind]())
-        for arg, kind, required, _ in arguments
-    }
-    for arg, _, _, doc in arguments:
-        fields[arg].help_text = doc
-    body = inline_serializer(name=f"SenseTime{name.title().replace('_', '')}Request", fields=fields)
-    upload = any(kind is bytes for _, kind, _, _ in arguments)
-    request = (
-        {"multipart/form-data": body}
-        if upload
-        else {"application/json": body, "application/x-www-form-urlencoded": body, "multipart/form-data": body}
-    )
-    responses[202] = OpenApiResponse(OpenApiTypes.OBJECT, description="`task_id` and `task_status` (async path)")
-    return extend_schema(
-        **common,
-        parameters=parameters,
-        request=request,
+    if method != "get":
+        responses[202] = OpenApiResponse(OpenApiTypes.OBJECT, description="`task_id` and `task_status` (async path)")
+    return form_endpoint(
+        operation_id=f"sensetime_{name}",
+        tag=TAG,
+        summary=summary,
+        description=text,
+        arguments=arguments,
+        credentials=CREDENTIALS,
         responses=responses,
+        method=method,
+        request_name=f"SenseTime{name.title().replace('_', '')}Request",
     )
-
-
-def _with_optional(field):
-    field.required = False
-    return field
