@@ -19,6 +19,8 @@ urlpatterns = [
     path("", include("facesets.api.sensetime.urls")),
     # Baidu face v2 (/rest/2.0/face/...) and its token call (/oauth/2.0/token).
     path("", include("facesets.api.baidu.urls")),
+    # Face++ v3 (/facepp/v3/...).
+    path("", include("facesets.api.facepp.urls")),
 ]
 
 # The operator dashboard at / (last, so every API prefix above wins) and its sign-in pages.

@@ -66,18 +66,36 @@ def _free_face_set_name(project: Project, *candidates: str | None) -> str:
             return name
 
 
-def _check_outer_id(project: Project, outer_id: str | None, exclude_pk: int | None = None) -> str | None:
-    """A face set's outer id: the client's own id for it, unique in the project (None = none)."""
-    if outer_id is None or outer_id == "":
+def _client_id(
+    model, project: Project, column: str, value: Any, *, max_length: int, field: str, what: str, exclude_pk=None
+) -> str | None:
+    """An id the client chooses for an object (a person's uid, a group's or a face set's outer id): 1-`max_length`
+    characters, unique among the project's objects of that kind (InvalidArgument / AlreadyExists naming `field`).
+    None stays None: no such id."""
+    if value is None:
         return None
-    if not isinstance(outer_id, str) or len(outer_id) > 255:
-        raise InvalidArgument("outer_id must be at most 255 characters", field="outer_id")
-    clash = FaceSet.objects.filter(project=project, outer_id=outer_id)
+    if not isinstance(value, str) or not 1 <= len(value) <= max_length:
+        raise InvalidArgument(f"{field} must be 1-{max_length} characters", field=field)
+    clash = model.objects.filter(project=project, **{column: value})
     if exclude_pk:
         clash = clash.exclude(pk=exclude_pk)
     if clash.exists():
-        raise AlreadyExists(f"a face set with outer_id {outer_id!r} already exists", field="outer_id")
-    return outer_id
+        raise AlreadyExists(f"{what} {value!r} already exists", field=field)
+    return value
+
+
+def _check_outer_id(project: Project, outer_id: str | None, exclude_pk: int | None = None) -> str | None:
+    """A face set's outer id: the client's own id for it, unique in the project ("" or None = none)."""
+    return _client_id(
+        FaceSet,
+        project,
+        "outer_id",
+        outer_id or None,
+        max_length=255,
+        field="outer_id",
+        what="a face set with outer_id",
+        exclude_pk=exclude_pk,
+    )
 
 
 def _tags(tags: Any) -> list[str]:
@@ -202,16 +220,9 @@ def face_set_count_adjust(*, face_set_pk: int, delta: int) -> None:
 
 
 def _check_uid(project: Project, uid: str | None, exclude_pk: int | None = None) -> str | None:
-    if uid is None:
-        return None
-    if not isinstance(uid, str) or not 1 <= len(uid) <= 128:
-        raise InvalidArgument("uid must be 1-128 characters", field="uid")
-    clash = Person.objects.filter(project=project, uid=uid)
-    if exclude_pk:
-        clash = clash.exclude(pk=exclude_pk)
-    if clash.exists():
-        raise AlreadyExists(f"a person with uid {uid!r} already exists", field="uid")
-    return uid
+    return _client_id(
+        Person, project, "uid", uid, max_length=128, field="uid", what="a person with uid", exclude_pk=exclude_pk
+    )
 
 
 def _name(value: Any, field: str = "name") -> str:
@@ -299,11 +310,7 @@ def group_create(
     _lock_project(project)
     if Group.objects.filter(project=project).count() >= project.max_groups:
         raise QuotaExceeded(f"the project may hold at most {project.max_groups} groups", quota="groups")
-    if outer_id is not None:
-        if not isinstance(outer_id, str) or not 1 <= len(outer_id) <= 128:
-            raise InvalidArgument("group id must be 1-128 characters", field="group_id")
-        if Group.objects.filter(project=project, outer_id=outer_id).exists():
-            raise AlreadyExists(f"group {outer_id!r} already exists", field="group_id")
+    outer_id = _client_id(Group, project, "outer_id", outer_id, max_length=128, field="group_id", what="group")
     group = Group.objects.create(project=project, name=_name(name), outer_id=outer_id, user_data=_user_data(user_data))
     persons = list(persons)
     if persons:

@@ -31,6 +31,10 @@ class Side:
     detected_face_id: str
     image_id: str
     task_id: str
+    faceset_token: str = ""
+    outer_id: str = ""
+    member_face_token: str = ""
+    detected_face_token: str = ""
 
 
 @pytest.fixture(scope="package")
@@ -84,7 +88,9 @@ def _side(name: str, data) -> Side:
     from tests.api.sensetime.helpers import SenseTime
 
     project, token, credential, secret = new_caller(name)
-    face_set = library.face_set_create(project=project, name=f"{name}-library", field_schema={"age": "integer"})
+    face_set = library.face_set_create(
+        project=project, name=f"{name}-library", field_schema={"age": "integer"}, outer_id=f"{name}-outer"
+    )
     photo = (data / "people/person02/img12.jpg").read_bytes()
     [member] = face_set_enrol_run(face_set=face_set, image=photo, external_image_id="enrolled", single=True)
     st = SenseTime(api_id=credential.access_key, api_secret=secret, data=data)
@@ -95,7 +101,14 @@ def _side(name: str, data) -> Side:
     task = st.call("/face/training", {"person_id": [person]})
     task_id = project.tasks.order_by("-created").values_list("task_id", flat=True).first()
     assert task.status == "OK" and task_id
+    from facesets.models import Face
+
+    tokens = dict(Face.objects.filter(project=project).values_list("face_id", "face_token"))
     return Side(
+        faceset_token=face_set.faceset_token,
+        outer_id=face_set.outer_id,
+        member_face_token=tokens[member.face.face_id],
+        detected_face_token=tokens[faces[1]],
         project=project,
         huawei_token=token,
         access_key=credential.access_key,

@@ -71,14 +71,21 @@ class Dialect:
             )
         return method(url, data=json.dumps(arguments), content_type="application/json", **headers)
 
+    @staticmethod
+    def body_of(response) -> dict:
+        """The answer's JSON, or {"text": ...} for the plain-text answers a dialect documents (Face++'s 413)."""
+        if response.get("Content-Type", "").startswith("text/plain"):
+            return {"text": response.content.decode()}
+        return response.json()
+
     def assert_refused(self, response) -> None:
         """Some documented client error of the dialect (which one depends on the parameter), in its envelope."""
-        body = response.json()
+        body = self.body_of(response)
         assert response.status_code < 500 and self.code_of(body) not in ("", "OK", None), body
 
     def assert_error(self, response, expected: tuple[int, str]) -> None:
         status, code = expected
-        body = response.json()
+        body = self.body_of(response)
         assert (response.status_code, self.code_of(body)) == (status, code), body
 
 
@@ -161,4 +168,34 @@ def baidu(token: str) -> Dialect:
         missing_parameter=(200, 216100),
         bad_auth={"query": {"access_token": "not-a-token"}},
         code_of=lambda body: body.get("error_code", ""),
+    )
+
+
+def facepp_reason(body: dict) -> str:
+    """The reason of a Face++ error_message ("BAD_ARGUMENTS: name" -> BAD_ARGUMENTS), or the plain-text answer."""
+    if "text" in body:
+        return body["text"]
+    return str(body.get("error_message", "")).split(":")[0].strip()
+
+
+def facepp(access_key: str, secret: str) -> Dialect:
+    """Face++ errors: `error_message` = REASON[: details] with the guide's status; 413 is plain text."""
+    v3 = "/facepp/v3"
+    return Dialect(
+        name="facepp",
+        endpoints=[
+            Endpoint("POST", f"{v3}/faceset/getfacesets", {}, None, body="form"),
+            Endpoint("POST", f"{v3}/faceset/create", {"outer_id": "fine", "display_name": "d"}, "display_name", "form"),
+            Endpoint("POST", f"{v3}/faceset/getdetail", {"outer_id": "conformance"}, "outer_id", body="form"),
+            Endpoint("POST", f"{v3}/face/setuserid", {"face_token": "0" * 32, "user_id": "u"}, "user_id", "form"),
+            Endpoint("POST", f"{v3}/search", {"outer_id": "conformance", "image_base64": "AAAA"}, None, "form"),
+        ],
+        auth_query={"api_key": access_key, "api_secret": secret},
+        bad_parameter=(400, "BAD_ARGUMENTS"),
+        unparseable=(400, "BAD_ARGUMENTS"),
+        too_large=(413, "Request Entity Too Large"),
+        unauthorized=(401, "AUTHENTICATION_ERROR"),
+        missing_parameter=(400, "MISSING_ARGUMENTS"),
+        bad_auth={"query": {"api_key": "a\x00b", "api_secret": "x"}},
+        code_of=facepp_reason,
     )

@@ -10,15 +10,17 @@ from django.test import RequestFactory
 from facesets.api.huawei.auth import token_issue
 from facesets.models import Face, FaceSet, Group, Person
 from facesets.services import library, projects
-from tests.conformance.dialects import baidu, huawei, sensetime
+from tests.conformance.dialects import baidu, facepp, huawei, sensetime
 
-DIALECTS = ("huawei", "sensetime", "baidu")
+DIALECTS = ("huawei", "sensetime", "baidu", "facepp")
 
 
 @pytest.fixture
 def dialect(request, db):
     project = projects.project_get_or_create(name="conformance")
-    library.face_set_create(project=project, name="conformance", field_schema={"age": "integer"})
+    library.face_set_create(
+        project=project, name="conformance", field_schema={"age": "integer"}, outer_id="conformance"
+    )
     if request.param == "huawei":
         user = get_user_model().objects.create_user(username="conformance", password="a long password 1")
         projects.project_member_set(project=project, user=user, role="admin")
@@ -31,6 +33,8 @@ def dialect(request, db):
         )
         return huawei(project, token)
     credential, secret = projects.credential_create(project=project)
+    if request.param == "facepp":
+        return facepp(credential.access_key, secret)
     if request.param == "baidu":
         from facesets.api.baidu.auth import token_for
 
@@ -154,7 +158,7 @@ def test_no_credential_or_password_reaches_the_application_log(dialect, caplog):
             dialect.call(endpoint, {**endpoint.arguments, "x\x00y": "1"})
             if endpoint.method != "GET":
                 dialect.call(endpoint, raw=b"{broken", content_type="application/json")
-        if dialect.name == "sensetime":
+        if dialect.name in ("sensetime", "facepp"):
             dialect.auth_query = {**dialect.auth_query, "api_secret": "WRONG-SECRET-abc"}
             dialect.call(dialect.endpoints[1])
             secrets.append("WRONG-SECRET-abc")

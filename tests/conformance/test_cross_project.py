@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conformance.conftest import project_state
-from tests.conformance.dialects import huawei, sensetime
+from tests.conformance.dialects import facepp, huawei, sensetime
 
 TINY = "R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"  # a 1x1 GIF: valid base64, never reached
 
@@ -141,6 +141,73 @@ SENSETIME_CASES = [
 ]
 
 
+# Face++: (label, path, arguments, expected (status, reason)).
+FACEPP_CASES = [
+    (
+        "faceset detail",
+        "faceset/getdetail",
+        lambda o, f: {"faceset_token": f.faceset_token},
+        (400, "INVALID_FACESET_TOKEN"),
+    ),
+    ("faceset by outer_id", "faceset/getdetail", lambda o, f: {"outer_id": f.outer_id}, (400, "INVALID_OUTER_ID")),
+    (
+        "update a faceset",
+        "faceset/update",
+        lambda o, f: {"faceset_token": f.faceset_token, "display_name": "taken"},
+        (400, "INVALID_FACESET_TOKEN"),
+    ),
+    (
+        "delete a faceset",
+        "faceset/delete",
+        lambda o, f: {"outer_id": f.outer_id, "check_empty": "0"},
+        (400, "INVALID_OUTER_ID"),
+    ),
+    (
+        "remove from a faceset",
+        "faceset/removeface",
+        lambda o, f: {"faceset_token": f.faceset_token, "face_tokens": "RemoveAllFaceTokens"},
+        (400, "INVALID_FACESET_TOKEN"),
+    ),
+    (
+        "add to a faceset",
+        "faceset/addface",
+        lambda o, f: {"faceset_token": f.faceset_token, "face_tokens": o.detected_face_token},
+        (400, "INVALID_FACESET_TOKEN"),
+    ),
+    ("face detail", "face/getdetail", lambda o, f: {"face_token": f.member_face_token}, (400, "INVALID_FACE_TOKEN")),
+    (
+        "set a user_id",
+        "face/setuserid",
+        lambda o, f: {"face_token": f.detected_face_token, "user_id": "taken"},
+        (400, "INVALID_FACE_TOKEN"),
+    ),
+    (
+        "analyze",
+        "face/analyze",
+        lambda o, f: {"face_tokens": f.detected_face_token, "return_landmark": "1"},
+        (400, "INVALID_FACE_TOKEN"),
+    ),
+    (
+        "search with a face",
+        "search",
+        lambda o, f: {"outer_id": o.outer_id, "face_token": f.member_face_token},
+        (400, "INVALID_FACE_TOKEN"),
+    ),
+    (
+        "search a faceset",
+        "search",
+        lambda o, f: {"faceset_token": f.faceset_token, "face_token": o.member_face_token},
+        (400, "INVALID_FACESET_TOKEN"),
+    ),
+    (
+        "compare",
+        "compare",
+        lambda o, f: {"face_token1": o.member_face_token, "face_token2": f.member_face_token},
+        (400, "INVALID_FACE_TOKEN"),
+    ),
+]
+
+
 @pytest.fixture
 def both_unchanged(world):
     before = {name: project_state(side.project) for name, side in world.items()}
@@ -189,3 +256,29 @@ def test_a_token_or_key_of_another_project_is_refused(world, both_unchanged):
     own, foreign = world["own"], world["foreign"]
     dialect = huawei(foreign.project, own.huawei_token)  # the other project's path, this project's token
     dialect.assert_error(dialect.call(Endpoint("GET", "/v2/{project_id}/face-sets", body="query")), (403, "FRS.0028"))
+
+
+@pytest.mark.parametrize(("label", "path", "arguments", "expected"), FACEPP_CASES, ids=lambda v: v)
+def test_facepp_with_another_projects_ids(world, both_unchanged, label, path, arguments, expected):
+    from tests.conformance.dialects import Endpoint
+
+    own, foreign = world["own"], world["foreign"]
+    dialect = facepp(own.access_key, own.secret)
+    dialect.assert_error(
+        dialect.call(Endpoint("POST", f"/facepp/v3/{path}", body="form"), arguments(own, foreign)), expected
+    )
+
+
+def test_facepp_addface_reports_another_projects_tokens_as_invalid(world, both_unchanged):
+    from tests.conformance.dialects import Endpoint
+
+    own, foreign = world["own"], world["foreign"]
+    dialect = facepp(own.access_key, own.secret)
+    tokens = f"{foreign.detected_face_token},{foreign.member_face_token}"
+    answer = dialect.call(
+        Endpoint("POST", "/facepp/v3/faceset/addface", body="form"), {"outer_id": own.outer_id, "face_tokens": tokens}
+    ).json()
+    assert (
+        answer["face_added"] == 0
+        and [item["reason"] for item in answer["failure_detail"]] == ["INVALID_FACE_TOKEN"] * 2
+    )

@@ -44,6 +44,8 @@ def test_no_input_gets_a_server_error(case, fuzz_caller):
         headers["X-Auth-Token"] = fuzz_caller["token"]
     elif case.path.startswith("/rest/"):
         params = {"access_token": fuzz_caller["access_token"]}
+    elif case.path.startswith("/facepp/"):
+        params = {"api_key": fuzz_caller["api_id"], "api_secret": fuzz_caller["api_secret"]}
     elif not case.path.startswith(("/v3/", "/api/", "/oauth/")):
         params = {"api_id": fuzz_caller["api_id"], "api_secret": fuzz_caller["api_secret"]}
     response = case.call(app=APP, headers=headers, params=params)
@@ -52,5 +54,10 @@ def test_no_input_gets_a_server_error(case, fuzz_caller):
         assert set(response.json()) == {"error_code", "error_msg"}, response.text[:500]
     elif case.path.startswith("/rest/"):
         assert response.status_code == 200 and "log_id" in response.json(), response.text[:500]
+    elif case.path.startswith("/facepp/"):
+        if response.status_code == 413:
+            assert response.text == "Request Entity Too Large", response.text[:500]
+        else:
+            assert ("error_message" in response.json()) == (response.status_code >= 400), response.text[:500]
     elif response.status_code >= 400 and not case.path.startswith(("/v3/", "/api/", "/oauth/")):
         assert response.json()["status"] not in ("OK", "INTERNAL_ERROR"), response.text[:500]
