@@ -37,35 +37,25 @@ PEOPLE_SCHEMA = {
 @pytest.fixture(scope="package")
 def frs_env(django_db_setup, django_db_blocker, tmp_path_factory, shared_data):
     from django.contrib.auth import get_user_model
-    from pytest_django.live_server_helper import LiveServer
 
     from facesets.models import Project
     from facesets.services import projects
-    from tests.support.worker import WorkerProcess
+    from tests.support.live import live_server_and_worker
 
     with django_db_blocker.unblock():
-        worker = server = None
         try:
             project = projects.project_get_or_create(name=f"huawei-{uuid.uuid4().hex[:8]}")
             Project.objects.filter(pk=project.pk).update(max_face_sets=1000, rate_limit_requests=1_000_000)
             credential, secret = projects.credential_create(project=project, description="huawei tests")
-            worker = WorkerProcess(tmp_path_factory.mktemp("huawei-worker"))
-            worker.start()
-            server = LiveServer("127.0.0.1")
-            server._live_server_modified_settings.enable()  # 127.0.0.1 in ALLOWED_HOSTS, as live_server does
-            yield FrsEnv(
-                url=server.url,
-                project_id=project.project_id,
-                ak=credential.access_key,
-                sk=secret,
-                data=shared_data,
-            )
+            with live_server_and_worker(tmp_path_factory, "huawei") as url:
+                yield FrsEnv(
+                    url=url,
+                    project_id=project.project_id,
+                    ak=credential.access_key,
+                    sk=secret,
+                    data=shared_data,
+                )
         finally:
-            if server is not None:
-                server._live_server_modified_settings.disable()
-                server.stop()
-            if worker is not None:
-                worker.stop()
             # Everything the package made, by cascade: face sets, faces, images, tasks, credentials; and its users.
             Project.objects.filter(name__startswith="huawei-").delete()
             get_user_model().objects.filter(username__startswith="huawei-").delete()
