@@ -40,23 +40,12 @@ class FaceppEnv:
 
 @pytest.fixture(scope="package")
 def facepp_env(django_db_setup, django_db_blocker, tmp_path_factory, shared_data):
-    from pytest_django.live_server_helper import LiveServer
-
     from facesets.models import Project
-    from tests.support.worker import WorkerProcess
+    from tests.support.live import live_server_and_worker
 
     with django_db_blocker.unblock():
-        worker = server = None
         try:
-            worker = WorkerProcess(tmp_path_factory.mktemp("facepp-worker"))
-            worker.start()
-            server = LiveServer("127.0.0.1")
-            server._live_server_modified_settings.enable()
-            yield FaceppEnv(url=server.url, data=shared_data)
+            with live_server_and_worker(tmp_path_factory, "facepp") as url:
+                yield FaceppEnv(url=url, data=shared_data)
         finally:
-            if server is not None:
-                server._live_server_modified_settings.disable()
-                server.stop()
-            if worker is not None:
-                worker.stop()
             Project.objects.filter(name__startswith=PREFIX).delete()
