@@ -204,6 +204,35 @@ def canonical_face(data: bytes) -> np.ndarray:
     return vertices.astype(np.float64)
 
 
+def canonical_triangles(data: bytes) -> np.ndarray:
+    """The canonical face's 898 triangles (898 x 3 vertex indices): the mesh's field 4, an index buffer (repeated
+    varints, packed or not)."""
+    indices: list[int] = []
+    for item in _protobuf_fields(_protobuf_fields(data)[1][0])[4]:
+        if isinstance(item, int):
+            indices.append(item)
+            continue
+        value = shift = 0
+        for byte in item:
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                indices.append(value)
+                value = shift = 0
+    whole = len(indices) - len(indices) % 3
+    return np.array(indices[:whole], dtype=np.int32).reshape(-1, 3)
+
+
+def canonical_geometry() -> tuple[np.ndarray, np.ndarray]:
+    """The canonical face (468 x 3, cm) and its triangles, from the verified bundle (for renderers and tools)."""
+    from .engine import model_cache_dir
+
+    bundle = bundle_path()
+    folder = extracted_members(bundle, verify_bundle(bundle), model_cache_dir())
+    data = (folder / CANONICAL_MEMBER).read_bytes()
+    return canonical_face(data), canonical_triangles(data)
+
+
 # --- the analyser ----------------------------------------------------------------------------------------------
 
 
