@@ -13,6 +13,12 @@ app = Celery("facelib")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+if os.environ.get("FACELIB_WORKER_ROLE") == "liveness":
+    # The liveness worker (scripts/services.py starts it without -Q): it consumes the liveness queue only.
+    from django.conf import settings
+
+    app.conf.task_default_queue = settings.FACELIB_LIVENESS_QUEUE
+
 
 @task_prerun.connect
 @task_postrun.connect

@@ -178,6 +178,8 @@ CELERY_RESULT_BACKEND = env_str(
     "CELERY_RESULT_BACKEND", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "rpc://"
 )
 CELERY_TASK_DEFAULT_QUEUE = env_str("FACELIB_QUEUE", "facelib")
+# Video liveness runs in a queue (and a worker) of its own, so that liveness and enrolment cannot starve each other.
+FACELIB_LIVENESS_QUEUE = env_str("FACELIB_LIVENESS_QUEUE", f"{CELERY_TASK_DEFAULT_QUEUE}-liveness")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -205,6 +207,10 @@ FACELIB_MAX_IMAGE_BYTES = env_int("FACELIB_MAX_IMAGE_BYTES", 8 * 1024 * 1024)
 FACELIB_MAX_IMAGE_PIXELS = env_int("FACELIB_MAX_IMAGE_PIXELS", 40_000_000)
 FACELIB_MAX_IMAGE_SIDE = env_int("FACELIB_MAX_IMAGE_SIDE", 10_000)
 FACELIB_SYNC_TIMEOUT = env_float("FACELIB_SYNC_TIMEOUT", 30.0)
+# A liveness clip (at most 15 s) is analysed within this many seconds of worker time, and the request waits for it
+# at most FACELIB_LIVENESS_TIMEOUT (queueing included).
+FACELIB_LIVENESS_TIME_LIMIT = env_float("FACELIB_LIVENESS_TIME_LIMIT", 40.0)
+FACELIB_LIVENESS_TIMEOUT = env_float("FACELIB_LIVENESS_TIMEOUT", 60.0)
 FACELIB_KEEP_PHOTOS = env_bool("FACELIB_KEEP_PHOTOS", False)
 # `image_url` inputs: FaceLib downloads them itself, within this total time budget and FACELIB_MAX_IMAGE_BYTES.
 # URLs resolving to loopback, private or link-local addresses are refused unless this is on.

@@ -120,6 +120,14 @@ class ImageInvalid(DomainError):
     code = "image_invalid"
 
 
+class VideoInvalid(DomainError):
+    """The video could not be used; `details["reason"]`: "unreadable" (not a video, unknown container, truncated),
+    "frame_size" (absurd frame dimensions), "duration" (outside the allowed length) or "time" (the analysis ran out
+    of time)."""
+
+    code = "video_invalid"
+
+
 class ImageFetchFailed(DomainError):
     code = "image_fetch_failed"
 

@@ -146,6 +146,19 @@ class ImageEmbed(JobParams):
     formats: list[str] | None = None
 
 
+@_job("video.liveness")
+class VideoLiveness(JobParams):
+    """Did the largest face of a clip perform the actions (recognition.liveness)? The clip is the payload, cleared
+    when the item finishes."""
+
+    actions: list[int]
+    windows: list[list[float]] | None = None  # [start, end] ms per action, or None: in order
+    nod_threshold: float = 10.0
+    max_seconds: float = 15.0
+    min_seconds: float = 1.0
+    trace: bool = False  # the per-frame signals too (the dashboard plots them)
+
+
 # --- stored faces compared, no inference (queued so that a slow one can be collected later by its task id) -------
 # The *_id fields are the ids as the caller gave them, kept so that the answer can be rendered from the task alone.
 
@@ -207,6 +220,7 @@ SCHEMAS: dict[str, type[JobParams]] = {
         Search,
         PersonRegister,
         ImageEmbed,
+        VideoLiveness,
         FaceVerify,
         FaceSearch,
         FaceIdentify,

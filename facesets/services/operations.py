@@ -290,3 +290,63 @@ def embed_image(task: Task, item: TaskItem, params: jobs.ImageEmbed) -> dict:
     analysed = image_analyse(data=_payload(item), formats=_formats(params), max_faces=1)
     face = require_faces(analysed)[0]
     return {"face": face_summary(face), "vector": [round(float(value), 6) for value in face.embedding]}
+
+
+@operation("video.liveness")
+def video_liveness(task: Task, item: TaskItem, params: jobs.VideoLiveness) -> dict:
+    """Decode a clip in memory and judge whether its largest face performed the actions (recognition.liveness).
+    The clip (the item's payload) is cleared when the item finishes; nothing of it is written elsewhere."""
+    from django.conf import settings
+
+    from recognition.liveness import decide, picture_base64, trace, video_signals
+    from recognition.video import VideoError
+
+    from ..exceptions import InvalidArgument, VideoInvalid
+
+    try:
+        signals = video_signals(
+            _payload(item), max_seconds=params.max_seconds, time_limit=float(settings.FACELIB_LIVENESS_TIME_LIMIT)
+        )
+    except VideoError as error:
+        raise VideoInvalid(error.message, field="video", reason=error.code, **error.details) from None
+    seconds = signals.duration_ms / 1000.0
+    if not params.min_seconds <= seconds <= params.max_seconds:
+        raise VideoInvalid(
+            f"the video lasts {seconds:.2f} s; it must last {params.min_seconds:g}-{params.max_seconds:g} s",
+            field="video",
+            reason="duration",
+            seconds=round(seconds, 3),
+        )
+    windows = [tuple(window) for window in params.windows] if params.windows else None
+    if windows and any(end > signals.duration_ms + 1.0 for _, end in windows):
+        raise InvalidArgument(
+            f"an action_time window ends after the video's end ({signals.duration_ms:.0f} ms)", field="action_time"
+        )
+    decision = decide(signals.samples, params.actions, windows=windows, nod_threshold=params.nod_threshold)
+    result = {
+        "alive": decision.alive,
+        "actions": [
+            {
+                "action": result.action,
+                "confidence": result.confidence,
+                "detected": result.detected,
+                "peak": result.peak,
+                "threshold": result.threshold,
+                "peak_t": result.peak_t,
+            }
+            for result in decision.actions
+        ],
+        "warnings": decision.warnings,
+        "picture": picture_base64(signals.crops.get(decision.best)) if decision.best is not None else "",
+        "best_t": signals.samples[decision.best].t if decision.best is not None else None,
+        "presence": decision.presence,
+        "duration_ms": round(signals.duration_ms, 1),
+        "container": signals.container,
+        "codec": signals.codec,
+        "size": [signals.width, signals.height],
+        "samples": len(signals.samples),
+        "seconds": signals.seconds,
+    }
+    if params.trace:
+        result["trace"] = trace(signals.samples)
+    return result

@@ -240,3 +240,56 @@ def images_detect_run(*, project: Project, images: Sequence[bytes], params: jobs
         else:
             detected.append(outcome)
     return detected
+
+
+def video_liveness_run(
+    *,
+    project: Project,
+    video: bytes,
+    actions: Sequence[int],
+    windows: Sequence[tuple[float, float]] | None = None,
+    nod_threshold: float = 10.0,
+    trace: bool = False,
+) -> dict:
+    """Judge a clip in the liveness worker queue and wait (FACELIB_LIVENESS_TIMEOUT): the decision, the warnings and
+    the picture (services.operations.video_liveness). The actions, windows and threshold are checked before queueing
+    (InvalidArgument naming the argument); the task is deleted once its answer is read, so nothing of the video is
+    kept (the worker already cleared the clip itself)."""
+    from ..exceptions import Timeout
+    from ..models import Task
+    from .tasks import task_result, task_submit, task_wait
+
+    if not actions:
+        raise InvalidArgument("at least one action is required", field="actions")
+    if windows is not None and len(windows) != len(actions):
+        raise InvalidArgument("one action_time window per action", field="action_time")
+    params = jobs.VideoLiveness(
+        actions=list(actions),
+        windows=[list(window) for window in windows] if windows else None,
+        nod_threshold=float(nod_threshold),
+        trace=trace,
+    )
+    task = task_submit(project=project, kind=params.kind, params=params, items=[{"payload": video}])
+    task = task_wait(task=task, timeout=float(settings.FACELIB_LIVENESS_TIMEOUT))
+    try:
+        if task.status not in (Task.Status.DONE, Task.Status.FAILED):
+            raise Timeout("the liveness check did not finish in time", task_id=task.task_id)
+        return task_result(task)
+    finally:
+        _task_discard(task)
+
+
+def _task_discard(task) -> None:
+    """Delete a task with its items (and so any clip still queued); one a worker holds right now is left to the
+    hourly purge rather than waited for."""
+    from django.db import DatabaseError, connection, transaction
+
+    from ..models import Task
+
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            Task.objects.filter(pk=task.pk).delete()
+    except DatabaseError:
+        pass

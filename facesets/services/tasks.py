@@ -95,15 +95,24 @@ def task_submit(
         for position, item in enumerate(items)
     )
     item_pks = [row.pk for row in rows]
-    transaction.on_commit(lambda: _enqueue(item_pks))
+    transaction.on_commit(lambda: _enqueue(item_pks, kind))
     return task
 
 
-def _enqueue(item_pks: list[int]) -> None:
+# Kinds whose items go to a queue of their own (and its worker), not the default one.
+QUEUES = {"video.liveness": "FACELIB_LIVENESS_QUEUE"}
+
+
+def queue_for(kind: str) -> str:
+    return getattr(settings, QUEUES[kind]) if kind in QUEUES else settings.CELERY_TASK_DEFAULT_QUEUE
+
+
+def _enqueue(item_pks: list[int], kind: str) -> None:
     from ..tasks import process_item
 
+    queue = queue_for(kind)
     for item_pk in item_pks:
-        process_item.delay(item_pk)
+        process_item.apply_async((item_pk,), queue=queue)
 
 
 def task_item_process(*, item_pk: int) -> str:
@@ -211,15 +220,16 @@ def task_run(
 def task_items_requeue(*, older_than: timedelta = timedelta(0)) -> int:
     """Queue again every unfinished item (after a worker or broker restart). Safe: processing is idempotent."""
     cutoff = timezone.now() - older_than
-    pks = list(
+    rows = list(
         TaskItem.objects.filter(
             status__in=[Task.Status.PENDING, Task.Status.PROCESSING], task__created__lte=cutoff
-        ).values_list("pk", flat=True)
+        ).values_list("pk", "task__kind")
     )
-    if pks:
-        logger.info("re-queueing %d unfinished task items", len(pks))
-        _enqueue(pks)
-    return len(pks)
+    if rows:
+        logger.info("re-queueing %d unfinished task items", len(rows))
+        for kind in {kind for _, kind in rows}:
+            _enqueue([pk for pk, of_kind in rows if of_kind == kind], kind)
+    return len(rows)
 
 
 def tasks_purge(*, now=None) -> int:

@@ -62,7 +62,7 @@ class Supervisor:
             )
         return result.stdout.decode() if capture else ""
 
-    def _spawn(self, name: str, args: list[str]) -> None:
+    def _spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> None:
         log_path = LOG_DIR / f"{name}.log"
         with open(log_path, "ab") as log:
             log.write(f"\n=== {name} started at {time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode())
@@ -71,7 +71,7 @@ class Supervisor:
             self.children[name] = subprocess.Popen(
                 args,
                 cwd=ROOT,
-                env=child_env(),
+                env={**child_env(), **(env or {})},
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
@@ -166,6 +166,26 @@ class Supervisor:
                 str(VAR / "celerybeat-schedule"),
             ],
         )
+        # Video liveness in a worker of its own (one clip at a time: ~2 s of a core per 5 s of video), so that it and
+        # enrolment cannot starve each other.
+        self._spawn(
+            "liveness",
+            [
+                self.python,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-l",
+                "info",
+                "--concurrency",
+                os.environ.get("FACELIB_LIVENESS_WORKERS", "1"),
+                "-n",
+                "liveness@%h",
+            ],
+            env={"FACELIB_WORKER_ROLE": "liveness"},  # config/celery.py: consume the liveness queue
+        )
         host = os.environ.get("FACELIB_HOST", "127.0.0.1")
         port = os.environ.get("PORT", "8000")
         self._spawn(
@@ -219,7 +239,7 @@ class Supervisor:
         lines += [
             f"    Database  {db}" + ("" if self.backing.external_db else f"  (data in {PGDATA})"),
             f"    Broker    {broker}" + ("" if self.backing.external_broker else f"  (data in {REDIS_DIR})"),
-            f"    Logs      {LOG_DIR}/{{web,worker,postgres,redis,setup}}.log",
+            f"    Logs      {LOG_DIR}/{{web,worker,liveness,postgres,redis,setup}}.log",
             "  Ctrl-C stops everything.",
             "",
         ]
@@ -255,7 +275,7 @@ class Supervisor:
         if self.children:
             say("stopping " + " and ".join(reversed(list(self.children))))
         # Web first so no new work arrives, then the worker finishes what it holds (warm shutdown).
-        for name in ("web", "worker"):
+        for name in ("web", "worker", "liveness"):
             if name in self.children:
                 self._stop_child(name, timeout)
         try:
