@@ -33,6 +33,7 @@ from facesets.exceptions import (
     SortInvalid,
     Timeout,
     TokenExpired,
+    VideoInvalid,
 )
 from facesets.services.ratelimit import RateLimit
 
@@ -77,6 +78,13 @@ CODES: dict[str, tuple[int, str]] = {
     "FRS.0406": (400, "The value does not match the type of its field."),
     "FRS.0407": (400, "All the data not suitable, no data to be deleted."),
     "FRS.0501": (400, "Detect no face, check out your picture."),
+    "FRS.0701": (400, "Parse video data failed."),
+    "FRS.0702": (400, "The action is not supported."),
+    "FRS.0703": (400, "The action_time is illegal."),
+    "FRS.0704": (400, "More than 10 actions are requested."),
+    "FRS.0705": (400, "The match mode is not supported."),
+    "FRS.0706": (400, "The video must last 1 to 15 seconds."),
+    "FRS.0707": (400, "No face is in the photo."),
     "APIG.0101": (404, "The API does not exist or has not been published."),
     "APIG.0201": (413, "The request body is too large or the backend timed out."),
     "APIG.0301": (401, "Incorrect IAM authentication information."),
@@ -85,6 +93,8 @@ CODES: dict[str, tuple[int, str]] = {
 
 # Operations, for the codes that depend on them.
 ADD, SEARCH, COMPARE, DETECT, DELETE_BY_FIELD, OTHER = "add", "search", "compare", "detect", "delete_by_field", ""
+LIVE = "live"
+_VIDEO_REASONS = {"unreadable": "FRS.0701", "frame_size": "FRS.0701", "duration": "FRS.0706"}
 
 _NO_FACE = {ADD: "FRS.0404", SEARCH: "FRS.0304", COMPARE: "FRS.0501", DETECT: "FRS.0501"}
 _IMAGE_REASONS = {
@@ -162,6 +172,15 @@ def from_domain(error: DomainError, *, operation: str = OTHER) -> HuaweiError:
             code = "FRS.0012"
     elif isinstance(error, Timeout):
         return HuaweiError("APIG.0201", error.message, status=504)
+    elif isinstance(error, VideoInvalid):
+        if reason == "time":
+            return HuaweiError("APIG.0201", error.message, status=504)
+        code = _VIDEO_REASONS.get(reason, "FRS.0701")
+    elif operation == LIVE and isinstance(error, InvalidArgument) and error.field in ("action_time", "actions"):
+        if error.field == "action_time":
+            code = "FRS.0703"
+        else:
+            code = "FRS.0704" if reason == "too_many" else "FRS.0702"
     elif isinstance(error, ModelMismatch):
         code = "FRS.0018"
     elif isinstance(error, MissingArgument):

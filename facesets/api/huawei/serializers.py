@@ -316,6 +316,84 @@ class HuaweiCompareRequestSerializer(serializers.Serializer):
         return attrs
 
 
+VIDEO_MAX_BYTES = 8 * 1024 * 1024  # the spec: at most 8 MB, as a file or as base64 text
+
+
+class Base64VideoField(serializers.CharField):
+    """A clip as base64 text (at most 8 MB of text) -> bytes."""
+
+    default_error_messages = {"base64": "is not valid base64", "too_large": "the video is larger than 8 MB"}
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data) -> bytes:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        if len(data) > VIDEO_MAX_BYTES:
+            self.fail("too_large")
+        try:
+            return image_from_base64(data, field=self.field_name, max_bytes=VIDEO_MAX_BYTES)
+        except ImageInvalid as error:
+            self.fail(error.details["reason"])
+
+    def to_representation(self, value):
+        return value
+
+
+class VideoFileField(serializers.FileField):
+    """An uploaded clip (multipart) -> bytes, at most 8 MB."""
+
+    default_error_messages = {"too_large": "the video file is larger than 8 MB"}
+
+    def to_internal_value(self, data) -> bytes:
+        try:
+            return image_from_upload(super().to_internal_value(data), field=self.field_name, max_bytes=VIDEO_MAX_BYTES)
+        except ImageInvalid as error:
+            self.fail(error.details["reason"])
+
+    def to_representation(self, value):
+        return None
+
+
+class HuaweiLiveDetectRequestSerializer(serializers.Serializer):
+    video_base64 = Base64VideoField(required=False, help_text="the clip as base64 (at most 8 MB)")
+    video_url = TextField(required=False, trim_whitespace=False, help_text="http(s) address of the clip")
+    video_file = VideoFileField(required=False, help_text="the clip (multipart)")
+    actions = TextField(help_text="comma-separated: 1 turn left, 2 turn right, 3 nod, 4 mouth, 5 blink (at most 10)")
+    action_time = TextField(required=False, allow_blank=True, help_text='one "start-end" (ms) per action')
+    nod_threshold = serializers.FloatField(required=False, min_value=1, max_value=90, help_text="degrees, 1-90")
+
+    def validate(self, attrs):
+        _exactly_one(attrs, ["video_base64", "video_url", "video_file"])
+        return attrs
+
+
+class LiveDetectWarningSerializer(serializers.Serializer):
+    warningCode = serializers.IntegerField()  # noqa: N815 - the wire's own name
+    warningMsg = serializers.CharField()  # noqa: N815
+
+
+class LiveDetectActionSerializer(serializers.Serializer):
+    action = serializers.IntegerField()
+    confidence = serializers.FloatField()
+
+
+class LiveDetectVideoResultSerializer(serializers.Serializer):
+    alive = serializers.BooleanField()
+    actions = LiveDetectActionSerializer(many=True)
+    picture = serializers.CharField(help_text="JPEG (base64) of the largest face from the best frame; may be empty")
+
+
+class HuaweiLiveDetectResponseSerializer(serializers.Serializer):
+    def get_fields(self):
+        return {
+            "video-result": LiveDetectVideoResultSerializer(),
+            "warning-list": LiveDetectWarningSerializer(many=True),
+        }
+
+
 class HuaweiTokenRequestSerializer(serializers.Serializer):
     """The IAM password body: {"auth": {"identity": {"methods": ["password"], "password": {"user": {"name",
     "password", "domain": {"name"}}}}, "scope": {"project": {"name" | "id"}}}}."""

@@ -1,4 +1,4 @@
-"""Huawei FRS v2 paths, as huaweicloudsdkfrs calls them, and the IAM token path."""
+"""Huawei FRS v2 paths (and live-detect on v1 too), as huaweicloudsdkfrs calls them, and the IAM token path."""
 
 from django.urls import path, re_path
 
@@ -19,6 +19,10 @@ urlpatterns = [
     path("v2/<str:project_id>/face-sets/<str:face_set_name>/search", views.SearchView.as_view(), name="search"),
     path("v2/<str:project_id>/face-detect", views.DetectView.as_view(), name="detect"),
     path("v2/<str:project_id>/face-compare", views.CompareView.as_view(), name="compare"),
-    # Other FRS paths (live-detect, typos): APIG.0101 in Huawei's envelope rather than Django's HTML 404.
-    re_path(r"^v2/(?P<project_id>[^/]+)/(?:face-|live-detect)", views.UnknownApiView.as_view(), name="unknown"),
+    # Video liveness: v2 for the SDK's *_intl methods, v1 for the others; one view.
+    path("v2/<str:project_id>/live-detect", views.LiveDetectView.as_view(), name="live-detect"),
+    path("v1/<str:project_id>/live-detect", views.LiveDetectV1View.as_view(), name="live-detect-v1"),
+    path("v1/<str:project_id>/live-detect-face", views.LiveDetectFaceView.as_view(), name="live-detect-face"),
+    # Other FRS paths (typos, live-detect-face on v2): APIG.0101 in Huawei's envelope rather than Django's HTML 404.
+    re_path(r"^v[12]/(?P<project_id>[^/]+)/(?:face-|live-detect)", views.UnknownApiView.as_view(), name="unknown"),
 ]

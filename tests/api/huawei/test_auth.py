@@ -304,7 +304,8 @@ def test_request_id_is_echoed_or_made(frs_env):
 @pytest.mark.parametrize(
     ("method", "path"),
     [
-        ("POST", "/v2/{project_id}/live-detect"),
+        ("POST", "/v1/{project_id}/live-detect-face"),
+        ("POST", "/v2/{project_id}/live-detect-face"),
         ("GET", "/v2/{project_id}/face-sets/x/unknown"),
         ("PATCH", "/v2/{project_id}/face-sets"),
         ("GET", "/v2/{project_id}/face-compare"),
