@@ -150,6 +150,58 @@ class DetectForm(forms.Form):
     image = forms.FileField(label="Photo", widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
 
 
+class LivenessForm(forms.Form):
+    """A clip and the actions to look for (Huawei live-detect's arguments, checked the same way)."""
+
+    ACTION_CHOICES = [("1", "1 turn left"), ("2", "2 turn right"), ("3", "3 nod"), ("4", "4 mouth"), ("5", "5 blink")]
+
+    video = forms.FileField(
+        label="Video",
+        help_text="1-15 s, at most 8 MB: mp4, mov, avi, flv, webm or asf.",
+        widget=forms.ClearableFileInput(attrs={"accept": "video/*"}),
+    )
+    actions = forms.CharField(
+        initial="1,2",
+        max_length=40,
+        help_text="In the order they must happen, e.g. 1,3: 1 turn to the person's own left, 2 right, 3 nod, 4 open "
+        "and close the mouth, 5 blink.",
+    )
+    action_time = forms.CharField(
+        required=False,
+        max_length=200,
+        help_text='Optional: one "start-end" window in ms per action, e.g. 0-2000,2000-4000.',
+    )
+    nod_threshold = forms.FloatField(initial=10, min_value=1, max_value=90, help_text="Degrees a nod must reach.")
+
+    def clean_actions(self):
+        from .exceptions import InvalidArgument
+        from .services.liveness import actions_parse
+
+        try:
+            return actions_parse(self.cleaned_data["actions"])
+        except InvalidArgument as error:
+            raise forms.ValidationError(error.message) from None
+
+    def clean(self):
+        from .exceptions import InvalidArgument
+        from .services.liveness import windows_parse
+
+        cleaned = super().clean()
+        cleaned["windows"] = None
+        if "actions" in cleaned:
+            try:
+                cleaned["windows"] = windows_parse(cleaned.get("action_time"), len(cleaned["actions"]))
+            except InvalidArgument as error:
+                self.add_error("action_time", error.message)
+        return cleaned
+
+    def clean_video(self):
+        video = self.cleaned_data["video"]
+        if video.size > 8 * 1024 * 1024:
+            raise forms.ValidationError("The video is larger than 8 MB.")
+        return video
+
+
 class PersonCreateForm(forms.Form):
     name = forms.CharField(max_length=256)
 

@@ -37,6 +37,7 @@ urlpatterns = [
     path("search/", recognition.search, name="search"),
     path("compare/", recognition.compare, name="compare"),
     path("detect/", recognition.detect, name="detect"),
+    path("liveness/", recognition.liveness, name="liveness"),
     path("credentials/", credentials.credential_list, name="credentials"),
     path("credentials/<str:access_key>/revoke/", credentials.credential_revoke_view, name="credential_revoke"),
     path("tasks/", enrol.task_list, name="tasks"),

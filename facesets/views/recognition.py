@@ -16,9 +16,9 @@ from recognition.calibration import RAW_DECISION, huawei_similarity, raw_cosine_
 
 from .. import selectors
 from ..exceptions import DomainError, NotFound, Timeout
-from ..forms import CompareForm, DetectForm, SearchForm
+from ..forms import CompareForm, DetectForm, LivenessForm, SearchForm
 from ..services.enrolment import ENROL_FORMATS
-from ..services.runs import face_search_run, image_analyse_run, image_compare_run
+from ..services.runs import face_search_run, image_analyse_run, image_compare_run, video_liveness_run
 from .base import dashboard_view, page, page_context
 
 SAME_PERSON = huawei_similarity(RAW_DECISION)  # 0.93 on the Huawei scale
@@ -148,3 +148,37 @@ def detect(request: HttpRequest) -> HttpResponse:
             result["faces_json"] = json.dumps({"faces": result["faces"]})
     context = {"form": form, "result": result, "min_face_size": settings.FACELIB_MIN_FACE_SIZE, "nav": "detect"}
     return _fragment_or_page(request, "dashboard/_detect_results.html", "dashboard/detect.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@dashboard_view(viewer_may_post=True)  # a liveness check stores nothing (the task is deleted once read)
+def liveness(request: HttpRequest) -> HttpResponse:
+    """Check a clip for actions, as Huawei's live-detect does, and show the decision, the picture and the
+    per-frame traces the rules read."""
+    from recognition.liveness import ACTIONS, WARNINGS
+
+    form = LivenessForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = _run(
+            form,
+            video_liveness_run,
+            field="video",
+            project=request.project,
+            video=form.cleaned_data["video"].read(),
+            actions=form.cleaned_data["actions"],
+            windows=form.cleaned_data["windows"],
+            nod_threshold=form.cleaned_data["nod_threshold"],
+            trace=True,
+        )
+        if result is not None:
+            for action in result["actions"]:
+                action["name"] = ACTIONS[action["action"]]
+            result["warning_texts"] = [(code, WARNINGS[code]) for code in result["warnings"]]
+            result["plot"] = {
+                "trace": result.pop("trace"),
+                "actions": result["actions"],
+                "best_t": result["best_t"],
+            }
+    context = {"form": form, "result": result, "nav": "liveness"}
+    return page(request, "dashboard/liveness.html", context)

@@ -198,3 +198,37 @@ def test_viewer_is_refused_on_delete(new_page, live_server):
     expect(page.locator("[data-refused]")).to_contain_text("Nothing was changed")
     assert Face.objects.filter(pk=face.pk).exists()
     assert face_set.members.count() == 1
+
+
+def test_liveness_page(new_page, live_server, worker, shared_data, tmp_path):
+    """SYNTHETIC clips (a photo's face mesh turned in 3-D; the photo itself, still): the page shows the decision,
+    the chosen picture and the traces, drawn by the local chart library."""
+    from tests.support.synthetic_video import FaceRig, bump, encode, load_photo, timeline
+
+    make_team("acme")
+    photo = load_photo(shared_data / "people/person02/img3.jpg")
+    rig = FaceRig(photo)
+    turn = tmp_path / "turn.mp4"
+    turn.write_bytes(encode(timeline(2.0, 15, lambda t: rig.render(yaw=35 * bump(t, 400, 1400))), fps=15))
+    still = tmp_path / "still.webm"
+    still.write_bytes(encode(timeline(2.0, 15, lambda t: photo), fps=15, container="webm", codec="libvpx"))
+    page = new_page()
+    sign_in(page, live_server.url, "acme-admin")
+    page.click("text=Liveness")
+    page.set_input_files("#id_video", str(turn))
+    page.fill("#id_actions", "1")
+    page.click("button:has-text('Check')")
+    result = page.locator("[data-liveness-result]")
+    expect(result).to_have_attribute("data-alive", "true", timeout=60_000)
+    expect(page.locator("tr[data-action='1']")).to_have_attribute("data-detected", "true")
+    expect(page.locator("[data-liveness-picture]")).to_be_visible()
+    expect(page.locator("#liveness-plot canvas")).to_have_count(2)
+    page.set_input_files("#id_video", str(still))
+    page.fill("#id_actions", "1,3")
+    page.click("button:has-text('Check')")
+    expect(result).to_have_attribute("data-alive", "false", timeout=60_000)
+    expect(page.locator("tr[data-action='3']")).to_have_attribute("data-detected", "false")
+    page.fill("#id_actions", "7")
+    page.set_input_files("#id_video", str(still))
+    page.click("button:has-text('Check')")
+    expect(page.locator("[data-error-for=actions]")).to_be_visible()
