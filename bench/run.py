@@ -1,7 +1,7 @@
 """`make bench`: run every benchmark, then write bench/REPORT.md (with bench/plots/*.png) and print it.
 
     .venv/bin/python bench/run.py [--quick] [--report-only]
-        [--only accuracy,stages,analysis,engine,enrol,api,search,tuning]
+        [--only accuracy,stages,analysis,liveness,engine,enrol,api,search,tuning]
 
 Each part runs in its own process and writes bench/results/<part>.json; a part that fails is reported and the
 others still run, and the report then says which figures are missing. PostgreSQL and Redis must be up (`make bench`
@@ -26,6 +26,7 @@ PARTS = {
     "accuracy": (["accuracy.py"], []),
     "stages": (["stages.py"], ["--repeat", "20"]),
     "analysis": (["analysis.py"], ["--repeat", "2"]),
+    "liveness": (["liveness.py"], ["--repeat", "1"]),
     "engine": (["engine_threads.py"], ["--seconds", "8", "--rounds", "1"]),
     "enrol": (["enrol_throughput.py"], ["--workers", "2", "--rounds", "1"]),
     "api": (["api_bench.py"], ["--quick"]),
