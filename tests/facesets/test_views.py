@@ -147,7 +147,7 @@ def test_a_viewer_can_change_nothing(viewer_client, team):
         "role": "admin",
         "external_image_id": "changed",
     }
-    allowed = {"project_switch", "search", "compare", "detect"}  # change no project data
+    allowed = {"project_switch", "search", "compare", "detect", "liveness"}  # change no project data
     checked = 0
     for route, pattern in _dashboard_patterns():
         if pattern.name in allowed:
