@@ -17,7 +17,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import Error as DjangoDatabaseError
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -143,6 +144,19 @@ def task_item_process(*, item_pk: int) -> str:
         item.payload = None
         item.second_payload = None
         item.save()
+        if item.task.total == 1:
+            # A task of one item (every synchronous call) finishes in the item's own transaction: one commit less
+            # before the waiting request is woken.
+            Task.objects.filter(pk=item.task_id).update(
+                done=1,
+                status=item.status,
+                result=item.result,
+                error_code=item.error_code,
+                error_message=item.error_message,
+                finished=timezone.now(),
+            )
+            _notify_finished(item.task_id)
+            return item.status
         Task.objects.filter(pk=item.task_id).update(done=F("done") + 1)
     _task_finish_if_complete(item.task_id)
     return item.status
@@ -174,19 +188,63 @@ def _task_finish_if_complete(task_pk: int) -> None:
             task.result = {"outcomes": outcomes}
         task.finished = timezone.now()
         task.save()
+        _notify_finished(task.pk)
+
+
+# A finished task is announced on a PostgreSQL channel of its own (delivered when the finishing transaction commits),
+# so a request waiting for it wakes at once instead of polling.
+def _channel(task_pk: int) -> str:
+    return f"facelib_task_{int(task_pk)}"
+
+
+def _notify_finished(task_pk: int) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_notify(%s, '')", [_channel(task_pk)])
+
+
+def _listen(task_pk: int):
+    """Start listening for the task's notification on this request's connection; the raw connection, or None where
+    notifications cannot arrive (another database, or inside a transaction, where LISTEN waits for the commit)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(f'LISTEN "{_channel(task_pk)}"')
+    return connection.connection
+
+
+def _unlisten(task_pk: int) -> None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f'UNLISTEN "{_channel(task_pk)}"')
+    except DjangoDatabaseError:
+        pass  # a broken connection listens to nothing any more
 
 
 def task_wait(*, task: Task, timeout: float | None = None) -> Task:
-    """Wait until the task has finished or `timeout` seconds passed; returns the task as it stands."""
+    """Wait until the task has finished or `timeout` seconds passed; returns the task as it stands. The worker's
+    notification wakes the wait at once (PostgreSQL LISTEN/NOTIFY); the task row is read again at least every
+    second, so a lost notification costs a second at most, and a database without notifications is polled."""
     timeout = settings.FACELIB_SYNC_TIMEOUT if timeout is None else timeout
     deadline = time.monotonic() + timeout
     delay = 0.005
-    while True:
-        task.refresh_from_db(fields=["status", "result", "error_code", "error_message", "done", "finished"])
-        if task.status in (Task.Status.DONE, Task.Status.FAILED) or time.monotonic() >= deadline:
-            return task
-        time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
-        delay = min(delay * 1.5, 0.05)
+    raw = _listen(task.pk)
+    try:
+        while True:
+            task.refresh_from_db(fields=["status", "result", "error_code", "error_message", "done", "finished"])
+            remaining = deadline - time.monotonic()
+            if task.status in (Task.Status.DONE, Task.Status.FAILED) or remaining <= 0:
+                return task
+            if raw is not None:
+                with connection.wrap_database_errors:  # a lost server is Django's OperationalError, as elsewhere
+                    for _ in raw.notifies(timeout=min(1.0, remaining), stop_after=1):
+                        pass
+            else:
+                time.sleep(min(delay, remaining))
+                delay = min(delay * 1.5, 0.05)
+    finally:
+        if raw is not None:
+            _unlisten(task.pk)
 
 
 def task_result(task: Task) -> dict:
