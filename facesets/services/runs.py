@@ -10,10 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 
+from recognition.engine import cosine_similarity
+
 from .. import fields
-from ..exceptions import FilterInvalid, ImageInvalid, InvalidArgument
+from ..exceptions import FilterInvalid, ImageInvalid, InvalidArgument, NoFace
 from ..models import Face, FaceSet, FaceSetMember, Group, Image, Person, Project
 from ..selectors import face_set_query_validate, face_set_search_by_face
 from . import jobs
@@ -163,13 +166,22 @@ def image_analyse_run(
 
 
 def image_compare_run(*, project: Project, image1: bytes, image2: bytes, formats: Sequence[str] | None = None) -> dict:
-    """The raw cosine of the largest faces of two photos and the two faces; NoFace names the photo without one. The
-    two photos together must fit the image size limit."""
+    """The raw cosine of the largest faces of two photos and the two faces; NoFace (or the photo's own error) names the
+    photo at fault, "image1" or "image2". The two photos are embedded in parallel by two worker processes
+    (images_embed_run), and together must fit the image size limit."""
     limit = int(settings.FACELIB_MAX_IMAGE_BYTES)
     if len(image1) + len(image2) > limit:
         raise ImageInvalid(f"the two images together exceed {limit} bytes", field="image", reason="too_large")
-    params = jobs.ImagesCompare(formats=list(formats) if formats else None)
-    return task_run(project=project, kind=params.kind, params=params, payload=image1, second_payload=image2)
+    outcomes = images_embed_run(project=project, images=[image1, image2], formats=formats)
+    for name, outcome in zip(("image1", "image2"), outcomes, strict=True):
+        if not isinstance(outcome, dict):
+            if outcome.field in (None, "image"):
+                outcome.field = name
+            if isinstance(outcome, NoFace):
+                outcome.message = f"no face was found in {name}"
+            raise outcome
+    first, second = (np.asarray(outcome["vector"], dtype=np.float32) for outcome in outcomes)
+    return {"cosine": cosine_similarity(first, second), "faces": [outcome["face"] for outcome in outcomes]}
 
 
 def person_register_run(
