@@ -21,6 +21,7 @@ from report_sections import (
     liveness_section,
     search_section,
     stages_section,
+    sync_latency_section,
     tuning_section,
 )
 
@@ -36,6 +37,7 @@ def build() -> str:
             "stages",
             "analysis",
             "liveness",
+            "sync_latency",
             "api",
             "optimisations",
             "engine_threads",
@@ -51,6 +53,7 @@ def build() -> str:
         header(results),
         headline(results, scale),
         api_section(results["api"], results["stages"], enrol_only=True),
+        sync_latency_section(results["sync_latency"]),
         stages_section(results["stages"]),
         analysis_section(results["analysis"]),
         liveness_section(results["liveness"]),

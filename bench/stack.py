@@ -38,6 +38,8 @@ def stack_env() -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="config.settings",
         PYTHONUNBUFFERED="1",
         LOG_LEVEL="WARNING",
+        # One var/ (secrets, model cache) for this checkout and any other one served for a before/after.
+        FACELIB_VAR_DIR=str(REPO / "var"),
     )
     return env
 

@@ -1,0 +1,85 @@
+"""Synchronous API answers, before and after a change, in one run: where a request's time goes beyond the engine.
+
+    .venv/bin/python bench/sync_latency.py --before REV [--requests 40] [--rounds 2]
+
+REV (a commit) is checked out as a git worktree under var/bench/ and served by the same venv on the same benchmark
+database (bench/stack.py: gunicorn 2x4 threads, one Celery worker with 2 processes), alternately with this checkout,
+`--rounds` times each, so both meet the same machine state. Each serves Huawei detect, compare and search (a face set
+of 10,000 faces, built once by this checkout) to one client (`--requests` each, after a warm-up) and to 8 concurrent
+clients. The engine's own time for the same photos (decode, detect, align, embed: `image_analyse`, in this process)
+is measured in the same run, so the answers can be read as a multiple of it. Results: bench/results/sync_latency.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+
+from common import CACHE, REPO, Stopwatch, conditions, log, save_result, setup_django, summary
+from stack import Stack, bench_photos, credential, stack_env
+
+
+def worktree(rev: str):
+    sha = subprocess.check_output(["git", "rev-parse", "--short", rev], cwd=REPO, text=True).strip()
+    path = CACHE / f"before-{sha}"
+    if not path.exists():
+        subprocess.check_call(["git", "worktree", "add", "--detach", str(path), sha], cwd=REPO)
+    return sha, path
+
+
+def engine_ms(photos: list[bytes]) -> dict:
+    from facesets.services.faces import image_analyse
+
+    for data in photos[:2]:
+        image_analyse(data=data)
+    times = []
+    for _ in range(3):
+        for data in photos:
+            with Stopwatch() as watch:
+                image_analyse(data=data)
+            times.append(watch.ms)
+    return summary(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--before", required=True, help="the commit to compare with (e.g. HEAD~3)")
+    parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    os.environ.update({k: v for k, v in stack_env().items() if k in ("CELERY_BROKER_URL", "FACELIB_QUEUE")})
+    setup_django("facelib_bench_api")
+    from api_bench import Clients, _search_set, latency
+
+    from facesets.models import Project
+
+    Project.objects.get_or_create(name="bench")
+    Project.objects.filter(name="bench").update(max_face_sets=100, max_face_set_capacity=10_000_000)
+    photos = [path.read_bytes() for path in bench_photos()]
+    sha, before_repo = worktree(args.before)
+    after_sha = subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, text=True).strip()
+    started = conditions()
+    with Stack(workers=2) as stack:
+        face_set = _search_set(Clients(stack, credential()), photos)
+    runs: dict[str, list] = {"before": [], "after": []}
+    for round_number in range(args.rounds):
+        for label, repo in (("before", before_repo), ("after", REPO)):
+            log(f"round {round_number + 1}: {label}")
+            with Stack(workers=2, repo=repo) as stack:
+                runs[label].append(latency(stack, credential(), photos, [1, 8], args.requests, face_set=face_set))
+    result = {
+        "before": sha,
+        "after": after_sha + ("+changes" if subprocess.call(["git", "diff", "--quiet"], cwd=REPO) else ""),
+        "requests": args.requests,
+        "rounds": args.rounds,
+        "engine_ms": engine_ms(photos),
+        "runs": runs,
+        "conditions_start": started,
+        "conditions_end": conditions(),
+    }
+    log(f"wrote {save_result('sync_latency', result)}")
+
+
+if __name__ == "__main__":
+    main()
