@@ -223,8 +223,9 @@ def _unlisten(task_pk: int) -> None:
 
 def task_wait(*, task: Task, timeout: float | None = None) -> Task:
     """Wait until the task has finished or `timeout` seconds passed; returns the task as it stands. The worker's
-    notification wakes the wait at once (PostgreSQL LISTEN/NOTIFY); the task row is read again at least every
-    second, so a lost notification costs a second at most, and a database without notifications is polled."""
+    notification wakes the wait at once (PostgreSQL LISTEN/NOTIFY); between notifications the task row is still read
+    again after 5 ms, then at growing intervals up to 50 ms, so a notification that cannot arrive (another database,
+    a transaction-pooling proxy) costs no more than the polling it replaces."""
     timeout = settings.FACELIB_SYNC_TIMEOUT if timeout is None else timeout
     deadline = time.monotonic() + timeout
     delay = 0.005
@@ -237,11 +238,11 @@ def task_wait(*, task: Task, timeout: float | None = None) -> Task:
                 return task
             if raw is not None:
                 with connection.wrap_database_errors:  # a lost server is Django's OperationalError, as elsewhere
-                    for _ in raw.notifies(timeout=min(1.0, remaining), stop_after=1):
+                    for _ in raw.notifies(timeout=min(delay, remaining), stop_after=1):
                         pass
             else:
                 time.sleep(min(delay, remaining))
-                delay = min(delay * 1.5, 0.05)
+            delay = min(delay * 1.5, 0.05)
     finally:
         if raw is not None:
             _unlisten(task.pk)
