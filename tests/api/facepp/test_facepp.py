@@ -377,3 +377,16 @@ def test_the_rate_limit_is_concurrency_limit_exceeded(facepp_env):
     assert list(limited.face_set.all()) == list(limited.face_set.all()) == []
     with pytest.raises(fe.ConcurrencyLimitExceeded):
         list(limited.face_set.all())
+
+
+def test_the_readme_example_runs(facepp_env, repo_root, capsys):
+    _, key, secret, _ = facepp_env.account()
+    readme = (repo_root / "README.md").read_text()
+    code = readme.split("## Face++ v3", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    assert len(code.strip().splitlines()) == 5
+    code = code.replace('"http://127.0.0.1:8000"', repr(facepp_env.url))
+    code = code.replace('"alice.jpg"', repr(facepp_env.path(SAME_A))).replace('"me.jpg"', repr(facepp_env.path(SAME_B)))
+    namespace = {"ACCESS_KEY": key, "SECRET_KEY": secret}
+    exec(code, namespace)
+    printed = capsys.readouterr().out
+    assert namespace["token"] in printed and "'confidence'" in printed
