@@ -113,7 +113,8 @@ def compare_images(task: Task, item: TaskItem, params: jobs.ImagesCompare) -> di
 def search(task: Task, item: TaskItem, params: jobs.Search) -> dict:
     """Search with the largest face of a photo in a face set (params: face_set, filter) or a group (params: group);
     params: limit, min_cosine."""
-    analysed = image_analyse(data=_payload(item), formats=_formats(params))
+    # Only the largest face is searched with: the others are neither embedded nor thumbnailed (a group photo).
+    analysed = image_analyse(data=_payload(item), formats=_formats(params), max_faces=1)
     query_face = require_faces(analysed)[0]
     limit = int(params.limit)
     if params.group or params.groups or params.person:
