@@ -161,7 +161,7 @@ def _smoothed(values: list[float]) -> list[float]:
     return [values[0]] + [_median(values[i - 1 : i + 2]) for i in range(1, len(values) - 1)] + [values[-1]]
 
 
-def _amplitudes(action: int, run: list[Sample], base: dict[str, float], nod: float, rules: Thresholds) -> list[float]:
+def _amplitudes(action: int, run: list[Sample], base: dict[str, float], rules: Thresholds) -> list[float]:
     """Each sample's excursion for the action (0 where a guard refuses it), in the action's unit."""
     yaw = _smoothed([s.yaw for s in run])
     pitch = _smoothed([s.pitch for s in run])
@@ -243,7 +243,7 @@ def decide(
             start, end = cursor, float("inf")
         base = clip_base
         run = [s for s in present if start <= s.t <= end]
-        amplitudes = _amplitudes(action, run, base, nod_threshold, rules)
+        amplitudes = _amplitudes(action, run, base, rules)
         first = next((i for i, value in enumerate(amplitudes) if value >= threshold), None)
         if first is None:
             peak = max(amplitudes, default=0.0)

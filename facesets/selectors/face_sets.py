@@ -14,9 +14,12 @@ from ..models import FaceSet, FaceSetMember, Project
 from .faces import all_by_id
 
 
-def face_set_list(*, project: Project) -> QuerySet[FaceSet]:
-    """The project's face sets, oldest first."""
-    return FaceSet.objects.filter(project=project)
+def face_set_list(*, project: Project, tags: Iterable[str] | None = None) -> QuerySet[FaceSet]:
+    """The project's face sets, oldest first; with `tags`, only those carrying every one of them."""
+    face_sets = FaceSet.objects.filter(project=project)
+    for tag in tags or ():
+        face_sets = face_sets.filter(tags__contains=[tag])
+    return face_sets
 
 
 def face_set_get(

@@ -105,13 +105,6 @@ class ImageAnalyse(JobParams):
     analysis: bool = False  # also the face analysis (mesh, pose, eyes, mouth) of each face
 
 
-@_job("images.compare")
-class ImagesCompare(JobParams):
-    """Compare the largest faces of two photos, storing nothing."""
-
-    formats: list[str] | None = None
-
-
 @_job("search")
 class Search(JobParams):
     """Search a face set (with an optional filter) or a group with the largest face of a photo."""
@@ -216,7 +209,6 @@ SCHEMAS: dict[str, type[JobParams]] = {
         ImageDetect,
         ImageDetectUpright,
         ImageAnalyse,
-        ImagesCompare,
         Search,
         PersonRegister,
         ImageEmbed,

@@ -4,9 +4,9 @@ own format."""
 
 from __future__ import annotations
 
-from recognition.engine import DetectedFace, cosine_similarity
+from recognition.engine import DetectedFace
 
-from ..exceptions import FaceNotFound, FaceSetNotFound, GroupNotFound, NoFace, PersonNotFound
+from ..exceptions import FaceNotFound, FaceSetNotFound, GroupNotFound, PersonNotFound
 from ..filters import compile_filter_sql, parse_filter
 from ..models import Face, FaceSet, Group, Person, Task, TaskItem
 from ..search import face_set_search, faces_search
@@ -91,21 +91,6 @@ def analyse_image(task: Task, item: TaskItem, params: jobs.ImageAnalyse) -> dict
         "height": analysed.image.height,
         "exif_orientation": analysed.image.exif_orientation,
         "faces": [face_summary(face) for face in analysed.faces],
-    }
-
-
-@operation("images.compare")
-def compare_images(task: Task, item: TaskItem, params: jobs.ImagesCompare) -> dict:
-    """Compare the largest face of two photos (payload and second_payload); NoFace names the image without one."""
-    faces = []
-    for field, data in (("image1", _payload(item)), ("image2", bytes(item.second_payload or b""))):
-        analysed = image_analyse(data=data, formats=_formats(params), max_faces=1)
-        if not analysed.faces:
-            raise NoFace(f"no face was found in {field}", field=field)
-        faces.append(analysed.faces[0])
-    return {
-        "cosine": cosine_similarity(faces[0].embedding, faces[1].embedding),
-        "faces": [face_summary(face) for face in faces],
     }
 
 

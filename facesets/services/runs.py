@@ -269,7 +269,7 @@ def video_liveness_run(
     kept (the worker already cleared the clip itself)."""
     from ..exceptions import Timeout
     from ..models import Task
-    from .tasks import task_result, task_submit, task_wait
+    from .tasks import task_discard, task_result, task_submit, task_wait
 
     if not actions:
         raise InvalidArgument("at least one action is required", field="actions")
@@ -288,20 +288,4 @@ def video_liveness_run(
             raise Timeout("the liveness check did not finish in time", task_id=task.task_id)
         return task_result(task)
     finally:
-        _task_discard(task)
-
-
-def _task_discard(task) -> None:
-    """Delete a task with its items (and so any clip still queued); one a worker holds right now is left to the
-    hourly purge rather than waited for."""
-    from django.db import DatabaseError, connection, transaction
-
-    from ..models import Task
-
-    try:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL lock_timeout = '2s'")
-            Task.objects.filter(pk=task.pk).delete()
-    except DatabaseError:
-        pass
+        task_discard(task=task)

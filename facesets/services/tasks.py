@@ -301,6 +301,18 @@ def tasks_purge(*, now=None) -> int:
 
 
 @transaction.atomic
+def task_discard(*, task: Task) -> None:
+    """Delete a task with its items (and so any payload still queued, a clip that must not be kept); one a worker holds
+    right now is left to the hourly purge rather than waited for."""
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            Task.objects.filter(pk=task.pk).delete()
+    except DjangoDatabaseError:
+        pass
+
+
 def task_item_fail(*, item_pk: int, code: str, message: str) -> None:
     """Record an item that cannot be processed (an unexpected error that retries did not cure)."""
     updated = TaskItem.objects.filter(pk=item_pk, status__in=[Task.Status.PENDING, Task.Status.PROCESSING]).update(

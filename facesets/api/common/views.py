@@ -1,8 +1,9 @@
 """The base view of every dialect, shaped like healthchecks' hc/api/decorators.py: what each endpoint needs before
 and after its own few lines, written once.
 
-Before: the body-size cap (answered in the dialect's envelope, never Django's HTML page), the dialect's credential
-check, the per-credential rate limit, and the refusal of a NUL character in any parameter. After: the X-RateLimit-*
+Before: the body-size cap (answered in the dialect's envelope, never Django's HTML page, once the rest of the body was
+read so that the client sees the answer), the dialect's credential check, the per-credential rate limit, and the
+refusal of a NUL character in any parameter. After: the X-RateLimit-*
 headers on every answer of a known credential, and one exception handler that turns whatever was raised into the
 dialect's error through its ErrorTable: a DialectError as it is, a domain error through `from_domain`, a framework
 error (unparseable or oversized body, too many fields, an unknown method) through the table's hooks, a lost database
@@ -111,6 +112,21 @@ def nul_argument(request, path_arguments: dict) -> str | None:
     return None
 
 
+def drain_body(request, limit: int = 64 * 1024 * 1024) -> None:
+    """Read what is left of a refused body (up to `limit`), so that a client still sending gets the answer rather
+    than a connection reset (a synchronous server closes the socket on an unread body)."""
+    django_request = getattr(request, "_request", request)
+    remaining = limit
+    try:
+        while remaining > 0:
+            chunk = django_request.read(min(65536, remaining))
+            if not chunk:
+                return
+            remaining -= len(chunk)
+    except Exception:  # noqa: BLE001 - the body may already be consumed or the stream closed; nothing to drain
+        return
+
+
 class UTF8JSONRenderer(JSONRenderer):
     charset = "utf-8"
 
@@ -138,11 +154,13 @@ class DialectView(APIView):
     credential: Credential | None = None
 
     max_body_bytes: int | None = None  # a dialect's own body limit, when its documents allow more than the default
+    body_refused = False
 
     def initial(self, request, *args, **kwargs) -> None:
         limit = int(self.max_body_bytes or settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
         content_length = request.META.get("CONTENT_LENGTH") or "0"
         if content_length.isdigit() and int(content_length) > limit:
+            self.body_refused = True
             raise self.errors.body_too_large(limit)
         self.check_request(request)
         super().initial(request, *args, **kwargs)
@@ -172,6 +190,7 @@ class DialectView(APIView):
         elif isinstance(exc, DomainError):
             error = errors.from_domain(exc, operation=self.operation)
         elif isinstance(exc, TOO_LARGE):
+            self.body_refused = True
             error = errors.body_too_large(int(self.max_body_bytes or settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
         elif isinstance(exc, drf_serializers.ValidationError):
             error = errors.invalid(exc.detail)
@@ -187,6 +206,8 @@ class DialectView(APIView):
         else:
             logger.exception("%s request failed", type(self).__module__, exc_info=exc)
             error = errors.internal()
+        if self.body_refused:
+            drain_body(self.request)
         return error.response()
 
     def finalize_response(self, request, response, *args, **kwargs):

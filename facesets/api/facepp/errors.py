@@ -94,7 +94,7 @@ class FaceppError(DialectError):
 
 
 class RequestTooLarge(DialectError):
-    """Over the body limit: the guide's plain-text 413 (the view drains the body before answering)."""
+    """Over the body limit: the guide's plain-text 413 (the base view drains the body before answering)."""
 
     bare = True
 

@@ -20,13 +20,13 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from facesets import selectors
-from facesets.exceptions import DomainError, ImageInvalid, InvalidArgument
+from facesets.exceptions import DomainError, FaceSetNotFound, ImageInvalid, InvalidArgument
 from facesets.models import Credential, Face, FaceSet
 from facesets.services import jobs, matching
 from facesets.services.faces import face_set_add_faces_fitting, face_set_remove_members, face_user_id_set
 from facesets.services.library import face_set_create, face_set_delete, face_set_update
 from facesets.services.lifecycle import Release
-from facesets.services.runs import images_detect_run
+from facesets.services.runs import images_detect_run, search_hits
 
 from ..common.arguments import Arguments, missing
 from ..common.auth import credential_authenticate
@@ -96,21 +96,6 @@ def _schema(operation: str, summary: str, arguments: tuple = (), description: st
     )
 
 
-def _drain(request, limit: int = 64 * 1024 * 1024) -> None:
-    """Read what is left of the request body (up to `limit`), so that a client still sending gets the answer rather
-    than a reset connection."""
-    django_request = getattr(request, "_request", request)
-    remaining = limit
-    try:
-        while remaining > 0:
-            chunk = django_request.read(min(65536, remaining))
-            if not chunk:
-                return
-            remaining -= len(chunk)
-    except Exception:  # noqa: BLE001 - the body may already be consumed or the stream closed; nothing to drain
-        return
-
-
 def _bare(data) -> bool:
     """Whether an answer is one the guide sends without request_id and time_used."""
     message = data.get("error_message", "") if isinstance(data, dict) else ""
@@ -152,10 +137,7 @@ class FaceppView(DialectView):
         given = getattr(self, "image_fields", {})
         if isinstance(exc, ImageInvalid) and exc.field in (None, "image") and len(given) == 1:
             exc.field = next(iter(given.values()))  # the worker names no argument; this call had one
-        response = super().handle_exception(exc)
-        if response.status_code == 413:
-            _drain(self.request)
-        return response
+        return super().handle_exception(exc)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -411,15 +393,10 @@ class SearchView(FaceppView):
                 return Response(body)
             query = found[0]
         matches = matching.face_search_among(face=query, limit=count, face_set=face_set)
-        hits = Face.objects.filter(pk__in=[match.face_pk for match in matches]).only("face_token", "user_id").in_bulk()
+        hits = search_hits(project=self.project, matches=matches, face_set=face_set)
         body["results"] = [
-            {
-                "face_token": hits[match.face_pk].face_token,
-                "confidence": wire.confidence(match.cosine),
-                "user_id": hits[match.face_pk].user_id,
-            }
-            for match in matches
-            if match.face_pk in hits
+            {"face_token": hit.face.face_token, "confidence": wire.confidence(hit.cosine), "user_id": hit.face.user_id}
+            for hit in hits
         ]
         body["thresholds"] = wire.thresholds()
         return Response(body)
@@ -476,7 +453,10 @@ class FaceSetCreateView(FaceSetWriteView):
         with transaction.atomic():
             face_set = None
             if outer_id and force_merge:
-                face_set = FaceSet.objects.filter(project=self.project, outer_id=outer_id).first()
+                try:
+                    face_set = selectors.face_set_get(project=self.project, outer_id=outer_id)
+                except FaceSetNotFound:
+                    pass
             if face_set is None:
                 capacity = FACESET_CAPACITY if self.project.max_face_set_capacity >= FACESET_CAPACITY else None
                 face_set = face_set_create(
@@ -593,8 +573,8 @@ class FaceSetDetailView(FaceppView):
     def post(self, request):
         face_set = self.face_set()
         start = self.args.integer("start", default=1, low=1, high=10_000)
-        members = face_set.members.order_by("id").values_list("face__face_token", flat=True)
-        page = list(members[start - 1 : start - 1 + PAGE + 1])
+        tokens = selectors.member_list(face_set=face_set).values_list("face__face_token", flat=True)
+        page = selectors.page(tokens, offset=start - 1, limit=PAGE)
         body = {
             "faceset_token": face_set.faceset_token,
             "outer_id": face_set.outer_id or "",
@@ -602,9 +582,9 @@ class FaceSetDetailView(FaceppView):
             "user_data": face_set.user_data or "",
             "tags": wire.tags_text(face_set),
             "face_count": face_set.face_count,
-            "face_tokens": page[:PAGE],
+            "face_tokens": page.rows,
         }
-        if len(page) > PAGE:
+        if page.has_more:
             body["next"] = str(start + PAGE)
         return Response(body)
 
@@ -635,13 +615,10 @@ class FaceSetListView(FaceppView):
     )
     def post(self, request):
         start = self.args.integer("start", default=1, low=1, high=10**9)
-        wanted = self.tags() or []
-        face_sets = selectors.face_set_list(project=self.project)
-        for tag in wanted:
-            face_sets = face_sets.filter(tags__contains=[tag])
-        page = list(face_sets[start - 1 : start - 1 + PAGE + 1])
-        body: dict = {"facesets": [wire.face_set_item(face_set) for face_set in page[:PAGE]]}
-        if len(page) > PAGE:
+        face_sets = selectors.face_set_list(project=self.project, tags=self.tags())
+        page = selectors.page(face_sets, offset=start - 1, limit=PAGE)
+        body: dict = {"facesets": [wire.face_set_item(face_set) for face_set in page.rows]}
+        if page.has_more:
             body["next"] = str(start + PAGE)
         return Response(body)
 

@@ -465,6 +465,7 @@ class LiveDetectView(HuaweiView):
         super().check_request(request)
         length = request.META.get("CONTENT_LENGTH") or "0"
         if length.isdigit() and int(length) > self.video_body_bytes:
+            self.body_refused = True
             raise HuaweiError("FRS.0017", f"the request body is over {self.video_body_bytes} bytes (a video of 8 MB)")
 
     @extend_schema(
