@@ -1,8 +1,7 @@
-"""The face grid stays fast with 100,000 faces in a set: paged, counted from the kept counter, never all loaded."""
+"""The face grid with 100,000 faces in a set: paged, counted from the kept counter, never all loaded (a bounded number
+of queries per page; how fast that is belongs to the benchmarks, not to a threshold here)."""
 
 from __future__ import annotations
-
-import time
 
 import pytest
 from django.db import connection
@@ -55,11 +54,8 @@ def test_grid_with_100k_faces(client):
     ]:
         client.get(url, params)  # warm
         with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
             response = client.get(url, params)
-            elapsed = time.perf_counter() - started
         page = response.content.decode()
         assert response.status_code == 200 and expected in page, params
         assert page.count('class="thumb"') == 48, params
         assert len(queries) <= 12, (params, [query["sql"][:120] for query in queries])
-        assert elapsed < 1.5, (params, elapsed)
