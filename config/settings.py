@@ -266,6 +266,15 @@ FACELIB_HNSW_EF_SEARCH = env_int("FACELIB_HNSW_EF_SEARCH", 0)  # 0: by set size 
 # recognition.search.build_memory_mb), at most FACELIB_HNSW_BUILD_MEMORY_MAX_MB.
 FACELIB_HNSW_BUILD_MEMORY = env_str("FACELIB_HNSW_BUILD_MEMORY", "")
 FACELIB_HNSW_BUILD_MEMORY_MAX_MB = env_int("FACELIB_HNSW_BUILD_MEMORY_MAX_MB", 8192)
+# The in-process graph of a large face set (recognition.graph, facesets.search): an HNSW graph built by usearch in a
+# file under FACELIB_GRAPH_DIR, memory-mapped by every process that searches, kept in step with PostgreSQL (which
+# stays the source of truth: a missing or stale graph falls back to the SQL paths above and is rebuilt).
+FACELIB_GRAPH = env_bool("FACELIB_GRAPH", True)
+FACELIB_GRAPH_DIR = Path(env_str("FACELIB_GRAPH_DIR", str(VAR_DIR / "graphs")))
+FACELIB_GRAPH_DTYPE = env_str("FACELIB_GRAPH_DTYPE", "f16")  # vectors in the graph: f32, f16 or i8 (re-ranked exactly)
+FACELIB_GRAPH_EF_SEARCH = env_int("FACELIB_GRAPH_EF_SEARCH", 0)  # 0: by set size (recognition.search)
+# Rows added or removed since the graph was written before a refresh is queued (and at least this share of the set).
+FACELIB_GRAPH_REFRESH_ROWS = env_int("FACELIB_GRAPH_REFRESH_ROWS", 1000)
 
 # Expiry of faces that were detected but never added to a face set or a person.
 FACELIB_DETECTED_FACE_TTL_HOURS = env_int("FACELIB_DETECTED_FACE_TTL_HOURS", 120)

@@ -8,6 +8,12 @@ Strategy, per face set, by measurement (see bench/ and README):
   first for 29 % of queries at 1M faces) searched with ef_search=100 and pgvector's iterative index scan, so a
   filtered search keeps walking the graph until it has enough rows; if it still returns fewer than asked for, the
   query is re-run as an exact scan, so a filtered search never silently returns fewer matches than exist.
+- a large set also gets an in-process graph (recognition.graph: an HNSW graph built by usearch, in a file every
+  searching process memory-maps): the graph proposes candidates, PostgreSQL ranks them by the exact cosine of the
+  stored vectors together with the rows added since the graph was written (ids above its watermark), so a removed
+  face never comes back and a new one is found at once. At 1M faces it is several times faster than pgvector's graph
+  at better recall (bench/REPORT.md). A set whose graph is missing, unreadable or too far behind is searched by the
+  SQL paths above while a worker writes a new one.
 Person, group and face-list scopes are small by nature and always scanned exactly.
 
 With its HNSW index a set also gets a partial b-tree index on the typed expression of each custom field (the very
@@ -24,12 +30,21 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 
+import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 from psycopg import sql
 
+from recognition import graph as graphs
 from recognition.models import Embedding
-from recognition.search import HNSW_MAX_EF_SEARCH, Match, build_memory_mb, ef_search_for, vector_literal
+from recognition.search import (
+    HNSW_MAX_EF_SEARCH,
+    Match,
+    build_memory_mb,
+    ef_search_for,
+    graph_ef_search_for,
+    vector_literal,
+)
 
 from .fields import field_expression_sql, normalize_schema
 from .models import Face, FaceSetMember, Group
@@ -43,6 +58,8 @@ GROUP_PERSONS_TABLE = Group.persons.through._meta.db_table
 EMBEDDING_TABLE = Embedding._meta.db_table
 FILTERED_EF_FACTOR = 4  # candidates walked per wanted row, divided by the share of rows the filter keeps
 FILTERED_EXACT_ROWS = 20_000  # a filter keeping at most this many rows is ranked exactly (as a small set is)
+GRAPH_CANDIDATES = 4  # graph candidates re-ranked exactly per wanted row (at least 40), divided by the filter's share
+GRAPH_MAX_CANDIDATES = 2000  # more than this (a narrow filter on a huge set) and the SQL paths answer
 
 
 def index_name(face_set_pk: int) -> str:
@@ -56,6 +73,30 @@ def field_index_prefix(face_set_pk: int) -> str:
 def field_index_name(face_set_pk: int, field: str) -> str:
     """Name of a set's index on one custom field (hashed: field names may be long or need quoting)."""
     return field_index_prefix(face_set_pk) + hashlib.sha1(field.encode()).hexdigest()[:12]
+
+
+def graph_stem(face_set_pk: int, model: str) -> str:
+    """The name of a face set's graph files for one model (recognition.graph)."""
+    return f"{graph_prefix(face_set_pk)}{graphs.safe_stem(model)}"
+
+
+def graph_prefix(face_set_pk: int) -> str:
+    """What the names of all of a face set's graph files start with."""
+    return f"fs{int(face_set_pk)}-"
+
+
+def face_set_graph(face_set, model: str) -> graphs.Graph | None:
+    """The set's graph for ``model`` when graphs are on and the set is big enough to have one, else None."""
+    if not settings.FACELIB_GRAPH or face_set.face_count < settings.FACELIB_HNSW_MIN_FACES:
+        return None
+    return graphs.open_latest(settings.FACELIB_GRAPH_DIR, graph_stem(face_set.pk, model))
+
+
+def graph_behind(face_set, graph: graphs.Graph) -> bool:
+    """Whether the set has changed enough since its graph was written for a refresh to be due (the rows added since
+    are searched exactly on every query; removed ones take candidate places)."""
+    drift = abs(int(face_set.face_count) - graph.size)
+    return drift >= max(int(settings.FACELIB_GRAPH_REFRESH_ROWS), graph.size // 100)
 
 
 def face_set_search(
@@ -72,14 +113,21 @@ def face_set_search(
     compiled field filter (SQL over alias `m` = member, `f` = face) and a minimum cosine similarity."""
     if limit <= 0:
         return []
+    filtered = bool(filter_sql and filter_sql[0])
+    large = exact is None and (bool(face_set.vector_index) or face_set.face_count >= settings.FACELIB_HNSW_MIN_FACES)
+    # A filtered graph walk returns the first rows that pass the filter, not the nearest ones: at 1M faces a filter
+    # keeping 0.1 % got 39 % of the true top 10 (bench/REPORT.md). A filter that keeps few rows is settled exactly
+    # (the set's field indexes find them); a wider one takes more candidates, in proportion to the rows it drops.
+    rows = _filtered_rows(face_set, model, filter_sql, FILTERED_EXACT_ROWS) if filtered and large else None
+    if large and (rows is None or rows > FILTERED_EXACT_ROWS):
+        matches = _graph_search(face_set, vector, model, limit, filter_sql, rows)
+        if matches is not None:
+            return _at_least(matches, min_cosine)
     use_index = bool(face_set.vector_index) if exact is None else not exact
     ef_search = max(ef_search_for(face_set.face_count), limit)
-    if use_index and filter_sql and filter_sql[0]:
-        # A filtered graph walk returns the first rows that pass the filter, not the nearest ones: at 1M faces a
-        # filter keeping 0.1 % got 39 % of the true top 10 (bench/REPORT.md). A filter that keeps few rows is
-        # settled exactly (the set's field indexes find them); a wider one walks further, in proportion.
+    if use_index and filtered:
         cap = FILTERED_EXACT_ROWS
-        rows = _filtered_rows(face_set, model, filter_sql, cap)
+        rows = _filtered_rows(face_set, model, filter_sql, cap) if rows is None else rows
         if rows <= cap:
             use_index = False
         else:
@@ -92,9 +140,59 @@ def face_set_search(
             matches = _face_set_query(face_set, vector, model, limit, filter_sql, indexed=False)
     else:
         matches = _face_set_query(face_set, vector, model, limit, filter_sql, indexed=False)
-    if min_cosine is not None:
-        matches = [match for match in matches if match.cosine >= min_cosine]
-    return matches
+    return _at_least(matches, min_cosine)
+
+
+def _at_least(matches: list[Match], min_cosine: float | None) -> list[Match]:
+    return matches if min_cosine is None else [match for match in matches if match.cosine >= min_cosine]
+
+
+def _graph_search(face_set, vector, model, limit, filter_sql, rows: int | None) -> list[Match] | None:
+    """The search through the set's graph, or None when the SQL paths must answer (no graph, too many candidates
+    wanted, or too few rows came back: removed faces or a filter took the candidates' places)."""
+    graph = face_set_graph(face_set, model)
+    if graph is None:
+        if settings.FACELIB_GRAPH and face_set.face_count >= settings.FACELIB_HNSW_MIN_FACES:
+            _graph_refresh_schedule(face_set)
+        return None
+    if graph_behind(face_set, graph):
+        _graph_refresh_schedule(face_set)
+    share = 1.0 if rows is None else rows / max(face_set.face_count, rows)
+    removed = max(0, graph.size - int(face_set.face_count))  # at least this many keys point at removed rows
+    wanted = GRAPH_CANDIDATES * limit / share * graph.size / max(1, graph.size - removed)
+    candidates = max(40, math.ceil(wanted))
+    if candidates > GRAPH_MAX_CANDIDATES or len(vector) != graph.index.ndim:
+        return None
+    keys = graph.search(np.asarray(vector, dtype=np.float32), candidates, graph_ef_search_for(graph.size))
+    matches = _members_ranked(face_set, vector, model, limit, filter_sql, keys=keys, above=graph.watermark)
+    return matches if len(matches) >= limit else None
+
+
+def _members_ranked(face_set, vector, model, limit, filter_sql, *, keys, above: int) -> list[Match]:
+    """The set's rows among ``keys`` or with an id above ``above`` (not in the graph yet), ranked by exact cosine."""
+    where = ["m.face_set_id = %s", "m.model = %s", "(m.id = ANY(%s) OR m.id > %s)"]
+    params: list = [vector_literal(vector), face_set.pk, model, [int(key) for key in keys], int(above)]
+    join = ""
+    if filter_sql and filter_sql[0]:
+        where.append(f"({filter_sql[0]})")
+        params.extend(filter_sql[1])
+        if re.search(r"\bf\.", filter_sql[0]):
+            join = f"JOIN {FACE_TABLE} f ON f.id = m.face_id "
+    params.append(limit)
+    query = (
+        f"SELECT m.id, m.face_id, m.vector <=> %s::vector AS distance FROM {MEMBER_TABLE} m {join}"
+        f"WHERE {' AND '.join(where)} ORDER BY distance LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
+    return [Match(face_pk=face_pk, member_pk=member_pk, cosine=1.0 - distance) for member_pk, face_pk, distance in rows]
+
+
+def _graph_refresh_schedule(face_set) -> None:
+    from .services.search_index import face_set_graph_schedule
+
+    face_set_graph_schedule(face_set_pk=face_set.pk)
 
 
 def _filtered_rows(face_set, model: str, filter_sql: tuple[str, list], cap: int) -> int:
@@ -270,7 +368,10 @@ def face_set_field_indexes_build(*, face_set) -> list[str]:
 
 
 def drop_face_set_index(face_set) -> None:
-    """Drop a face set's partial indexes (vector and fields), if it has them (inside the caller's transaction)."""
+    """Drop a face set's partial indexes (vector and fields), if it has them (inside the caller's transaction), and
+    its graph files once that transaction commits."""
+    folder, prefix = settings.FACELIB_GRAPH_DIR, graph_prefix(face_set.pk)
+    transaction.on_commit(lambda: graphs.remove(folder, prefix))
     if not face_set.vector_index:
         return
     with connection.cursor() as cursor:

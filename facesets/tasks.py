@@ -69,6 +69,20 @@ def build_face_set_index(face_set_pk: int) -> str:
     return face_set_index_ensure(face_set_pk=face_set_pk)
 
 
+@shared_task(
+    name="facesets.tasks.refresh_face_set_graph",
+    acks_late=True,
+    autoretry_for=RETRYABLE,
+    retry_backoff=5,
+    max_retries=5,
+)
+def refresh_face_set_graph(face_set_pk: int) -> dict:
+    """Write a face set's in-process graph file anew, in step with the database (see facesets.search)."""
+    from .services.search_index import face_set_graph_refresh
+
+    return face_set_graph_refresh(face_set_pk=face_set_pk)
+
+
 @worker_ready.connect
 def _requeue_unfinished(**_: object) -> None:
     """A worker that starts picks up what a killed worker left unfinished (processing is idempotent)."""

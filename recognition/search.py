@@ -16,6 +16,8 @@ HNSW_MAX_EF_SEARCH = 1000  # pgvector's upper bound
 # ef_search by index size (rows up to, ef): the most candidates whose p99 stays under 20 ms on 2 cores
 # (bench/REPORT.md, ef sweep): 100k faces at 150 -> recall@10 0.993, 15.1 ms p99; 1M at 120 -> 0.950, 18.0 ms.
 EF_SEARCH_BY_SIZE = ((200_000, 150), (None, 120))
+# The same for the in-process graphs (bench/search_inprocess.py, 1M faces): PLACEHOLDER
+GRAPH_EF_SEARCH_BY_SIZE = ((None, 150),)
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,14 @@ def ef_search_for(rows: int) -> int:
     if settings.FACELIB_HNSW_EF_SEARCH > 0:
         return int(settings.FACELIB_HNSW_EF_SEARCH)
     return next(ef for most, ef in EF_SEARCH_BY_SIZE if most is None or rows <= most)
+
+
+def graph_ef_search_for(rows: int) -> int:
+    """The candidate list of an in-process graph (recognition.graph) of this many rows: FACELIB_GRAPH_EF_SEARCH when
+    set, else by GRAPH_EF_SEARCH_BY_SIZE."""
+    if settings.FACELIB_GRAPH_EF_SEARCH > 0:
+        return int(settings.FACELIB_GRAPH_EF_SEARCH)
+    return next(ef for most, ef in GRAPH_EF_SEARCH_BY_SIZE if most is None or rows <= most)
 
 
 def build_memory_mb(rows: int, dimensions: int) -> int:

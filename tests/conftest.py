@@ -90,11 +90,22 @@ def chromium_executable() -> str:
     return path
 
 
+@pytest.fixture(scope="session")
+def graph_dir(tmp_path_factory) -> Path:
+    """The suite's own folder of face-set graph files (never the checkout's var/graphs), also for the workers the
+    tests start (they inherit the environment)."""
+    path = tmp_path_factory.mktemp("graphs")
+    os.environ["FACELIB_GRAPH_DIR"] = str(path)
+    return path
+
+
 @pytest.fixture(autouse=True)
-def _test_settings(settings) -> None:
-    """Settings every test gets: fast password hashing, and tasks really queued (never run inline)."""
+def _test_settings(settings, graph_dir) -> None:
+    """Settings every test gets: fast password hashing, tasks really queued (never run inline), graphs in a temporary
+    folder."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.FACELIB_GRAPH_DIR = graph_dir
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -206,14 +206,17 @@ def face_set_delete(*, face_set: FaceSet, release: Release, ttl_hours: int | Non
 
 
 def face_set_count_adjust(*, face_set_pk: int, delta: int) -> None:
-    """Keep the set's face count; a set that grows past the exact-scan size gets its vector index scheduled."""
-    from .search_index import face_set_index_schedule, face_set_index_wanted
+    """Keep the set's face count; a set that grows past the exact-scan size gets its vector index scheduled, and one
+    that has it a refresh of its graph once the graph falls behind."""
+    from .search_index import face_set_graph_follow, face_set_index_schedule, face_set_index_wanted
 
     FaceSet.objects.filter(pk=face_set_pk).update(face_count=F("face_count") + delta)
     if delta > 0:
         face_set = FaceSet.objects.only("face_count", "vector_index").get(pk=face_set_pk)
         if face_set_index_wanted(face_set):
             face_set_index_schedule(face_set_pk=face_set_pk)
+        elif face_set.vector_index:
+            face_set_graph_follow(face_set=face_set)
 
 
 # --- persons ---------------------------------------------------------------------------------------------------

@@ -117,6 +117,7 @@ def test_filtered_search_returns_every_match_that_exists(project):
 @pytest.mark.django_db(transaction=True)
 def test_hnsw_index_path_agrees_with_exact_and_keeps_filtered_results_complete(project, settings):
     settings.FACELIB_HNSW_MIN_FACES = 1000
+    settings.FACELIB_GRAPH = False  # pgvector's graph (the graph files are tested in test_graph_search.py)
     schema = {"bucket": "integer", "identity": "integer"}
     face_set = library.face_set_create(project=project, name="big", field_schema=schema)
     centres, faces, labels, rng = _populate(project, face_set, identities=300, samples=5)
@@ -144,6 +145,7 @@ def test_filtered_search_on_an_indexed_set_settles_narrow_filters_exactly_and_wa
     import facesets.search as search
 
     settings.FACELIB_HNSW_MIN_FACES = 1000
+    settings.FACELIB_GRAPH = False
     schema = {"bucket": "integer", "identity": "integer"}
     face_set = library.face_set_create(project=project, name="big", field_schema=schema)
     centres, faces, labels, rng = _populate(project, face_set, identities=300, samples=5)

@@ -1,0 +1,211 @@
+"""In-process HNSW graphs of vectors, in files: built by usearch, saved atomically, memory-mapped by every process
+that searches, and found again after a restart.
+
+A graph here knows nothing of what its keys mean (facesets.search maps them to face-set members and keeps them in
+step with PostgreSQL, the source of truth). A graph file is named ``<stem>-w<watermark>.usearch``: the watermark is
+the caller's promise about what the file holds (for face sets: every member row with an id up to it that existed when
+the file was written). Writers write a new file and rename it into place; readers take the file with the highest
+watermark and map it read-only, so a search never sees a half-written file, and many processes share one copy of the
+graph in the page cache.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+import time
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+_NAME = re.compile(r"^(?P<stem>.+)-w(?P<watermark>\d+)\.usearch$")
+RECHECK_SECONDS = 1.0  # how often a process looks for a newer file of a graph it has open
+
+
+@dataclass
+class Graph:
+    """An opened graph file: the usearch index (memory-mapped), its watermark and size."""
+
+    path: Path
+    watermark: int
+    index: object
+    size: int
+    opened: float
+    checked: float
+
+    def search(self, vector: np.ndarray, count: int, ef_search: int) -> np.ndarray:
+        """Keys of the ``count`` vectors nearest to ``vector`` (approximately), nearest first."""
+        self.index.expansion_search = max(int(ef_search), int(count))
+        return np.asarray(self.index.search(np.asarray(vector, dtype=np.float32), int(count), threads=1).keys)
+
+
+def safe_stem(text: str) -> str:
+    """A file-name-safe stem for a graph's identity (face set, model)."""
+    return re.sub(r"[^A-Za-z0-9_.]+", "_", text)
+
+
+def graph_files(folder: Path, stem: str) -> list[tuple[int, Path]]:
+    """The finished files of one graph, newest (highest watermark) first."""
+    found = []
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return []
+    for entry in entries:
+        match = _NAME.match(entry.name)
+        if match and match["stem"] == stem:
+            found.append((int(match["watermark"]), Path(entry.path)))
+    return sorted(found, reverse=True)
+
+
+def build(
+    keys: np.ndarray, vectors: np.ndarray, *, m: int, ef_construction: int, dtype: str, threads: int = 0
+) -> object:
+    """A cosine HNSW graph over ``vectors`` under integer ``keys`` (usearch; ``dtype`` f32, f16 or i8 storage)."""
+    from usearch.index import Index
+
+    index = Index(
+        ndim=int(vectors.shape[1]), metric="cos", dtype=dtype, connectivity=int(m), expansion_add=int(ef_construction)
+    )
+    if len(keys):
+        index.add(np.asarray(keys, dtype=np.uint64), np.ascontiguousarray(vectors, dtype=np.float32), threads=threads)
+    return index
+
+
+def load_copy(path: Path) -> object | None:
+    """A writable in-memory copy of a graph file (to add to and remove from before saving a successor), or None
+    when the file is damaged."""
+    from usearch.index import Index
+
+    if not intact(path):
+        return None
+    try:
+        return Index.restore(str(path), view=False)
+    except (RuntimeError, ValueError):
+        return None
+
+
+def save(index, folder: Path, stem: str, watermark: int, *, keep: int = 1) -> Path:
+    """Write ``index`` as the graph file of ``stem`` at ``watermark`` (write, flush to disk, rename into place), then
+    delete older files of the same graph beyond the newest ``keep`` (processes that mapped them keep their mapping)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / f"{stem}-w{int(watermark)}.usearch"
+    partial = folder / f".{final.name}.{os.getpid()}.partial"
+    index.save(str(partial))
+    with open(partial, "rb") as handle:
+        os.fsync(handle.fileno())
+    # The checksum first: a reader maps only a file whose size and CRC its checksum file vouches for (usearch does
+    # not check a file it maps, and a damaged one crashes the process).
+    _write_atomically(_sum_path(final), f"{partial.stat().st_size} {_crc32(partial)}\n".encode())
+    os.replace(partial, final)
+    for _, older in graph_files(folder, stem)[keep:]:
+        older.unlink(missing_ok=True)
+        _sum_path(older).unlink(missing_ok=True)
+    return final
+
+
+def _sum_path(path: Path) -> Path:
+    return path.with_name(path.name + ".sum")
+
+
+def _crc32(path: Path) -> int:
+    crc = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 22):
+            crc = zlib.crc32(chunk, crc)
+    return crc
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    with open(partial, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(partial, path)
+
+
+def intact(path: Path) -> bool:
+    """Whether the file is the one its checksum file describes (size and CRC-32)."""
+    try:
+        size, crc = _sum_path(path).read_text().split()
+        return path.stat().st_size == int(size) and _crc32(path) == int(crc)
+    except (OSError, ValueError):
+        return False
+
+
+def remove(folder: Path, prefix: str) -> None:
+    """Delete every file of the graphs whose stem starts with ``prefix``."""
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return
+    for entry in entries:
+        match = _NAME.match(entry.name)
+        if match and match["stem"].startswith(prefix):
+            Path(entry.path).unlink(missing_ok=True)
+            _sum_path(Path(entry.path)).unlink(missing_ok=True)
+    with _LOCK:
+        for key in [key for key in _CACHE if key[0] == str(folder) and key[1].startswith(prefix)]:
+            _CACHE.pop(key, None)
+
+
+_CACHE: dict[tuple[str, str], Graph] = {}
+_DAMAGED: dict[Path, int] = {}  # files found damaged, with their modification time then
+_LOCK = threading.Lock()
+
+
+def open_latest(folder: Path, stem: str) -> Graph | None:
+    """The newest file of a graph, memory-mapped (cached per process; looked for again every RECHECK_SECONDS), or
+    None when there is none or it cannot be read (the caller then searches without it)."""
+    key = (str(folder), stem)
+    now = time.monotonic()
+    graph = _CACHE.get(key)
+    if graph is not None and now - graph.checked < RECHECK_SECONDS and graph.path.exists():
+        return graph
+    with _LOCK:
+        files = graph_files(folder, stem)
+        if not files:
+            _CACHE.pop(key, None)
+            return None
+        watermark, path = files[0]
+        if graph is not None and graph.path == path:
+            graph.checked = now
+            return graph
+        from usearch.index import Index
+
+        try:
+            mtime = path.stat().st_mtime_ns
+        except OSError:  # replaced meanwhile: the next search looks again
+            return None
+        if _DAMAGED.get(path) == mtime:
+            return None  # known to be damaged (said once)
+        index = None
+        if intact(path):
+            try:
+                index = Index.restore(str(path), view=True)
+            except (RuntimeError, ValueError):
+                index = None
+        if index is None:  # damaged or foreign: search without it (PostgreSQL answers) until a refresh replaces it
+            logger.warning("graph file %s is damaged; searching without it", path.name)
+            _CACHE.pop(key, None)
+            _DAMAGED[path] = mtime
+            return None
+        if index is None:
+            return None
+        graph = Graph(path=path, watermark=watermark, index=index, size=len(index), opened=now, checked=now)
+        _CACHE[key] = graph
+        return graph
+
+
+def forget() -> None:
+    """Drop every graph this process has open (tests: a new process's view)."""
+    with _LOCK:
+        _CACHE.clear()
+        _DAMAGED.clear()
