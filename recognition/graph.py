@@ -17,7 +17,7 @@ import re
 import threading
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -39,10 +39,14 @@ class Graph:
     opened: float
     checked: float
 
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
     def search(self, vector: np.ndarray, count: int, ef_search: int) -> np.ndarray:
-        """Keys of the ``count`` vectors nearest to ``vector`` (approximately), nearest first."""
-        self.index.expansion_search = max(int(ef_search), int(count))
-        return np.asarray(self.index.search(np.asarray(vector, dtype=np.float32), int(count), threads=1).keys)
+        """Keys of the ``count`` vectors nearest to ``vector`` (approximately), nearest first. One search at a time
+        per graph and process: the candidate list is a setting of the index, and a web process serves threads."""
+        with self.lock:
+            self.index.expansion_search = max(int(ef_search), int(count))
+            return np.asarray(self.index.search(np.asarray(vector, dtype=np.float32), int(count), threads=1).keys)
 
 
 def safe_stem(text: str) -> str:
