@@ -15,8 +15,10 @@ from report_sections import (
     api_section,
     engine_section,
     enrol_tuning_section,
+    graph_section,
     header,
     headline,
+    headline_16,
     ivf_section,
     liveness_section,
     search_section,
@@ -51,6 +53,7 @@ def build() -> str:
     scale = results["search_scale"] or results["search_scale_quick"]
     parts = [
         header(results),
+        headline_16(results, scale),
         headline(results, scale),
         api_section(results["api"], results["stages"], enrol_only=True),
         sync_latency_section(results["sync_latency"]),
@@ -60,6 +63,7 @@ def build() -> str:
         enrol_tuning_section(results["enrol_throughput"]),
         engine_section(results["engine_threads"]),
         search_section(scale, results["optimisations"]),
+        graph_section(scale),
         tuning_section(results["search_tuning"], results["search_build_before"]),
         ivf_section(results["search_ivf"], scale),
         api_section(results["api"], None, enrol_only=False),

@@ -97,11 +97,23 @@ def _run_queries(face_set, queries, filter_sql, *, exact: bool | None) -> tuple[
     return latencies, results, fallbacks
 
 
-def _quality(results, truth, expected_counts) -> dict[str, float]:
+def _quality(results, truth, expected_counts, identity=None, picks=None) -> dict[str, float]:
     recall1 = np.mean([bool(r) and bool(t) and r[0] == t[0] for r, t in zip(results, truth, strict=True)])
     recall10 = np.mean([len(set(r) & set(t)) / max(1, len(t)) for r, t in zip(results, truth, strict=True)])
     complete = np.mean([len(r) == n for r, n in zip(results, expected_counts, strict=True)])
     quality = {"recall_at_1": float(recall1), "recall_at_10": float(recall10), "complete": float(complete)}
+    if identity is not None:
+        # What matters to a user: the right person first, and how many of the person's own photos in the exact top
+        # 10 come back.
+        quality["identity_at_1"] = float(
+            np.mean([bool(r) and identity(r[0]) == p for r, p in zip(results, picks, strict=True)])
+        )
+        shares = []
+        for r, t, p in zip(results, truth, picks, strict=True):
+            own = {pk for pk in t if identity(pk) == p}
+            if own:
+                shares.append(len(own & set(r)) / len(own))
+        quality["persons_photos"] = float(np.mean(shares)) if shares else float("nan")
     cosines = getattr(truth, "cosines", None)
     if cosines:
         # What a caller sees: the true top-10 faces at or above the default decision threshold (Huawei 0.93), found.
@@ -215,7 +227,61 @@ def _existing(project, fitted, rng, args):
     return face_set, len(rows), centres, spreads, labels, first_pk, buckets, picks, queries
 
 
-def _measure_size(size, args, fitted, rng, project) -> dict:
+def _graph_measure(face_set, queries, compiled, truth, expected, identity, picks, args) -> dict:
+    """The product's in-process graph: its build (face_set_graph_refresh: read the set from PostgreSQL, build,
+    write), file size, the time a restarted process takes to map it again, and the product's search path through it
+    (with the set's field indexes, which the product builds right after the graph) with and without filters; then
+    an ef sweep. The pgvector figures below are measured with the graph turned off."""
+    from django.conf import settings
+
+    from facesets.search import face_set_field_indexes_build, face_set_graph
+    from facesets.services.search_index import face_set_graph_refresh
+    from recognition import graph as graphs
+
+    settings.FACELIB_GRAPH = True
+    log("graph: building (product path)")
+    started = time.perf_counter()
+    written = face_set_graph_refresh(face_set_pk=face_set.pk)
+    block: dict = {"build_seconds": time.perf_counter() - started, "written": written}
+    block["dtype"] = settings.FACELIB_GRAPH_DTYPE
+    graph = face_set_graph(face_set, "synthetic")
+    block["file_mb"] = graph.path.stat().st_size / 2**20
+    reopen = []
+    for _ in range(3):
+        graphs.forget()
+        begin = time.perf_counter()
+        face_set_graph(face_set, "synthetic")
+        reopen.append(time.perf_counter() - begin)
+    block["reopen_seconds"] = summary(reopen)  # a restarted process: checksum read, then the file mapped
+    face_set_field_indexes_build(face_set=face_set)
+    _run_queries(face_set, queries, None, exact=None)  # warm: every query once
+    for name in FILTERS:
+        latencies, results, fallbacks = _run_queries(face_set, queries, compiled[name], exact=None)
+        block[name] = {
+            "ms": summary(latencies),
+            "fallbacks": fallbacks,
+            **_quality(results, truth[name], [expected[name]] * len(queries), identity, picks),
+        }
+        log(
+            f"graph {name}: p50 {block[name]['ms']['p50']:.1f} ms p99 {block[name]['ms']['p99']:.1f}"
+            f" recall@10 {block[name]['recall_at_10']:.4f} persons_photos {block[name]['persons_photos']:.4f}"
+            f" fallbacks {fallbacks}"
+        )
+    default_ef = settings.FACELIB_GRAPH_EF_SEARCH
+    block["ef_sweep"] = []
+    for ef in args.graph_ef_sweep:
+        settings.FACELIB_GRAPH_EF_SEARCH = ef
+        for name in ("none", "10%"):
+            latencies, results, _ = _run_queries(face_set, queries, compiled[name], exact=None)
+            quality = _quality(results, truth[name], [expected[name]] * len(queries), identity, picks)
+            block["ef_sweep"].append({"ef_search": ef, "filter": name, "ms": summary(latencies), **quality})
+            log(f"graph ef {ef} {name}: p99 {block['ef_sweep'][-1]['ms']['p99']:.1f} {quality}")
+    settings.FACELIB_GRAPH_EF_SEARCH = default_ef
+    settings.FACELIB_GRAPH = False  # the pgvector paths below, as the product searched before the graph
+    return block
+
+
+def _measure_size(size, args, fitted, rng, project, progress=lambda row: None) -> dict:
     from django.conf import settings
     from django.db import connection
 
@@ -264,6 +330,9 @@ def _measure_size(size, args, fitted, rng, project) -> dict:
         np.mean([identity(r[0]) == p for r, p in zip(truth["none"], picks, strict=True)])
     )
 
+    row["graph"] = _graph_measure(face_set, queries, compiled, truth, expected, identity, picks, args)
+    progress({**row, "partial": True})  # the pgvector build below takes most of an hour at 1M faces
+
     if args.reuse and face_set.vector_index:
         row["build_seconds"], row["build_notices"] = args.reuse_build_seconds, []
         log(f"{size:,}: reusing the HNSW index built earlier ({args.reuse_build_seconds} s)")
@@ -295,6 +364,9 @@ def _measure_size(size, args, fitted, rng, project) -> dict:
                 block[name]["identity_at_1"] = float(
                     np.mean([identity(r[0]) == p for r, p in zip(results, picks, strict=True)])
                 )
+                block[name]["persons_photos"] = _quality(results, truth[name], [LIMIT] * len(results), identity, picks)[
+                    "persons_photos"
+                ]
             log(
                 f"{size:,} {label} {name}: p50 {block[name]['ms']['p50']:.1f} ms p99 {block[name]['ms']['p99']:.1f}"
                 f" recall@10 {block[name]['recall_at_10']:.4f} fallbacks {fallbacks}"
@@ -377,6 +449,9 @@ def main() -> None:
     parser.add_argument(
         "--ef-sweep", default="40,60,80,100,120,150,200,300,400", help="ef_search values for the recall curve"
     )
+    parser.add_argument(
+        "--graph-ef-sweep", default="100,200,300,500,800", help="ef values of the in-process graph to sweep"
+    )
     parser.add_argument("--database", default="facelib_bench", help="scratch database")
     parser.add_argument(
         "--reuse",
@@ -388,6 +463,7 @@ def main() -> None:
     args.sizes = [int(v) for v in (args.sizes or ("10000,50000" if args.quick else "10000,100000,1000000")).split(",")]
     args.queries = args.queries or (100 if args.quick else 200)
     args.ef_sweep = [int(v) for v in args.ef_sweep.split(",")]
+    args.graph_ef_sweep = [int(v) for v in args.graph_ef_sweep.split(",")]
     setup_django(args.database)
 
     from django.conf import settings
@@ -433,7 +509,11 @@ def main() -> None:
         save_result(name, result)
         args.sizes = []
     for size in args.sizes:
-        result["sizes"].append(_measure_size(size, args, fitted, rng, project))
+
+        def progress(row: dict) -> None:
+            save_result(name, {**result, "sizes": [*result["sizes"], row]})
+
+        result["sizes"].append(_measure_size(size, args, fitted, rng, project, progress))
         save_result(name, result)  # after every size: a long run keeps what it measured
     log(f"wrote bench/results/{name}.json")
 

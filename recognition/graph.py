@@ -98,10 +98,11 @@ def load_copy(path: Path) -> object | None:
 def save(index, folder: Path, stem: str, watermark: int, *, keep: int = 1) -> Path:
     """Write ``index`` as the graph file of ``stem`` at ``watermark`` (write, flush to disk, rename into place), then
     delete older files of the same graph beyond the newest ``keep`` (processes that mapped them keep their mapping)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     final = folder / f"{stem}-w{int(watermark)}.usearch"
     partial = folder / f".{final.name}.{os.getpid()}.partial"
     index.save(str(partial))
+    os.chmod(partial, 0o600)  # face vectors: readable by FaceLib's own user only, as its database is
     with open(partial, "rb") as handle:
         os.fsync(handle.fileno())
     # The checksum first: a reader maps only a file whose size and CRC its checksum file vouches for (usearch does
@@ -128,7 +129,7 @@ def _crc32(path: Path) -> int:
 
 def _write_atomically(path: Path, data: bytes) -> None:
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    with open(partial, "wb") as handle:
+    with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())

@@ -5,10 +5,12 @@ and a refresh misses no row a transaction was still writing while it read the se
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from django.core.cache import cache
 from django.db import connection, connections, transaction
 from django.db.models import F
 
@@ -100,6 +102,7 @@ def test_graph_search_agrees_with_exact_and_follows_rows_added_and_removed_since
     assert graph.watermark == extra.pk and graph.size == 1500  # 1500 - victim + extra
     assert not graph.index.contains(victim.member_pk) and graph.index.contains(extra.pk)
     assert len(graphs.graph_files(graph.path.parent, graph_stem(face_set.pk, MODEL))) == 1
+    assert graph.path.stat().st_mode & 0o077 == 0  # face vectors: FaceLib's own user only
 
 
 @pytest.mark.django_db(transaction=True)
@@ -202,3 +205,62 @@ def test_a_refresh_waits_for_a_transaction_still_writing_below_its_watermark(big
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM facesets_facesetmember WHERE face_set_id = %s", [face_set.pk])
         assert graph.size == cursor.fetchone()[0] == 1502
+
+
+@pytest.fixture
+def small_sets_get_graphs(monkeypatch, settings):
+    """Sets of 1,000 faces or more get their indexes and graph, here and in the worker the test starts."""
+    monkeypatch.setenv("FACELIB_HNSW_MIN_FACES", "1000")
+    settings.FACELIB_HNSW_MIN_FACES = 1000
+    settings.FACELIB_GRAPH = True
+    graphs.forget()
+
+
+def _wait(predicate, seconds: float = 120):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("the worker did not get there in time")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_gives_a_grown_set_its_graph_and_refreshes_it_as_the_set_grows(small_sets_get_graphs, worker):
+    project = projects.project_get_or_create(name="graph-worker")
+    face_set = library.face_set_create(project=project, name="growing", field_schema=SCHEMA)
+    centres, faces, labels, rng = _populate(project, face_set, identities=300, samples=5)
+    cache.delete(f"graph-refresh:{face_set.pk}")
+    with transaction.atomic():  # the set grows past the threshold as enrolment grows it: the build is queued
+        last = _add(project, face_set, _unit(rng.normal(size=128)), count=False)
+        library.face_set_count_adjust(face_set_pk=face_set.pk, delta=1)
+    face_set.refresh_from_db()
+
+    def graph_written():
+        face_set.refresh_from_db()
+        return face_set_graph(face_set, MODEL) if face_set.vector_index else None
+
+    graph = _wait(graph_written)
+    assert graph.watermark == last.pk and graph.size == 1501
+    _, queries = _queries(centres, rng, 5)
+    for query in queries:
+        found = face_set_search(face_set=face_set, vector=query, model=MODEL, limit=10)
+        exact = face_set_search(face_set=face_set, vector=query, model=MODEL, limit=10, exact=True)
+        assert found[0].face_pk == exact[0].face_pk
+
+    # 1,000 more faces: the graph is behind; the enrolment that notices queues a refresh, the worker patches the file.
+    more = _unit(rng.normal(size=(1000, 128)))
+    new_faces = Face.objects.bulk_create(
+        Face(project=project, box_x=0, box_y=0, box_width=10, box_height=10, detection_score=1.0) for _ in more
+    )
+    FaceSetMember.objects.bulk_create(
+        FaceSetMember(face_set=face_set, face=face, model=MODEL, vector=v.tolist(), external_fields={"bucket": 0})
+        for face, v in zip(new_faces, more, strict=True)
+    )
+    with transaction.atomic():
+        library.face_set_count_adjust(face_set_pk=face_set.pk, delta=1000)
+    face_set.refresh_from_db()
+    newest = FaceSetMember.objects.filter(face_set=face_set).order_by("-pk").first().pk
+    graph = _wait(lambda: (g := face_set_graph(face_set, MODEL)) is not None and g.watermark == newest and g)
+    assert graph.size == 2501
