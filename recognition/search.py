@@ -16,8 +16,8 @@ HNSW_MAX_EF_SEARCH = 1000  # pgvector's upper bound
 # ef_search by index size (rows up to, ef): the most candidates whose p99 stays under 20 ms on 2 cores
 # (bench/REPORT.md, ef sweep): 100k faces at 150 -> recall@10 0.993, 15.1 ms p99; 1M at 120 -> 0.950, 18.0 ms.
 EF_SEARCH_BY_SIZE = ((200_000, 150), (None, 120))
-# The same for the in-process graphs (bench/search_inprocess.py, 1M faces): PLACEHOLDER
-GRAPH_EF_SEARCH_BY_SIZE = ((None, 150),)
+# The same for the in-process graphs (facesets.search; bench/REPORT.md, graph ef sweep).
+GRAPH_EF_SEARCH_BY_SIZE = ((200_000, 200), (None, 500))
 
 
 @dataclass(frozen=True)
