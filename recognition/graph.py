@@ -112,6 +112,9 @@ def save(index, folder: Path, stem: str, watermark: int, *, keep: int = 1) -> Pa
     for _, older in graph_files(folder, stem)[keep:]:
         older.unlink(missing_ok=True)
         _sum_path(older).unlink(missing_ok=True)
+    for leftover in folder.glob(f".{stem}-w*.partial"):  # what a writer killed mid-write left, an hour on
+        if time.time() - leftover.stat().st_mtime > 3600:
+            leftover.unlink(missing_ok=True)
     return final
 
 
