@@ -113,8 +113,11 @@ def save(index, folder: Path, stem: str, watermark: int, *, keep: int = 1) -> Pa
         older.unlink(missing_ok=True)
         _sum_path(older).unlink(missing_ok=True)
     for leftover in folder.glob(f".{stem}-w*.partial"):  # what a writer killed mid-write left, an hour on
-        if time.time() - leftover.stat().st_mtime > 3600:
-            leftover.unlink(missing_ok=True)
+        try:
+            if time.time() - leftover.stat().st_mtime > 3600:
+                leftover.unlink(missing_ok=True)
+        except OSError:  # renamed into place by another writer meanwhile
+            pass
     return final
 
 
