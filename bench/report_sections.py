@@ -706,13 +706,28 @@ def _sync_rows(sync: dict | None) -> list[str]:
 def headline_16(results: dict, scale: dict | None) -> str:
     """The goals of issue 16 (performance round two), before → after where both were measured in one run."""
     rows = _sync_rows(results.get("sync_latency"))
-    throughput = (results.get("enrol_throughput") or {}).get("after")
-    if throughput and "2" in throughput["runs"]:
-        rate = throughput["runs"]["2"]["photos_per_s"]
+    runs = [
+        (block.get("conditions", {}).get("time", ""), label, block)
+        for label, block in (results.get("enrol_throughput") or {}).items()
+        if isinstance(block, dict) and "2" in block.get("runs", {})
+    ]
+    if runs:
+        when, label, block = max(runs, key=lambda run: run[0])
+        rate = block["runs"]["2"]["photos_per_s"]
         rows.append(
-            f"| enrolment, 2 workers (workers alone, latest run) | ≥ {GOAL_IMPORT:.0f} photos/s | {rate:.1f} photos/s "
-            f"| {_verdict(rate >= GOAL_IMPORT)} |"
+            f"| enrolment, 2 workers, the workers alone (`enrol_throughput.py`, {label}, {when}) "
+            f"| ≥ {GOAL_IMPORT:.0f} photos/s | {rate:.1f} photos/s | {_verdict(rate >= GOAL_IMPORT)} |"
         )
+    api = results.get("api") or {}
+    two = next((row for row in api.get("enrol") or [] if row["workers"] == 2), None)
+    if two:
+        for key, label in (("api", "the Huawei add-face API, 4 clients"), ("import_640", "`import_faces`, 640×480")):
+            if "photos_per_s" in two.get(key, {}):
+                rate = two[key]["photos_per_s"]
+                rows.append(
+                    f"| enrolment, 2 workers, {label} | ≥ {GOAL_IMPORT:.0f} photos/s | {rate:.1f} photos/s "
+                    f"| {_verdict(rate >= GOAL_IMPORT)} |"
+                )
     big = scale["sizes"][-1] if scale and scale.get("sizes") else None
     if big and big.get("graph"):
         graph, exact = big["graph"], big["exact"]["none"]
