@@ -81,7 +81,12 @@ def face_set_graph_schedule(*, face_set_pk: int) -> None:
     """Queue a refresh of the set's graph (at most one per GRAPH_SCHEDULE_SECONDS: searches ask on every query)."""
     from ..tasks import refresh_face_set_graph
 
-    if cache.add(f"graph-refresh:{face_set_pk}", 1, timeout=GRAPH_SCHEDULE_SECONDS):
+    try:
+        due = cache.add(f"graph-refresh:{face_set_pk}", 1, timeout=GRAPH_SCHEDULE_SECONDS)
+    except Exception:  # the cache unreachable: a search or an enrolment must not fail for a refresh (asked again later)
+        logger.warning("graph refresh of face set %s not queued: the cache is unreachable", face_set_pk)
+        return
+    if due:
         transaction.on_commit(lambda: refresh_face_set_graph.delay(face_set_pk))
 
 
