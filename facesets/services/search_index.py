@@ -87,7 +87,7 @@ def face_set_graph_schedule(*, face_set_pk: int) -> None:
         logger.warning("graph refresh of face set %s not queued: the cache is unreachable", face_set_pk)
         return
     if due:
-        transaction.on_commit(lambda: refresh_face_set_graph.delay(face_set_pk))
+        transaction.on_commit(lambda: refresh_face_set_graph.delay(face_set_pk), robust=True)
 
 
 def face_set_graph_follow(*, face_set: FaceSet) -> None:
