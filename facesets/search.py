@@ -115,11 +115,16 @@ def face_set_search(
         return []
     filtered = bool(filter_sql and filter_sql[0])
     large = exact is None and (bool(face_set.vector_index) or face_set.face_count >= settings.FACELIB_HNSW_MIN_FACES)
+    if large:
+        # The graph first: its candidates, filtered and ranked exactly in SQL, answer when enough of them pass.
+        matches = _graph_search(face_set, vector, model, limit, filter_sql, None)
+        if matches is not None:
+            return _at_least(matches, min_cosine)
     # A filtered graph walk returns the first rows that pass the filter, not the nearest ones: at 1M faces a filter
     # keeping 0.1 % got 39 % of the true top 10 (bench/REPORT.md). A filter that keeps few rows is settled exactly
     # (the set's field indexes find them); a wider one takes more candidates, in proportion to the rows it drops.
     rows = _filtered_rows(face_set, model, filter_sql, FILTERED_EXACT_ROWS) if filtered and large else None
-    if large and (rows is None or rows > FILTERED_EXACT_ROWS):
+    if rows is not None and rows > FILTERED_EXACT_ROWS:
         matches = _graph_search(face_set, vector, model, limit, filter_sql, rows)
         if matches is not None:
             return _at_least(matches, min_cosine)
@@ -149,21 +154,28 @@ def _at_least(matches: list[Match], min_cosine: float | None) -> list[Match]:
 
 def _graph_search(face_set, vector, model, limit, filter_sql, rows: int | None) -> list[Match] | None:
     """The search through the set's graph, or None when the SQL paths must answer (no graph, too many candidates
-    wanted, or too few rows came back: removed faces or a filter took the candidates' places)."""
+    wanted, or too few rows came back: removed faces or a filter took the candidates' places).
+
+    Without a count of the rows a filter keeps (``rows`` None), a filtered search takes as many candidates as the walk
+    visits anyway (its ef): a filter keeping a few percent of the set leaves enough of them, and no count is paid
+    (counting 20,000 passing rows costs more than the search). With the count, candidates grow in proportion to the
+    rows the filter drops."""
     graph = face_set_graph(face_set, model)
     if graph is None:
-        if settings.FACELIB_GRAPH and face_set.face_count >= settings.FACELIB_HNSW_MIN_FACES:
+        if rows is None and settings.FACELIB_GRAPH and face_set.face_count >= settings.FACELIB_HNSW_MIN_FACES:
             _graph_refresh_schedule(face_set)
         return None
-    if graph_behind(face_set, graph):
+    if rows is None and graph_behind(face_set, graph):
         _graph_refresh_schedule(face_set)
+    ef_search = graph_ef_search_for(graph.size)
+    filtered = bool(filter_sql and filter_sql[0])
     share = 1.0 if rows is None else rows / max(face_set.face_count, rows)
     removed = max(0, graph.size - int(face_set.face_count))  # at least this many keys point at removed rows
     wanted = GRAPH_CANDIDATES * limit / share * graph.size / max(1, graph.size - removed)
-    candidates = max(40, math.ceil(wanted))
+    candidates = max(40, math.ceil(wanted), ef_search if filtered and rows is None else 0)
     if candidates > GRAPH_MAX_CANDIDATES or len(vector) != graph.index.ndim:
         return None
-    keys = graph.search(np.asarray(vector, dtype=np.float32), candidates, graph_ef_search_for(graph.size))
+    keys = graph.search(np.asarray(vector, dtype=np.float32), candidates, ef_search)
     matches = _members_ranked(face_set, vector, model, limit, filter_sql, keys=keys, above=graph.watermark)
     return matches if len(matches) >= limit else None
 

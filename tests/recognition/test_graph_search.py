@@ -116,6 +116,7 @@ def test_filtered_search_through_the_graph_returns_the_exact_filtered_answer(big
     _, queries = _queries(centres, rng, 10)
     position = {face.pk: n for n, face in enumerate(faces)}
     for text, rows in (("bucket:[0 TO 749]", 750), ("bucket:[0 TO 299]", 300), ("bucket:[0 TO 49]", 50)):
+        # 50 %, 20 % and 3 % of the set
         condition = compile_filter_sql(parse_filter(text, SCHEMA))
         for query in queries:
             calls.clear()
@@ -123,10 +124,10 @@ def test_filtered_search_through_the_graph_returns_the_exact_filtered_answer(big
             exact = face_set_search(
                 face_set=face_set, vector=query, model=MODEL, limit=10, filter_sql=condition, exact=True
             )
-            if rows > 100:  # through the graph, with candidates in proportion to what the filter drops
-                assert calls and calls[0] >= 4 * 10 * 1500 / rows
-            else:  # narrow: settled exactly by the field index, no graph
-                assert calls == []
+            # First the candidates the walk visits anyway (ef 200 at this size); a wide filter leaves enough of them.
+            assert calls[0] == 200
+            if rows < 100:  # narrow: too few of them pass; settled exactly through the field index, not the graph
+                assert len(calls) == 1
             assert [m.face_pk for m in found] == [m.face_pk for m in exact]
             assert len(found) == 10 and all(position[m.face_pk] < rows for m in found)
 
