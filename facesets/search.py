@@ -29,6 +29,7 @@ import logging
 import math
 import re
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import numpy as np
 from django.conf import settings
@@ -75,6 +76,25 @@ def field_index_name(face_set_pk: int, field: str) -> str:
     return field_index_prefix(face_set_pk) + hashlib.sha1(field.encode()).hexdigest()[:12]
 
 
+_DATABASE_KEYS: dict[tuple, str] = {}
+
+
+def graph_folder() -> Path:
+    """This database's folder of graph files, under FACELIB_GRAPH_DIR: named by the server, the database and its
+    OID, so that databases sharing a var/ folder (the benchmarks', the tests', a database dropped and created again)
+    never read each other's graphs, whose keys are their own member ids."""
+    params = connection.settings_dict
+    identity = (params.get("HOST"), params.get("PORT"), params.get("NAME"))
+    key = _DATABASE_KEYS.get(identity)
+    if key is None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT oid FROM pg_database WHERE datname = current_database()")
+            oid = cursor.fetchone()[0]
+        digest = hashlib.sha1(repr((*identity, oid)).encode()).hexdigest()[:12]
+        key = _DATABASE_KEYS.setdefault(identity, f"{graphs.safe_stem(str(params.get('NAME')))}-{digest}")
+    return Path(settings.FACELIB_GRAPH_DIR) / key
+
+
 def graph_stem(face_set_pk: int, model: str) -> str:
     """The name of a face set's graph files for one model (recognition.graph)."""
     return f"{graph_prefix(face_set_pk)}{graphs.safe_stem(model)}"
@@ -89,7 +109,7 @@ def face_set_graph(face_set, model: str) -> graphs.Graph | None:
     """The set's graph for ``model`` when graphs are on and the set is big enough to have one, else None."""
     if not settings.FACELIB_GRAPH or face_set.face_count < settings.FACELIB_HNSW_MIN_FACES:
         return None
-    return graphs.open_latest(settings.FACELIB_GRAPH_DIR, graph_stem(face_set.pk, model))
+    return graphs.open_latest(graph_folder(), graph_stem(face_set.pk, model))
 
 
 def graph_behind(face_set, graph: graphs.Graph) -> bool:
@@ -382,7 +402,7 @@ def face_set_field_indexes_build(*, face_set) -> list[str]:
 def drop_face_set_index(face_set) -> None:
     """Drop a face set's partial indexes (vector and fields), if it has them (inside the caller's transaction), and
     its graph files once that transaction commits."""
-    folder, prefix = settings.FACELIB_GRAPH_DIR, graph_prefix(face_set.pk)
+    folder, prefix = graph_folder(), graph_prefix(face_set.pk)
     transaction.on_commit(lambda: graphs.remove(folder, prefix))
     if not face_set.vector_index:
         return

@@ -22,6 +22,7 @@ from ..search import (
     face_set_graph,
     face_set_index_build,
     graph_behind,
+    graph_folder,
     graph_prefix,
     graph_stem,
 )
@@ -148,7 +149,7 @@ def face_set_graph_refresh(*, face_set_pk: int) -> dict:
     was written by a transaction that had started by then: the refresh waits for those to end, reads the ids up to the
     watermark again and adds what it missed. Searches take every row above the watermark from PostgreSQL."""
     face_set = FaceSet.objects.filter(pk=face_set_pk).first()
-    folder = settings.FACELIB_GRAPH_DIR
+    folder = graph_folder()
     if face_set is None:
         graphs.remove(folder, graph_prefix(face_set_pk))
         return {"state": "gone"}
