@@ -47,6 +47,10 @@ def _reset(face_set_model, project) -> None:
     face_set_model.objects.filter(project=project).delete()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE facesets_facesetmember")
+    from facesets.search import graph_folder
+    from recognition import graph as graphs
+
+    graphs.remove(graph_folder(), "fs")  # the truncated sets' graph files (a product delete removes its own)
 
 
 class FallbackCounter:
