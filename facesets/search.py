@@ -195,7 +195,9 @@ def _graph_search(face_set, vector, model, limit, filter_sql, rows: int | None) 
     candidates = max(40, math.ceil(wanted), ef_search if filtered and rows is None else 0)
     if candidates > GRAPH_MAX_CANDIDATES or len(vector) != graph.index.ndim:
         return None
-    keys = graph.search(np.asarray(vector, dtype=np.float32), candidates, ef_search)
+    # A filter's answer lies deeper in the ranking (a 10 % filter's top 10 is about the overall top 100), where a walk
+    # of ef candidates is less sure: it walks twice as far (at 1M faces, 10 % filter: recall@10 0.89 -> 0.96).
+    keys = graph.search(np.asarray(vector, dtype=np.float32), candidates, ef_search * (2 if filtered else 1))
     matches = _members_ranked(face_set, vector, model, limit, filter_sql, keys=keys, above=graph.watermark)
     return matches if len(matches) >= limit else None
 
