@@ -59,6 +59,7 @@ GROUP_PERSONS_TABLE = Group.persons.through._meta.db_table
 EMBEDDING_TABLE = Embedding._meta.db_table
 FILTERED_EF_FACTOR = 4  # candidates walked per wanted row, divided by the share of rows the filter keeps
 FILTERED_EXACT_ROWS = 20_000  # a filter keeping at most this many rows is ranked exactly (as a small set is)
+FILTERED_NARROW_ROWS = 2_000  # ... and one keeping at most this many is sent there without asking the graph first
 GRAPH_CANDIDATES = 4  # graph candidates re-ranked exactly per wanted row (at least 40), divided by the filter's share
 GRAPH_MAX_CANDIDATES = 2000  # more than this (a narrow filter on a huge set) and the SQL paths answer
 
@@ -135,8 +136,12 @@ def face_set_search(
         return []
     filtered = bool(filter_sql and filter_sql[0])
     large = exact is None and (bool(face_set.vector_index) or face_set.face_count >= settings.FACELIB_HNSW_MIN_FACES)
-    if large:
-        # The graph first: its candidates, filtered and ranked exactly in SQL, answer when enough of them pass.
+    narrow = (
+        filtered and large and _filtered_rows(face_set, model, filter_sql, FILTERED_NARROW_ROWS) <= FILTERED_NARROW_ROWS
+    )
+    if large and not narrow:
+        # The graph first: its candidates, filtered and ranked exactly in SQL, answer when enough of them pass (a
+        # filter that few rows pass, counted cheaply first, goes straight to the exact ranking below).
         matches = _graph_search(face_set, vector, model, limit, filter_sql, None)
         if matches is not None:
             return _at_least(matches, min_cosine)
@@ -233,7 +238,10 @@ def _filtered_rows(face_set, model: str, filter_sql: tuple[str, list], cap: int)
     """How many of the set's rows pass the filter, counted up to ``cap + 1`` (the set's field index finds them; the
     planner's own estimate cannot be used: it has no statistics for a partial expression index and guesses 0.5 %)."""
     join = f"JOIN {FACE_TABLE} f ON f.id = m.face_id " if re.search(r"\bf\.", filter_sql[0]) else ""
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # An index scan stops at the cap; a bitmap scan (the planner's choice on its 0.5 % guess) reads every
+        # matching index entry first: 12 ms for a 10 % filter at 1M faces, whatever the cap.
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
         cursor.execute(
             f"SELECT count(*) FROM (SELECT 1 FROM {MEMBER_TABLE} m {join}"
             f"WHERE m.face_set_id = %s AND m.model = %s AND ({filter_sql[0]}) LIMIT %s) passing",

@@ -113,12 +113,17 @@ def test_filtered_search_through_the_graph_is_complete_and_close_to_the_exact_fi
     face_set.refresh_from_db()
     assert face_set.vector_index and face_set_graph(face_set, MODEL) is not None
     monkeypatch.setattr(search, "FILTERED_EXACT_ROWS", 100)
+    monkeypatch.setattr(search, "FILTERED_NARROW_ROWS", 40)
     calls = _spy(monkeypatch)
     _, queries = _queries(centres, rng, 10)
     position = {face.pk: n for n, face in enumerate(faces)}
     firsts, overlaps = [], []
-    for text, rows in (("bucket:[0 TO 749]", 750), ("bucket:[0 TO 299]", 300), ("bucket:[0 TO 49]", 50)):
-        # 50 %, 20 % and 3 % of the set
+    for text, rows in (
+        ("bucket:[0 TO 749]", 750),
+        ("bucket:[0 TO 299]", 300),
+        ("bucket:[0 TO 49]", 50),
+        ("bucket:[0 TO 19]", 20),
+    ):  # 50 %, 20 %, 3 % and 1.3 % of the set
         condition = compile_filter_sql(parse_filter(text, SCHEMA))
         for query in queries:
             calls.clear()
@@ -126,9 +131,12 @@ def test_filtered_search_through_the_graph_is_complete_and_close_to_the_exact_fi
             exact = face_set_search(
                 face_set=face_set, vector=query, model=MODEL, limit=10, filter_sql=condition, exact=True
             )
+            if rows <= 40:  # counted as narrow at once: ranked exactly through the field index, the graph not asked
+                assert calls == [] and [m.face_pk for m in found] == [m.face_pk for m in exact]
+                continue
             # First the candidates the walk visits anyway (ef 200 at this size); a wide filter leaves enough of them.
             assert calls[0] == 200
-            if rows < 100:  # narrow: too few of them pass; settled exactly through the field index, not the graph
+            if rows < 100:  # too few of them pass; the full count sends it to the exact ranking
                 assert len(calls) == 1 and [m.face_pk for m in found] == [m.face_pk for m in exact]
             # Complete, only rows that pass, ranked by exact cosine; as close to the exact answer as the graph is.
             assert len(found) == 10 and all(position[m.face_pk] < rows for m in found)
