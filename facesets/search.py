@@ -195,8 +195,9 @@ def _graph_search(face_set, vector, model, limit, filter_sql, rows: int | None) 
     ef_search = graph_ef_search_for(graph.size)
     filtered = bool(filter_sql and filter_sql[0])
     share = 1.0 if rows is None else rows / max(face_set.face_count, rows)
-    removed = max(0, graph.size - int(face_set.face_count))  # at least this many keys point at removed rows
-    wanted = GRAPH_CANDIDATES * limit / share * graph.size / max(1, graph.size - removed)
+    stored = len(graph.index)  # with tombstones of rows removed before the file was written; and since:
+    removed = stored - graph.size + max(0, graph.size - int(face_set.face_count))
+    wanted = GRAPH_CANDIDATES * limit / share * stored / max(1, stored - removed)
     candidates = max(40, math.ceil(wanted), ef_search if filtered and rows is None else 0)
     if candidates > GRAPH_MAX_CANDIDATES or len(vector) != graph.index.ndim:
         return None

@@ -35,7 +35,7 @@ class Graph:
     path: Path
     watermark: int
     index: object
-    size: int
+    size: int  # keys that are not tombstones (rows removed since are left in the graph; searches skip them)
     opened: float
     checked: float
 
@@ -95,7 +95,7 @@ def load_copy(path: Path) -> object | None:
         return None
 
 
-def save(index, folder: Path, stem: str, watermark: int, *, keep: int = 1) -> Path:
+def save(index, folder: Path, stem: str, watermark: int, *, live: int | None = None, keep: int = 1) -> Path:
     """Write ``index`` as the graph file of ``stem`` at ``watermark`` (write, flush to disk, rename into place), then
     delete older files of the same graph beyond the newest ``keep`` (processes that mapped them keep their mapping)."""
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -107,7 +107,8 @@ def save(index, folder: Path, stem: str, watermark: int, *, keep: int = 1) -> Pa
         os.fsync(handle.fileno())
     # The checksum first: a reader maps only a file whose size and CRC its checksum file vouches for (usearch does
     # not check a file it maps, and a damaged one crashes the process).
-    _write_atomically(_sum_path(final), f"{partial.stat().st_size} {_crc32(partial)}\n".encode())
+    live = len(index) if live is None else int(live)
+    _write_atomically(_sum_path(final), f"{partial.stat().st_size} {_crc32(partial)} {live}\n".encode())
     os.replace(partial, final)
     for _, older in graph_files(folder, stem)[keep:]:
         older.unlink(missing_ok=True)
@@ -142,10 +143,19 @@ def _write_atomically(path: Path, data: bytes) -> None:
     os.replace(partial, path)
 
 
+def _live(path: Path, default: int) -> int:
+    """The keys of a graph file that are not tombstones (its checksum file says; the writer counted them)."""
+    try:
+        fields = _sum_path(path).read_text().split()
+        return int(fields[2]) if len(fields) > 2 else default
+    except (OSError, ValueError):
+        return default
+
+
 def intact(path: Path) -> bool:
     """Whether the file is the one its checksum file describes (size and CRC-32)."""
     try:
-        size, crc = _sum_path(path).read_text().split()
+        size, crc, *_ = _sum_path(path).read_text().split()
         return path.stat().st_size == int(size) and _crc32(path) == int(crc)
     except (OSError, ValueError):
         return False
@@ -210,7 +220,9 @@ def open_latest(folder: Path, stem: str) -> Graph | None:
             return None
         if index is None:
             return None
-        graph = Graph(path=path, watermark=watermark, index=index, size=len(index), opened=now, checked=now)
+        graph = Graph(
+            path=path, watermark=watermark, index=index, size=_live(path, len(index)), opened=now, checked=now
+        )
         _CACHE[key] = graph
         return graph
 

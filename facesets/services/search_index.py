@@ -214,9 +214,9 @@ def _graph_write(face_set: FaceSet, model: str, stem: str, folder) -> dict:
             dtype=settings.FACELIB_GRAPH_DTYPE,
         )
     else:
+        # Removed rows stay in the graph as tombstones: usearch's removal took minutes for 900 keys of 1M, and a
+        # search ranks only rows that still exist anyway; past GRAPH_REBUILD_SHARE of them the graph is rebuilt.
         mode = "patched"
-        if len(removed):
-            index.remove(removed.astype(np.uint64))
         if len(ids):
             index.add(ids.astype(np.uint64), vectors)
     # Rows up to the watermark that transactions running at the read were writing: wait for them, add what came.
@@ -227,7 +227,8 @@ def _graph_write(face_set: FaceSet, model: str, stem: str, folder) -> dict:
         late_ids, late_vectors = _members(face_set.pk, model, "AND id = ANY(%s)", (late.tolist(),))
         if len(late_ids):
             index.add(late_ids.astype(np.uint64), late_vectors)
-    path = graphs.save(index, folder, stem, watermark)
+    live = len(present) + len(late)  # the rows up to the watermark that exist: every other key is a tombstone
+    path = graphs.save(index, folder, stem, watermark, live=live)
     seconds = time.monotonic() - started
-    logger.info("graph %s %s: %s rows up to id %s in %.1f s", path.name, mode, len(index), watermark, seconds)
-    return {"state": mode, "rows": len(index), "watermark": watermark, "late": len(late), "seconds": seconds}
+    logger.info("graph %s %s: %s rows up to id %s in %.1f s", path.name, mode, live, watermark, seconds)
+    return {"state": mode, "rows": live, "watermark": watermark, "late": len(late), "seconds": seconds}

@@ -101,7 +101,9 @@ def test_graph_search_agrees_with_exact_and_follows_rows_added_and_removed_since
     assert patched["state"] == "patched" and patched["watermark"] == extra.pk
     graph = face_set_graph(face_set, MODEL)
     assert graph.watermark == extra.pk and graph.size == 1500  # 1500 - victim + extra
-    assert not graph.index.contains(victim.member_pk) and graph.index.contains(extra.pk)
+    assert graph.index.contains(extra.pk)  # the victim stays a tombstone: searches rank only rows that exist
+    again = face_set_search(face_set=face_set, vector=queries[1], model=MODEL, limit=10)
+    assert victim.member_pk not in {m.member_pk for m in again} and len(again) == 10
     assert len(graphs.graph_files(graph.path.parent, graph_stem(face_set.pk, MODEL))) == 1
     assert graph.path.stat().st_mode & 0o077 == 0  # face vectors: FaceLib's own user only
 
