@@ -199,8 +199,11 @@ def _graph_write(face_set: FaceSet, model: str, stem: str, folder) -> dict:
         removed = np.empty(0, dtype=np.int64)
         if index is not None:
             removed = np.setdiff1d(np.asarray(index.keys, dtype=np.int64), present, assume_unique=True)
-            if len(removed) > GRAPH_REBUILD_SHARE * max(1, len(index)) or low > watermark:
+            if len(removed) > GRAPH_REBUILD_SHARE * max(1, len(index)):
                 index, low = None, 0
+        # The newest rows removed since the file was written leave the set's highest id below the file's watermark:
+        # the file still holds everything up to its own.
+        watermark = max(watermark, low)
         ids, vectors = _members(face_set.pk, model, "AND id > %s AND id <= %s", (low, watermark))
     if index is None:
         mode = "built"

@@ -106,6 +106,10 @@ def test_graph_search_agrees_with_exact_and_follows_rows_added_and_removed_since
     assert victim.member_pk not in {m.member_pk for m in again} and len(again) == 10
     assert len(graphs.graph_files(graph.path.parent, graph_stem(face_set.pk, MODEL))) == 1
     assert graph.path.stat().st_mode & 0o077 == 0  # face vectors: FaceLib's own user only
+    # The newest row removed: the set's highest id falls below the watermark; the file is patched, not rebuilt.
+    FaceSetMember.objects.filter(pk=extra.pk).delete()
+    again = face_set_graph_refresh(face_set_pk=face_set.pk)
+    assert again["state"] == "patched" and again["watermark"] == extra.pk and again["rows"] == 1499
 
 
 @pytest.mark.django_db(transaction=True)
