@@ -757,8 +757,10 @@ def headline_16(results: dict, scale: dict | None) -> str:
         for key, label in (("api", "the Huawei add-face API, 4 clients"), ("import_640", "`import_faces`, 640×480")):
             if "photos_per_s" in two.get(key, {}):
                 rate = two[key]["photos_per_s"]
+                when = api.get("conditions_start", {}).get("time", "")
                 rows.append(
-                    f"| enrolment, 2 workers, {label} | ≥ {GOAL_IMPORT:.0f} photos/s | {rate:.1f} photos/s "
+                    f"| enrolment, 2 workers, {label} (`api_bench.py`, {when}) | ≥ {GOAL_IMPORT:.0f} photos/s "
+                    f"| {rate:.1f} photos/s "
                     f"| {_verdict(rate >= GOAL_IMPORT)} |"
                 )
     big = scale["sizes"][-1] if scale and scale.get("sizes") else None
@@ -803,8 +805,8 @@ def headline_16(results: dict, scale: dict | None) -> str:
         return ""
     return (
         "## Headline: the goals of issue 16 (performance, round two)\n\n"
-        "Before → after measured in one run on this machine (the search rows: the same set and queries, pgvector's "
-        "HNSW path with the graph turned off, then the product path through the graph).\n\n"
+        "The search rows: before → after in one run on the same set and queries (pgvector's HNSW path with the graph "
+        "turned off, then the product path through the graph); the other rows name the run they come from.\n\n"
         "| goal | target | measured | |\n|---|---|---|---|\n" + "\n".join(rows)
     )
 
