@@ -209,16 +209,21 @@ def _graph_search(face_set, vector, model, limit, filter_sql, rows: int | None) 
     return matches if len(matches) >= limit else None
 
 
+def _with_filter(where: list[str], params: list, filter_sql: tuple[str, list] | None) -> str:
+    """Add a compiled field filter to a member query's conditions and parameters; returns the join it needs (only a
+    filter on face_id / external_image_id needs the face row: a join costs ~2x on an exact scan)."""
+    if not (filter_sql and filter_sql[0]):
+        return ""
+    where.append(f"({filter_sql[0]})")
+    params.extend(filter_sql[1])
+    return f"JOIN {FACE_TABLE} f ON f.id = m.face_id " if re.search(r"\bf\.", filter_sql[0]) else ""
+
+
 def _members_ranked(face_set, vector, model, limit, filter_sql, *, keys, above: int) -> list[Match]:
     """The set's rows among ``keys`` or with an id above ``above`` (not in the graph yet), ranked by exact cosine."""
     where = ["m.face_set_id = %s", "m.model = %s", "(m.id = ANY(%s) OR m.id > %s)"]
     params: list = [vector_literal(vector), face_set.pk, model, [int(key) for key in keys], int(above)]
-    join = ""
-    if filter_sql and filter_sql[0]:
-        where.append(f"({filter_sql[0]})")
-        params.extend(filter_sql[1])
-        if re.search(r"\bf\.", filter_sql[0]):
-            join = f"JOIN {FACE_TABLE} f ON f.id = m.face_id "
+    join = _with_filter(where, params, filter_sql)
     params.append(limit)
     query = (
         f"SELECT m.id, m.face_id, m.vector <=> %s::vector AS distance FROM {MEMBER_TABLE} m {join}"
@@ -263,13 +268,7 @@ def _face_set_query(
     )
     where = ["m.face_set_id = %s", "m.model = %s"]
     params: list = [query_vector, face_set.pk, model]
-    join = ""
-    if filter_sql and filter_sql[0]:
-        where.append(f"({filter_sql[0]})")
-        params.extend(filter_sql[1])
-        # Only a filter on face_id / external_image_id needs the face row: a join costs ~2x on an exact scan.
-        if re.search(r"\bf\.", filter_sql[0]):
-            join = f"JOIN {FACE_TABLE} f ON f.id = m.face_id "
+    join = _with_filter(where, params, filter_sql)
     params.append(limit)
     inner = (
         f"SELECT m.id AS member_id, m.face_id, {distance} AS distance "

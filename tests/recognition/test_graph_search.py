@@ -262,11 +262,13 @@ def test_a_real_worker_gives_a_grown_set_its_graph_and_refreshes_it_as_the_set_g
 
     graph = _wait(graph_written)
     assert graph.watermark == last.pk and graph.size == 1501
-    _, queries = _queries(centres, rng, 5)
-    for query in queries:
+    _, queries = _queries(centres, rng, 10)
+    firsts = []
+    for query in queries:  # through the worker's graph (approximate): the same first face almost always
         found = face_set_search(face_set=face_set, vector=query, model=MODEL, limit=10)
         exact = face_set_search(face_set=face_set, vector=query, model=MODEL, limit=10, exact=True)
-        assert found[0].face_pk == exact[0].face_pk
+        firsts.append(found[0].face_pk == exact[0].face_pk)
+    assert sum(firsts) >= 9
 
     # 1,000 more faces: the graph is behind; the enrolment that notices queues a refresh, the worker patches the file.
     more = _unit(rng.normal(size=(1000, 128)))
