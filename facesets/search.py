@@ -58,10 +58,11 @@ MEMBER_TABLE = FaceSetMember._meta.db_table
 FACE_TABLE = Face._meta.db_table
 GROUP_PERSONS_TABLE = Group.persons.through._meta.db_table
 EMBEDDING_TABLE = Embedding._meta.db_table
-FILTERED_EF_FACTOR = 4  # candidates walked per wanted row, divided by the share of rows the filter keeps
+# Candidates per wanted row (pgvector's walk and the graph's candidates alike), divided by the share of rows a filter
+# keeps; the graph takes at least 40.
+CANDIDATES_PER_ROW = 4
 FILTERED_EXACT_ROWS = 20_000  # a filter keeping at most this many rows is ranked exactly (as a small set is)
 FILTERED_NARROW_ROWS = 2_000  # ... and one keeping at most this many is sent there without asking the graph first
-GRAPH_CANDIDATES = 4  # graph candidates re-ranked exactly per wanted row (at least 40), divided by the filter's share
 GRAPH_MAX_CANDIDATES = 2000  # more than this (a narrow filter on a huge set) and the SQL paths answer
 
 
@@ -163,7 +164,7 @@ def face_set_search(
             use_index = False
         else:
             share = rows / max(face_set.face_count, rows)  # a lower bound: counting stopped at cap + 1
-            ef_search = min(HNSW_MAX_EF_SEARCH, max(ef_search, math.ceil(FILTERED_EF_FACTOR * limit / share)))
+            ef_search = min(HNSW_MAX_EF_SEARCH, max(ef_search, math.ceil(CANDIDATES_PER_ROW * limit / share)))
     if use_index:
         matches = _face_set_query(face_set, vector, model, limit, filter_sql, indexed=True, ef_search=ef_search)
         if len(matches) < limit:
@@ -198,7 +199,7 @@ def _graph_search(face_set, vector, model, limit, filter_sql, rows: int | None) 
     share = 1.0 if rows is None else rows / max(face_set.face_count, rows)
     stored = len(graph.index)  # with tombstones of rows removed before the file was written; and since:
     removed = stored - graph.size + max(0, graph.size - int(face_set.face_count))
-    wanted = GRAPH_CANDIDATES * limit / share * stored / max(1, stored - removed)
+    wanted = CANDIDATES_PER_ROW * limit / share * stored / max(1, stored - removed)
     candidates = max(40, math.ceil(wanted), ef_search if filtered and rows is None else 0)
     if candidates > GRAPH_MAX_CANDIDATES or len(vector) != graph.index.ndim:
         return None

@@ -36,7 +36,6 @@ class Graph:
     watermark: int
     index: object
     size: int  # keys that are not tombstones (rows removed since are left in the graph; searches skip them)
-    opened: float
     checked: float
 
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -54,18 +53,21 @@ def safe_stem(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.]+", "_", text)
 
 
-def graph_files(folder: Path, stem: str) -> list[tuple[int, Path]]:
-    """The finished files of one graph, newest (highest watermark) first."""
-    found = []
+def _files(folder: Path):
+    """(stem, watermark, path) of every finished graph file in the folder."""
     try:
         entries = list(os.scandir(folder))
     except FileNotFoundError:
-        return []
+        return
     for entry in entries:
         match = _NAME.match(entry.name)
-        if match and match["stem"] == stem:
-            found.append((int(match["watermark"]), Path(entry.path)))
-    return sorted(found, reverse=True)
+        if match:
+            yield match["stem"], int(match["watermark"]), Path(entry.path)
+
+
+def graph_files(folder: Path, stem: str) -> list[tuple[int, Path]]:
+    """The finished files of one graph, newest (highest watermark) first."""
+    return sorted(((watermark, path) for name, watermark, path in _files(folder) if name == stem), reverse=True)
 
 
 def build(
@@ -82,17 +84,23 @@ def build(
     return index
 
 
-def load_copy(path: Path) -> object | None:
-    """A writable in-memory copy of a graph file (to add to and remove from before saving a successor), or None
-    when the file is damaged."""
+def _restore(path: Path, *, view: bool) -> object | None:
+    """The graph in a file, mapped (``view``) or copied into memory; None when the file is damaged (checked against
+    its checksum first: usearch does not check a file, and a damaged one crashes the process)."""
     from usearch.index import Index
 
     if not intact(path):
         return None
     try:
-        return Index.restore(str(path), view=False)
+        return Index.restore(str(path), view=view)
     except (RuntimeError, ValueError):
         return None
+
+
+def load_copy(path: Path) -> object | None:
+    """A writable in-memory copy of a graph file (to add to before saving a successor), or None when it is
+    damaged."""
+    return _restore(path, view=False)
 
 
 def save(index, folder: Path, stem: str, watermark: int, *, live: int | None = None, keep: int = 1) -> Path:
@@ -163,15 +171,10 @@ def intact(path: Path) -> bool:
 
 def remove(folder: Path, prefix: str) -> None:
     """Delete every file of the graphs whose stem starts with ``prefix``."""
-    try:
-        entries = list(os.scandir(folder))
-    except FileNotFoundError:
-        return
-    for entry in entries:
-        match = _NAME.match(entry.name)
-        if match and match["stem"].startswith(prefix):
-            Path(entry.path).unlink(missing_ok=True)
-            _sum_path(Path(entry.path)).unlink(missing_ok=True)
+    for stem, _, path in _files(folder):
+        if stem.startswith(prefix):
+            path.unlink(missing_ok=True)
+            _sum_path(path).unlink(missing_ok=True)
     with _LOCK:
         for key in [key for key in _CACHE if key[0] == str(folder) and key[1].startswith(prefix)]:
             _CACHE.pop(key, None)
@@ -199,30 +202,19 @@ def open_latest(folder: Path, stem: str) -> Graph | None:
         if graph is not None and graph.path == path:
             graph.checked = now
             return graph
-        from usearch.index import Index
-
         try:
             mtime = path.stat().st_mtime_ns
         except OSError:  # replaced meanwhile: the next search looks again
             return None
         if _DAMAGED.get(path) == mtime:
             return None  # known to be damaged (said once)
-        index = None
-        if intact(path):
-            try:
-                index = Index.restore(str(path), view=True)
-            except (RuntimeError, ValueError):
-                index = None
+        index = _restore(path, view=True)
         if index is None:  # damaged or foreign: search without it (PostgreSQL answers) until a refresh replaces it
             logger.warning("graph file %s is damaged; searching without it", path.name)
             _CACHE.pop(key, None)
             _DAMAGED[path] = mtime
             return None
-        if index is None:
-            return None
-        graph = Graph(
-            path=path, watermark=watermark, index=index, size=_live(path, len(index)), opened=now, checked=now
-        )
+        graph = Graph(path=path, watermark=watermark, index=index, size=_live(path, len(index)), checked=now)
         _CACHE[key] = graph
         return graph
 

@@ -147,14 +147,7 @@ def task_item_process(*, item_pk: int) -> str:
         if item.task.total == 1:
             # A task of one item (every synchronous call) finishes in the item's own transaction: one commit less
             # before the waiting request is woken.
-            Task.objects.filter(pk=item.task_id).update(
-                done=1,
-                status=item.status,
-                result=item.result,
-                error_code=item.error_code,
-                error_message=item.error_message,
-                finished=timezone.now(),
-            )
+            Task.objects.filter(pk=item.task_id).update(done=1, finished=timezone.now(), **_ended_as(item))
             _notify_finished(item.task_id)
             return item.status
         Task.objects.filter(pk=item.task_id).update(done=F("done") + 1)
@@ -166,6 +159,16 @@ def _jsonable(details: dict) -> dict:
     return {key: value for key, value in details.items() if isinstance(value, (str, int, float, bool, type(None)))}
 
 
+def _ended_as(item: TaskItem) -> dict:
+    """What a task of one item records at its end: the item's own outcome."""
+    return {
+        "status": item.status,
+        "result": item.result,
+        "error_code": item.error_code,
+        "error_message": item.error_message,
+    }
+
+
 def _task_finish_if_complete(task_pk: int) -> None:
     with transaction.atomic():
         task = Task.objects.select_for_update().get(pk=task_pk)
@@ -175,10 +178,8 @@ def _task_finish_if_complete(task_pk: int) -> None:
             return
         items = list(task.items.all())
         if len(items) == 1:
-            only = items[0]
-            task.status = only.status
-            task.result = only.result
-            task.error_code, task.error_message = only.error_code, only.error_message
+            for name, value in _ended_as(items[0]).items():
+                setattr(task, name, value)
         else:
             task.status = Task.Status.DONE
             outcomes: dict[str, int] = {}
@@ -300,7 +301,6 @@ def tasks_purge(*, now=None) -> int:
     return deleted.get("facesets.Task", 0)
 
 
-@transaction.atomic
 def task_discard(*, task: Task) -> None:
     """Delete a task with its items (and so any payload still queued, a clip that must not be kept); one a worker holds
     right now is left to the hourly purge rather than waited for."""
@@ -313,6 +313,7 @@ def task_discard(*, task: Task) -> None:
         pass
 
 
+@transaction.atomic
 def task_item_fail(*, item_pk: int, code: str, message: str) -> None:
     """Record an item that cannot be processed (an unexpected error that retries did not cure)."""
     updated = TaskItem.objects.filter(pk=item_pk, status__in=[Task.Status.PENDING, Task.Status.PROCESSING]).update(
