@@ -54,7 +54,9 @@ class TaskItem(models.Model):
     """One unit of a bulk task — a photo to enrol — with its input kept until it is processed.
 
     Keeping the input in the database (not in the broker message) is what lets a killed worker's job be redone: the
-    item stays `pending` until the transaction that stores its faces also marks it done.
+    item stays `pending` until the transaction that stores its faces also marks it done. The photo of a synchronous
+    call that stores nothing lasting (a search, a detection, a comparison) is held in the cache instead
+    (`payload_cached`, services.tasks): losing it costs the waiting caller a retry, and it is never written to disk.
     """
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="items")
@@ -62,8 +64,7 @@ class TaskItem(models.Model):
     name = models.CharField(max_length=512, blank=True, default="")
     params = models.JSONField(default=dict, blank=True)
     payload = models.BinaryField(null=True, blank=True, editable=False)
-    # A second image, for the operations that take two (compare).
-    second_payload = models.BinaryField(null=True, blank=True, editable=False)
+    payload_cached = models.BooleanField(default=False, editable=False)
     status = models.CharField(max_length=16, choices=Task.Status.choices, default=Task.Status.PENDING)
     result = models.JSONField(null=True, blank=True)
     error_code = models.CharField(max_length=64, blank=True, default="")

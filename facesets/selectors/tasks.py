@@ -45,7 +45,7 @@ def task_list(*, project: Project, kinds: list[str] | None = None, status: str |
 
 def task_items(*, task: Task):
     """A task's items in order, without their payloads."""
-    return task.items.defer("payload", "second_payload").order_by("position")
+    return task.items.defer("payload").order_by("position")
 
 
 def _import_runs(face_set: FaceSet, root: str) -> Q:

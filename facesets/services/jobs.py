@@ -18,6 +18,9 @@ class JobParams:
     """Base of the parameter schemas; `kind` is the task kind it belongs to."""
 
     kind: ClassVar[str] = ""
+    # The work stores nothing that a retry would not make again (a search, a detection, a comparison): the photo of a
+    # synchronous call of this kind may wait for its worker in the cache rather than in the database (services.tasks).
+    transient: ClassVar[bool] = False
 
     @classmethod
     def parse(cls, data: Mapping[str, Any] | None) -> Self:
@@ -81,12 +84,16 @@ class _DetectAndKeep(JobParams):
 class ImageDetect(_DetectAndKeep):
     """Detect and keep (as expiring detected faces) the faces of a photo."""
 
+    transient = True
+
     max_faces: int | None = None
 
 
 @_job("image.detect_upright")
 class ImageDetectUpright(_DetectAndKeep):
     """Detect and keep the faces of a photo within image limits, optionally trying it turned a quarter at a time."""
+
+    transient = True
 
     auto_rotate: bool = False
     analysis: bool = False  # also the face analysis (mesh, pose, eyes, mouth), kept with each face
@@ -100,6 +107,8 @@ class ImageDetectUpright(_DetectAndKeep):
 class ImageAnalyse(JobParams):
     """Detect the faces of a photo, storing nothing."""
 
+    transient = True
+
     formats: list[str] | None = None
     max_faces: int | None = None
     analysis: bool = False  # also the face analysis (mesh, pose, eyes, mouth) of each face
@@ -108,6 +117,8 @@ class ImageAnalyse(JobParams):
 @_job("search")
 class Search(JobParams):
     """Search a face set (with an optional filter) or a group with the largest face of a photo."""
+
+    transient = True
 
     face_set: int | None = None
     group: int | None = None
@@ -135,6 +146,8 @@ class PersonRegister(JobParams):
 @_job("image.embed")
 class ImageEmbed(JobParams):
     """The largest face of a photo and its vector, storing nothing (one item per photo of a comparison)."""
+
+    transient = True
 
     formats: list[str] | None = None
 

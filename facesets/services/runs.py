@@ -218,7 +218,8 @@ def items_run(*, project: Project, params: jobs.JobParams, payloads: Sequence[by
     from ..exceptions import Timeout
     from .tasks import domain_error_from, task_submit, task_wait
 
-    task = task_submit(project=project, kind=params.kind, params=params, items=[{"payload": p} for p in payloads])
+    items = [{"payload": payload} for payload in payloads]
+    task = task_submit(project=project, kind=params.kind, params=params, items=items, cache_payloads=True)
     task = task_wait(task=task)
     if task.status not in (task.Status.DONE, task.Status.FAILED):
         raise Timeout(f"{what} did not finish in time", task_id=task.task_id)

@@ -5,7 +5,12 @@ item carrying only the item's id. A worker processes an item inside one transact
 - a worker killed mid-item rolls back; the message is redelivered (late ack) or re-queued when a worker starts, and
   the item is done once, never twice (the row lock + status check make redelivery a no-op);
 - a web request that must answer synchronously waits on the task row with a timeout, and when the budget runs out
-  the task carries on; its id is what SenseTime's 202 answer and the dashboard's task page show.
+  the task carries on; its id is what SenseTime's 202 answer and the dashboard's task page show;
+- the photo of a synchronous call whose work stores nothing lasting (jobs.JobParams.transient: a search, a detection,
+  a comparison) waits for its worker in the cache, not in the item row: writing it to the database and reading it
+  back cost more than the rest of the hand-off (bench/REPORT.md). Losing it (the cache restarted, or a backlog
+  outlived PAYLOAD_CACHE_SECONDS) fails the item with a Timeout the caller can retry; with no cache to hold it, the
+  photo goes to the row as for every other job.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import Error as DjangoDatabaseError
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -31,6 +37,7 @@ logger = logging.getLogger(__name__)
 Operation = Callable[[Task, TaskItem, JobParams], dict]
 OPERATIONS: dict[str, Operation] = {}
 TASK_TTL = timedelta(hours=24)
+PAYLOAD_CACHE_SECONDS = 3600  # how long a cached photo waits for its worker (a backlog of imports ahead of it)
 
 
 def operation(kind: str) -> Callable[[Operation], Operation]:
@@ -72,32 +79,89 @@ def task_submit(
     items: list[dict[str, Any]],
     params: JobParams | dict | None = None,
     user=None,
+    cache_payloads: bool = False,
 ) -> Task:
     """Store a task and its items and queue one message per item once the transaction commits.
 
-    Each item is `{"name": str, "params": dict, "payload": bytes | None, "second_payload": bytes | None}`; the task's
-    `params` and each item's are checked together against the kind's schema (ValueError), before anything is stored.
+    Each item is `{"name": str, "params": dict, "payload": bytes | None}`; the task's `params` and each item's are
+    checked together against the kind's schema (ValueError), before anything is stored. `cache_payloads` (for a
+    caller who waits for the answer, and a kind whose work is transient) holds the photos in the cache rather than in
+    the rows, when the cache takes them.
     """
     if kind not in OPERATIONS:
         raise ValueError(f"unknown task kind {kind!r}")
     params = params.to_json() if isinstance(params, JobParams) else dict(params or {})
     for item in items:
         SCHEMAS[kind].parse({**params, **(item.get("params") or {})})
+    cache_payloads = cache_payloads and SCHEMAS[kind].transient and _cache_is_memory()
     task = Task.objects.create(project=project, kind=kind, params=params, total=len(items), created_by=user)
-    rows = TaskItem.objects.bulk_create(
+    rows = [
         TaskItem(
             task=task,
             position=position,
             name=item.get("name", "")[:512],
             params=item.get("params") or {},
-            payload=item.get("payload"),
-            second_payload=item.get("second_payload"),
+            payload=None if cache_payloads else item.get("payload"),
+            payload_cached=cache_payloads,
         )
         for position, item in enumerate(items)
-    )
+    ]
+    if cache_payloads:
+        TaskItem.objects.bulk_create(rows)
+        if not _payloads_cache({row.pk: item.get("payload") for row, item in zip(rows, items, strict=True)}):
+            for row, item in zip(rows, items, strict=True):
+                row.payload, row.payload_cached = item.get("payload"), False
+            TaskItem.objects.bulk_update(rows, ["payload", "payload_cached"])
+    else:
+        TaskItem.objects.bulk_create(rows)
     item_pks = [row.pk for row in rows]
     transaction.on_commit(lambda: _enqueue(item_pks, kind))
     return task
+
+
+def _cache_is_memory() -> bool:
+    """Whether the cache is a memory store (Redis); the database cache would only move the photo to another table."""
+    return not settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache")
+
+
+def _payload_key(item_pk: int) -> str:
+    return f"task-payload:{int(item_pk)}"
+
+
+def _payloads_cache(payloads: dict[int, bytes | None]) -> bool:
+    """Hold the items' photos in the cache; False (nothing held) when the cache cannot take them."""
+    try:
+        failed = cache.set_many(
+            {_payload_key(pk): payload for pk, payload in payloads.items()}, timeout=PAYLOAD_CACHE_SECONDS
+        )
+    except Exception as error:  # the cache down or refusing (redis-py's errors are its own): the rows hold them
+        logger.warning("photos kept in the task rows, the cache did not take them: %s", type(error).__name__)
+        return False
+    if failed:
+        cache.delete_many(failed)
+        return False
+    return True
+
+
+def _payload_cached(item: TaskItem) -> None:
+    """Give the item its photo from the cache (removed from there once the item's transaction commits); Timeout when
+    the cache lost it."""
+    key = _payload_key(item.pk)
+    try:
+        payload = cache.get(key)
+    except Exception:  # the cache is down: the photo is out of reach either way
+        payload = None
+    if payload is None:
+        raise Timeout("the photo was no longer held when a worker took the work; send the request again")
+    item.payload = payload
+
+    def forget() -> None:
+        try:
+            cache.delete(key)
+        except Exception:
+            pass  # it expires on its own
+
+    transaction.on_commit(forget)
 
 
 # Kinds whose items go to a queue of their own (and its worker), not the default one.
@@ -118,14 +182,17 @@ def _enqueue(item_pks: list[int], kind: str) -> None:
 
 def task_item_process(*, item_pk: int) -> str:
     """Process one item exactly once. Returns the item's final status."""
-    item = TaskItem.objects.select_related("task").filter(pk=item_pk).first()
+    started = timezone.now()
+    item = TaskItem.objects.select_related("task").defer("payload").filter(pk=item_pk).first()
     if item is None:
         return "missing"
     if item.status in (Task.Status.DONE, Task.Status.FAILED):
         return item.status
-    Task.objects.filter(pk=item.task_id, status=Task.Status.PENDING).update(
-        status=Task.Status.PROCESSING, started=timezone.now()
-    )
+    single = item.task.total == 1
+    if not single:  # a task of one item (every synchronous call) is shown processing only once it is done
+        Task.objects.filter(pk=item.task_id, status=Task.Status.PENDING).update(
+            status=Task.Status.PROCESSING, started=started
+        )
     with transaction.atomic():
         # Lock the item row only ("of self"): a plain FOR UPDATE over the join would lock its task and project too, for
         # the whole inference, and serialise every worker of a project (bench/REPORT.md, enrolment).
@@ -133,6 +200,8 @@ def task_item_process(*, item_pk: int) -> str:
         if item.status in (Task.Status.DONE, Task.Status.FAILED):
             return item.status
         try:
+            if item.payload_cached:
+                _payload_cached(item)
             with transaction.atomic():
                 params = SCHEMAS[item.task.kind].parse({**item.task.params, **item.params})
                 result = OPERATIONS[item.task.kind](item.task, item, params)
@@ -142,12 +211,13 @@ def task_item_process(*, item_pk: int) -> str:
             item.error_code, item.error_message = error.code, error.message
             item.result = {"field": error.field, **_jsonable(error.details)}
         item.payload = None
-        item.second_payload = None
-        item.save()
-        if item.task.total == 1:
-            # A task of one item (every synchronous call) finishes in the item's own transaction: one commit less
-            # before the waiting request is woken.
-            Task.objects.filter(pk=item.task_id).update(done=1, finished=timezone.now(), **_ended_as(item))
+        item.save(update_fields=["status", "result", "error_code", "error_message", "payload"])
+        if single:
+            # A task of one item finishes in the item's own transaction: one commit less before the waiting request
+            # is woken.
+            Task.objects.filter(pk=item.task_id).update(
+                done=1, started=started, finished=timezone.now(), **_ended_as(item)
+            )
             _notify_finished(item.task_id)
             return item.status
         Task.objects.filter(pk=item.task_id).update(done=F("done") + 1)
@@ -264,16 +334,10 @@ def task_run(
     kind: str,
     params: JobParams | dict | None = None,
     payload: bytes | None = None,
-    second_payload: bytes | None = None,
     timeout: float | None = None,
 ) -> dict:
     """Run one item of work in a worker and wait for its result (the synchronous path of the APIs)."""
-    task = task_submit(
-        project=project,
-        kind=kind,
-        params=params,
-        items=[{"payload": payload, "second_payload": second_payload}],
-    )
+    task = task_submit(project=project, kind=kind, params=params, items=[{"payload": payload}], cache_payloads=True)
     return task_result(task_wait(task=task, timeout=timeout))
 
 
@@ -317,7 +381,7 @@ def task_discard(*, task: Task) -> None:
 def task_item_fail(*, item_pk: int, code: str, message: str) -> None:
     """Record an item that cannot be processed (an unexpected error that retries did not cure)."""
     updated = TaskItem.objects.filter(pk=item_pk, status__in=[Task.Status.PENDING, Task.Status.PROCESSING]).update(
-        status=Task.Status.FAILED, error_code=code, error_message=message[:2000], payload=None, second_payload=None
+        status=Task.Status.FAILED, error_code=code, error_message=message[:2000], payload=None
     )
     if updated:
         task_pk = TaskItem.objects.values_list("task_id", flat=True).get(pk=item_pk)

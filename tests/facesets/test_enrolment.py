@@ -173,3 +173,59 @@ def test_detected_faces_expire_unless_kept(worker, shared_data):
     purged = expired_purge(now=timezone.now() + timezone.timedelta(hours=73))
     assert purged["faces"] == 1
     assert list(Face.objects.filter(project=project)) == faces[:1]
+
+
+def test_a_synchronous_search_photo_waits_in_the_cache_an_enrolment_photo_in_the_database(worker, shared_data):
+    from django.core.cache import cache
+
+    from facesets.services.tasks import _payload_key
+
+    project = projects.project_get_or_create(name="transient")
+    face_set = library.face_set_create(project=project, name="staff")
+    photo = (shared_data / "people" / "person02" / "img12.jpg").read_bytes()
+    enrolled = task_run(project=project, kind="face_set.enrol", params={"face_set": face_set.pk}, payload=photo)
+    found = task_run(project=project, kind="search", params={"face_set": face_set.pk}, payload=photo)
+    assert [match["member"] for match in found["matches"]] == enrolled["members"]
+    enrol_item, search_item = TaskItem.objects.filter(task__project=project).order_by("pk")
+    assert (enrol_item.task.kind, enrol_item.payload_cached) == ("face_set.enrol", False)
+    assert (search_item.task.kind, search_item.payload_cached, search_item.payload) == ("search", True, None)
+    assert cache.get(_payload_key(search_item.pk)) is None  # forgotten once the answer was written
+
+
+def test_a_photo_the_cache_lost_before_a_worker_took_it_fails_as_a_timeout(transactional_db, shared_data):
+    from django.core.cache import cache
+
+    from facesets.services.tasks import _payload_key, task_item_process
+
+    project = projects.project_get_or_create(name="lost")
+    photo = (shared_data / "people" / "person02" / "img12.jpg").read_bytes()
+    task = task_submit(project=project, kind="image.analyse", items=[{"payload": photo}], cache_payloads=True)
+    item = task.items.get()
+    assert (item.payload, item.payload_cached) == (None, True)
+    assert cache.get(_payload_key(item.pk)) == photo
+    cache.delete(_payload_key(item.pk))  # as a restarted cache would have
+    assert task_item_process(item_pk=item.pk) == Task.Status.FAILED
+    task.refresh_from_db()
+    assert (task.status, task.error_code) == (Task.Status.FAILED, "timeout")
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [
+        {  # a Redis that does not answer
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        },
+        {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "facelib_cache"},
+    ],
+    ids=["cache-down", "database-cache"],
+)
+def test_without_a_memory_cache_the_photo_is_kept_in_the_task_item(transactional_db, shared_data, settings, backend):
+    photo = (shared_data / "people" / "person02" / "img12.jpg").read_bytes()
+    settings.CACHES = {"default": backend}
+    project = projects.project_get_or_create(name="no-cache")
+    task = task_submit(project=project, kind="image.analyse", items=[{"payload": photo}], cache_payloads=True)
+    item = task.items.get()
+    assert (bytes(item.payload), item.payload_cached) == (photo, False)
+    Task.objects.filter(pk=task.pk).delete()  # no worker here; nothing left for a later one
