@@ -56,7 +56,7 @@ class TaskItem(models.Model):
     Keeping the input in the database (not in the broker message) is what lets a killed worker's job be redone: the
     item stays `pending` until the transaction that stores its faces also marks it done. The photo of a synchronous
     call that stores nothing lasting (a search, a detection, a comparison) is held in the cache instead
-    (`payload_cached`, services.tasks): losing it costs the waiting caller a retry, and it is never written to disk.
+    (`payload_cached`, services.tasks): losing it costs the waiting caller a retry.
     """
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="items")
