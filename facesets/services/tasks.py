@@ -292,11 +292,19 @@ def _unlisten(task_pk: int) -> None:
         pass  # a broken connection listens to nothing any more
 
 
+# Set once a notification has woken a wait in this process: they arrive here, so later waits read the row only as a
+# backstop (NOTIFIED_BACKSTOP), not every 5-50 ms (that polling was a third of a web process's CPU per call).
+_notifications_arrive = False
+NOTIFIED_BACKSTOP = 0.25
+
+
 def task_wait(*, task: Task, timeout: float | None = None) -> Task:
     """Wait until the task has finished or `timeout` seconds passed; returns the task as it stands. The worker's
-    notification wakes the wait at once (PostgreSQL LISTEN/NOTIFY); between notifications the task row is still read
-    again after 5 ms, then at growing intervals up to 50 ms, so a notification that cannot arrive (another database,
-    a transaction-pooling proxy) costs no more than the polling it replaces."""
+    notification wakes the wait at once (PostgreSQL LISTEN/NOTIFY). Until a notification has been seen in this
+    process, the task row is also read again after 5 ms, then at growing intervals up to 50 ms, so where one cannot
+    arrive (another database, a transaction-pooling proxy) the wait costs no more than the polling it replaces; once
+    one has, the row is read again every NOTIFIED_BACKSTOP seconds in case a notification is lost."""
+    global _notifications_arrive
     timeout = settings.FACELIB_SYNC_TIMEOUT if timeout is None else timeout
     deadline = time.monotonic() + timeout
     delay = 0.005
@@ -308,9 +316,11 @@ def task_wait(*, task: Task, timeout: float | None = None) -> Task:
             if task.status in (Task.Status.DONE, Task.Status.FAILED) or remaining <= 0:
                 return task
             if raw is not None:
+                if _notifications_arrive:
+                    delay = NOTIFIED_BACKSTOP
                 with connection.wrap_database_errors:  # a lost server is Django's OperationalError, as elsewhere
                     for _ in raw.notifies(timeout=min(delay, remaining), stop_after=1):
-                        pass
+                        _notifications_arrive = True
             else:
                 time.sleep(min(delay, remaining))
             delay = min(delay * 1.5, 0.05)

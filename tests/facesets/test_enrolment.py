@@ -229,3 +229,30 @@ def test_without_a_memory_cache_the_photo_is_kept_in_the_task_item(transactional
     item = task.items.get()
     assert (bytes(item.payload), item.payload_cached) == (photo, False)
     Task.objects.filter(pk=task.pk).delete()  # no worker here; nothing left for a later one
+
+
+def test_once_notifications_arrive_a_wait_reads_its_task_only_as_a_backstop(worker, shared_data):
+    import math
+
+    from django.db import connection
+
+    from facesets.services import tasks
+
+    project = projects.project_get_or_create(name="wait")
+    photo = (shared_data / "people" / "person02" / "img12.jpg").read_bytes()
+    task_run(project=project, kind="image.analyse", payload=photo)  # a notification seen in this process
+    assert tasks._notifications_arrive
+    reads = []
+
+    def count(execute, sql, params, many, context):
+        if sql.startswith('SELECT "facesets_task"'):
+            reads.append(sql)
+        return execute(sql, params, many, context)
+
+    started = time.monotonic()
+    with connection.execute_wrapper(count):
+        result = task_run(project=project, kind="image.analyse", payload=photo)
+    elapsed = time.monotonic() - started
+    assert len(result["faces"]) == 1
+    # Before it, and after the notification; more only if the work outlasted a backstop interval.
+    assert 1 <= len(reads) <= 2 + math.ceil(elapsed / tasks.NOTIFIED_BACKSTOP)
