@@ -19,6 +19,8 @@ RETRYABLE = (OperationalError, InterfaceError)
 @shared_task(
     name="recognition.tasks.process_item",
     bind=True,
+    # The item's row holds its outcome; a copy in the result backend (a Redis key per photo for 24 h) had no reader.
+    ignore_result=True,
     acks_late=True,
     reject_on_worker_lost=True,
     autoretry_for=RETRYABLE,
@@ -57,6 +59,7 @@ def purge_expired() -> dict:
 
 @shared_task(
     name="recognition.tasks.build_face_set_index",
+    ignore_result=True,
     acks_late=True,
     autoretry_for=RETRYABLE,
     retry_backoff=5,
@@ -71,6 +74,7 @@ def build_face_set_index(face_set_pk: int) -> str:
 
 @shared_task(
     name="facesets.tasks.refresh_face_set_graph",
+    ignore_result=True,
     acks_late=True,
     autoretry_for=RETRYABLE,
     retry_backoff=5,
