@@ -177,11 +177,26 @@ def engine_threads() -> int:
     return configured if configured > 0 else max(1, min(2, os.cpu_count() or 1))
 
 
-def _session_options() -> Any:
+def threads_now(configured: int) -> int:
+    """The threads to give the next model call: all `configured` when the cores are otherwise idle (a lone request is
+    answered sooner), fewer when other runnable threads already hold them — there a second thread only adds
+    synchronisation (two workers enrolling on 2 cores: 7 ms more CPU a photo with two threads each, bench/REPORT.md).
+    Read from Linux's /proc/loadavg (threads running now, this one among them); elsewhere always `configured`."""
+    if configured <= 1:
+        return configured
+    try:
+        with open("/proc/loadavg", "rb") as handle:
+            running = int(handle.read().split()[3].split(b"/")[0])
+    except (OSError, ValueError, IndexError):
+        return configured
+    return max(1, min(configured, (os.cpu_count() or 1) - (running - 1)))
+
+
+def _session_options(threads: int | None = None) -> Any:
     import onnxruntime as ort
 
     options = ort.SessionOptions()
-    options.intra_op_num_threads = engine_threads()
+    options.intra_op_num_threads = threads or engine_threads()
     options.inter_op_num_threads = 1
     # No busy-waiting between operators: the cores are shared with the other worker processes, gunicorn and
     # PostgreSQL, and spinning threads burn the cycles those need (bench/REPORT.md: about 2x the photos/s on a busy
@@ -345,6 +360,8 @@ class FaceEngine:
         self._yunet_bytes: np.ndarray | None = None
         self._pack_detector: Any = None
         self._recognizer: Any = None  # insightface ArcFaceONNX (SFace or the pack's ArcFace)
+        self._single_recognizer: Any = None  # the same SFace on a one-thread session (threads_now)
+        self._detector_threads = 0  # what cv2 was last told (process-wide)
 
     # ------------------------------------------------------------------ loading
     def load(self) -> None:
@@ -355,6 +372,7 @@ class FaceEngine:
             if self._loaded:
                 return
             cv2.setNumThreads(engine_threads())  # the detector's (and resizes') thread pool, process-wide
+            self._detector_threads = engine_threads()
             if self.pack is None:
                 self._load_default()
             else:
@@ -376,9 +394,18 @@ class FaceEngine:
             session = ort.InferenceSession(
                 model_file, sess_options=_session_options(), providers=["CPUExecutionProvider"]
             )
-        recognizer = ArcFaceONNX(model_file=model_file, session=session)
-        recognizer.input_mean, recognizer.input_std = 0.0, 1.0  # the graph's own Sub/Mul does the normalisation
-        self._recognizer = recognizer
+
+        def recognizer_on(session: Any) -> ArcFaceONNX:
+            recognizer = ArcFaceONNX(model_file=model_file, session=session)
+            recognizer.input_mean, recognizer.input_std = 0.0, 1.0  # the graph's own Sub/Mul does the normalisation
+            return recognizer
+
+        self._recognizer = recognizer_on(session)
+        if engine_threads() > 1:
+            single = ort.InferenceSession(
+                model_file, sess_options=_session_options(1), providers=["CPUExecutionProvider"]
+            )
+            self._single_recognizer = recognizer_on(single)
         self._yunet()  # fail at load time, not on the first request
 
     def _load_pack(self) -> None:
@@ -425,6 +452,10 @@ class FaceEngine:
         if scale < 1.0:
             size = (max(1, round(width * scale)), max(1, round(height * scale)))
             small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        threads = threads_now(engine_threads())
+        if threads != self._detector_threads:
+            cv2.setNumThreads(threads)
+            self._detector_threads = threads
         detector = self._yunet()
         detector.setInputSize((small.shape[1], small.shape[0]))
         _, found = detector.detect(small)
@@ -502,7 +533,10 @@ class FaceEngine:
         if not crops:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         # One ONNX call for the whole batch (the prepared SFace graph and ArcFace packs have a dynamic batch axis).
-        raw = np.asarray(self._recognizer.get_feat(list(crops)), dtype=np.float32).reshape(len(crops), -1)
+        recognizer = self._recognizer
+        if self._single_recognizer is not None and threads_now(engine_threads()) == 1:
+            recognizer = self._single_recognizer
+        raw = np.asarray(recognizer.get_feat(list(crops)), dtype=np.float32).reshape(len(crops), -1)
         norms = np.linalg.norm(raw, axis=1, keepdims=True)
         return (raw / np.maximum(norms, 1e-12)).astype(np.float32)
 

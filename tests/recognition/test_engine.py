@@ -93,6 +93,40 @@ def test_batched_embedding_equals_single(engine: FaceEngine) -> None:
     assert batch.dtype == np.float32
 
 
+def test_a_busy_machine_gets_the_one_thread_session_with_the_same_vectors(
+    engine: FaceEngine, shared_data: Path, monkeypatch
+) -> None:
+    image = _load(shared_data / "groups" / "facenet-pytorch__multiface.jpg")
+    crops = [engine_module._align(image, np.array(face.landmarks)) for face in engine.detect(image, embed=False)]
+    idle = engine.embed_crops(crops)
+    assert engine._single_recognizer is not None  # two engine threads by default: a one-thread session beside them
+    calls = []
+    single = engine._single_recognizer.get_feat
+    monkeypatch.setattr(engine._single_recognizer, "get_feat", lambda batch: calls.append(len(batch)) or single(batch))
+    monkeypatch.setattr(engine_module, "threads_now", lambda configured: 1)  # as when other threads hold the cores
+    busy = engine.embed_crops(crops)
+    assert calls == [len(crops)]
+    assert np.allclose(idle, busy, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("loadavg", "configured", "expected"),
+    [("0.5 0.4 0.3 1/90 7", 2, 2), ("2.0 1.0 0.5 2/90 7", 2, 1), ("3.0 2.0 1.0 9/90 7", 2, 1), ("x", 2, 2)],
+)
+def test_threads_now_leaves_the_second_thread_out_when_others_run(
+    loadavg: str, configured: int, expected: int, monkeypatch, tmp_path: Path
+) -> None:
+    fake = tmp_path / "loadavg"
+    fake.write_text(loadavg)
+    real_open = open
+    monkeypatch.setattr(engine_module.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(
+        "builtins.open", lambda path, *a, **k: real_open(fake if path == "/proc/loadavg" else path, *a, **k)
+    )
+    assert engine_module.threads_now(configured) == expected
+    assert engine_module.threads_now(1) == 1
+
+
 def test_every_labelled_photo_has_a_face(labelled: dict) -> None:
     missing = [name for name, (_, _, faces) in labelled.items() if not faces]
     assert missing == []
