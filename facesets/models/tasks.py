@@ -64,7 +64,7 @@ class TaskItem(models.Model):
     name = models.CharField(max_length=512, blank=True, default="")
     params = models.JSONField(default=dict, blank=True)
     payload = models.BinaryField(null=True, blank=True, editable=False)
-    payload_cached = models.BooleanField(default=False, editable=False)
+    payload_cached = models.BooleanField(db_default=False, default=False, editable=False)
     status = models.CharField(max_length=16, choices=Task.Status.choices, default=Task.Status.PENDING)
     result = models.JSONField(null=True, blank=True)
     error_code = models.CharField(max_length=64, blank=True, default="")
