@@ -1,13 +1,15 @@
 """Enrolment throughput and end-to-end API latency, on a FaceLib the benchmark starts itself (bench/stack.py).
 
-    .venv/bin/python bench/api_bench.py [--quick]
+    .venv/bin/python bench/api_bench.py [--quick] [--before REV [--rounds 2]]
 
 1. Enrolment, with 1 and then 2 Celery worker processes:
    * the Huawei add-face API (``huaweicloudsdkfrs``, ``add_faces_by_base64``) from 4 client threads, over the
      640x480 ~200 KB benchmark photos: photos/s and faces/s, and per-request latency;
    * ``manage.py import_faces FOLDER --face-set NAME --create``: the benchmark photos laid out as person folders
      (links in var/bench/, photos never copied into the repo), and the real ``people/`` folder of shared/data/faces
-     (63 photos, up to 4600 px): photos/s and faces/s, wall clock of the whole command.
+     (63 photos, up to 4600 px): photos/s and faces/s, wall clock of the whole command (and its own clock).
+   With ``--before REV``, the three again with 2 workers, served alternately from a checkout of REV (a git
+   worktree, as bench/sync_latency.py) and from this checkout, ``--rounds`` times each: the before/after.
 2. End-to-end latency and throughput of detect, compare and search (a face set of 10,000 faces) through the Huawei
    API on loopback, with 2 workers (the default), from 1, 2, 4 and 8 concurrent clients: requests/s, p50/p99.
 
@@ -135,14 +137,14 @@ def _import_folder(photos: list[Path], persons: int, per_person: int) -> Path:
     return folder
 
 
-def enrol_import(folder: Path, label: str, workers: int) -> dict:
+def enrol_import(folder: Path, label: str, workers: int, repo: Path = REPO) -> dict:
     name = f"import-{label}-{workers}"
     _clean_face_sets(name)
     started = time.perf_counter()
     result = subprocess.run(
         [
             sys.executable,
-            str(REPO / "manage.py"),
+            str(repo / "manage.py"),
             "import_faces",
             str(folder),
             "--face-set",
@@ -151,7 +153,7 @@ def enrol_import(folder: Path, label: str, workers: int) -> dict:
             "--project",
             "bench",
         ],
-        cwd=REPO,
+        cwd=repo,
         env=stack_env(),
         capture_output=True,
         text=True,
@@ -162,14 +164,36 @@ def enrol_import(folder: Path, label: str, workers: int) -> dict:
         return {"error": result.stderr[-500:], "seconds": elapsed}
     photos = int(re.search(r"photos enrolled:\s+(\d+)", result.stdout).group(1))
     faces = int(re.search(r"faces added:\s+(\d+)", result.stdout).group(1))
+    # The command's own clock (its summary's "time:"), from its first submit to its last result: without the
+    # interpreter's and Django's start-up, which the wall clock above includes.
+    own = re.search(r"time:\s+([0-9.]+)s", result.stdout)
     return {
         "photos": photos,
         "faces": faces,
         "seconds": elapsed,
         "photos_per_s": photos / elapsed,
         "faces_per_s": faces / elapsed,
+        **(
+            {"command_seconds": float(own.group(1)), "command_photos_per_s": photos / float(own.group(1))}
+            if own
+            else {}
+        ),
         "summary": result.stdout.strip().splitlines()[:8],
     }
+
+
+def enrol_rows(workers: int, photos: list[bytes], count: int, folder: Path, people: Path, repo: Path = REPO) -> dict:
+    """The three enrolment paths on one stack served from `repo`."""
+    with Stack(workers=workers, repo=repo) as stack:
+        cred = credential()
+        row: dict = {"workers": workers}
+        row["api"] = enrol_api(stack, cred, photos, count, workers)
+        log(f"add-face API, {workers} worker(s): {row['api']['photos_per_s']:.1f} photos/s")
+        row["import_640"] = enrol_import(folder, "640", workers, repo)
+        log(f"import_faces 640x480, {workers} worker(s): {row['import_640'].get('photos_per_s', 0):.1f}/s")
+        row["import_people"] = enrol_import(people, "people", workers, repo)
+        log(f"import_faces people/, {workers} worker(s): {row['import_people'].get('photos_per_s', 0):.1f}/s")
+    return row
 
 
 def _search_set(clients: Clients, photos: list[bytes]) -> str:
@@ -256,6 +280,11 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2", help="worker process counts for enrolment")
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--skip-enrol", action="store_true")
+    parser.add_argument(
+        "--before",
+        help="also enrol (2 workers) with this commit's code, alternately with this checkout, --rounds times each",
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of the before/after enrolment")
     args = parser.parse_args()
     os.environ.update({k: v for k, v in stack_env().items() if k in ("CELERY_BROKER_URL", "FACELIB_QUEUE")})
     setup_django("facelib_bench_api")
@@ -275,19 +304,25 @@ def main() -> None:
         "latency": None,
     }
     if not args.skip_enrol:
-        folder = _import_folder(photo_paths, 10 if args.quick else 20, 4 if args.quick else 6)
+        # A bulk import of 240 photos (40 person folders of 6) in a full run: long enough that the command's start-up
+        # is a small part of its wall clock, which is still what is reported (with the command's own clock beside it).
+        folder = _import_folder(photo_paths, 10 if args.quick else 40, 4 if args.quick else 6)
+        people = data_dir / "people"
         for workers in (int(v) for v in args.workers.split(",")):
-            with Stack(workers=workers) as stack:
-                cred = credential()
-                row = {"workers": workers}
-                row["api"] = enrol_api(stack, cred, photos, count, workers)
-                log(f"add-face API, {workers} worker(s): {row['api']['photos_per_s']:.1f} photos/s")
-                row["import_640"] = enrol_import(folder, "640", workers)
-                log(f"import_faces 640x480, {workers} worker(s): {row['import_640'].get('photos_per_s', 0):.1f}/s")
-                row["import_people"] = enrol_import(data_dir / "people", "people", workers)
-                log(f"import_faces people/, {workers} worker(s): {row['import_people'].get('photos_per_s', 0):.1f}/s")
-                result["enrol"].append(row)
-                save_result("api", result)
+            result["enrol"].append(enrol_rows(workers, photos, count, folder, people))
+            save_result("api", result)
+        if args.before:
+            from sync_latency import worktree
+
+            sha, before_repo = worktree(args.before)
+            after_sha = subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, text=True).strip()
+            runs: dict[str, list] = {"before": [], "after": []}
+            for round_number in range(args.rounds):
+                for label, repo in (("before", before_repo), ("after", REPO)):
+                    log(f"enrolment round {round_number + 1}: {label}")
+                    runs[label].append(enrol_rows(2, photos, count, folder, people, repo))
+            result["enrol_before_after"] = {"before": sha, "after": after_sha, "rounds": args.rounds, "runs": runs}
+            save_result("api", result)
     if not args.skip_latency:
         with Stack(workers=2) as stack:
             levels = [1, 2, 4] if args.quick else [1, 2, 4, 8]
