@@ -6,10 +6,11 @@ Each worker process loads its own engine (as a Celery worker does) and runs ``Fa
 quality, thumbnail, embed) on the 640x480 benchmark photos for a fixed time; photos/s summed over processes and
 the per-photo median / p99 are reported for each configuration:
 
-* ``current`` — the engine as configured in recognition/engine.py;
-* ``ort 2 threads, spinning`` / ``ort 2 threads, no spinning`` / ``ort 1 thread`` — ONNX Runtime's intra-op pool
-  (its threads busy-wait between operators by default, which on a shared or oversubscribed CPU burns the cycles the
-  other worker needs), each with OpenCV's own pool (YuNet) at its default size or at 1 thread.
+* ``current`` — the engine as configured in recognition/engine.py (SFace on OpenCV's DNN engine; OpenCV's thread
+  count follows ``threads_now``: two threads on an otherwise idle machine, one when other threads hold the cores);
+* ``SFace on ONNX Runtime, 2 threads`` — the engine before SFace moved to OpenCV: ONNX Runtime's intra-op pool of
+  2 threads without busy-waiting, OpenCV's pool (YuNet) fixed at 2 threads;
+* ``SFace on ONNX Runtime, 1 thread; cv2 1 thread`` — the same with one thread each.
 
 Results go to bench/results/engine_threads.json.
 """
@@ -26,9 +27,8 @@ from common import conditions, log, save_result, summary
 
 CONFIGS = {
     "current": {},
-    "ort 2 threads, spinning; cv2 default": {"ort_threads": 2, "spin": True, "cv2_threads": None},
-    "ort 2 threads, no spinning; cv2 default": {"ort_threads": 2, "spin": False, "cv2_threads": None},
-    "ort 1 thread; cv2 1 thread": {"ort_threads": 1, "spin": False, "cv2_threads": 1},
+    "SFace on ONNX Runtime, 2 threads; cv2 2 threads": {"ort_threads": 2, "cv2_threads": 2},
+    "SFace on ONNX Runtime, 1 thread; cv2 1 thread": {"ort_threads": 1, "cv2_threads": 1},
 }
 
 
@@ -38,20 +38,20 @@ def _worker(config: dict, photos: list[str], seconds: float, start_at: float, qu
     import recognition.engine as engine_module
     from recognition.imageio import decode_image
 
-    if config:
-        original = engine_module._session_options
-
-        def options():
-            value = original()
-            value.intra_op_num_threads = config["ort_threads"]
-            value.add_session_config_entry("session.intra_op.allow_spinning", "1" if config["spin"] else "0")
-            return value
-
-        engine_module._session_options = options
-        if config["cv2_threads"] is not None:
-            cv2.setNumThreads(config["cv2_threads"])
     engine = engine_module.FaceEngine(pack="")
     engine.load()
+    if config:
+        import onnxruntime as ort
+        from insightface.model_zoo.arcface_onnx import ArcFaceONNX
+
+        model_file = str(engine_module.cached_sface_model(fold=True))
+        options = engine_module._session_options(config["ort_threads"])
+        session = ort.InferenceSession(model_file, sess_options=options, providers=["CPUExecutionProvider"])
+        recognizer = ArcFaceONNX(model_file=model_file, session=session)
+        recognizer.input_mean, recognizer.input_std = 0.0, 1.0
+        engine._recognizer = recognizer
+        engine_module.threads_now = lambda configured: config["cv2_threads"]  # fixed, as before
+        cv2.setNumThreads(config["cv2_threads"])
     images = [decode_image(open(path, "rb").read()).pixels for path in photos]
     for image in images[:3]:
         engine.detect(image, max_faces=1)

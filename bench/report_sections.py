@@ -314,10 +314,15 @@ def api_section(api: dict | None, stages: dict | None, *, enrol_only: bool) -> s
             for row in api["enrol"]:
                 block = row[key]
                 if "photos_per_s" in block:
+                    own = (
+                        f" (its own clock: {block['command_photos_per_s']:.1f} photos/s)"
+                        if "command_photos_per_s" in block
+                        else ""
+                    )
                     lines.append(
                         f"| `import_faces` | {label}, {block['photos']} | {row['workers']} | "
                         f"{block['photos_per_s']:.1f} | {block['faces_per_s']:.1f} | whole command "
-                        f"{block['seconds']:.1f} s |"
+                        f"{block['seconds']:.1f} s{own} |"
                     )
                 else:
                     lines.append(
@@ -412,8 +417,10 @@ def engine_section(engine: dict | None) -> str:
         "",
         f"`bench/engine_threads.py`: `FaceEngine.detect` (detect, align, quality, thumbnail, embed) on the 640×480 "
         f"photos for {engine['seconds']:.0f} s per cell, in 1 or 2 processes as Celery runs it; configurations "
-        "alternated so load bursts hit all of them. `current` is recognition/engine.py as committed (ONNX Runtime "
-        f"2 intra-op threads, no spinning). Conditions: {_conditions(engine['conditions_start'])}.",
+        "alternated so load bursts hit all of them. `current` is recognition/engine.py as committed (SFace on "
+        "OpenCV's DNN engine, two threads when the cores are otherwise idle, one when other threads hold them); the "
+        "ONNX Runtime rows are the engine as it was before (SFace on ONNX Runtime, no spinning). Conditions: "
+        f"{_conditions(engine['conditions_start'])}.",
         "",
         "| configuration | processes | photos/s | ms per photo p50 / p99 |",
         "|---|---|---|---|",
@@ -545,9 +552,11 @@ def enrol_tuning_section(throughput: dict | None) -> str:
         "- `import_faces` keeps ~200 photos queued (it kept 4 batches, which with person folders of 4–6 photos "
         "let the workers run dry between polls).",
         "",
-        "Left: a 640×480 photo costs ~100 ms of CPU in one thread (the stages table: SFace and YuNet most of it), "
-        "so 2 cores top out near 20 photos/s before the web server, Redis and PostgreSQL take their share; the "
-        "*solo* row shows what Celery's prefork hand-off costs on top.",
+        "Later (issue 16, round two): SFace moved from ONNX Runtime to OpenCV's DNN engine, which runs the same "
+        "graph in half the time here (the engine threads table below); a photo gets one engine thread when other "
+        "threads already hold the cores; decoding swaps colour channels with OpenCV (6.6 → 3.0 ms a 640×480 JPEG); "
+        "the items' task results are no longer written to the result backend. The *solo* row shows what Celery's "
+        "prefork hand-off costs on top.",
     ]
     return "\n".join(lines)
 
@@ -639,6 +648,49 @@ def liveness_section(liveness: dict | None) -> str:
         "other worker. "
         '"Actions found" only shows that the synthetic clips exercised the whole pipeline; it is no accuracy figure.',
     ]
+    return "\n".join(lines)
+
+
+ENROL_PATHS = (
+    ("api", "Huawei add-face API, 4 clients, 640×480"),
+    ("import_640", "`import_faces`, 640×480 person folders"),
+    ("import_people", "`import_faces`, `people/` originals"),
+)
+
+
+def _enrol_median(block: dict, label: str, path: str, key: str = "photos_per_s") -> float | None:
+    values = [run[path][key] for run in block["runs"][label] if key in run.get(path, {})]
+    return float(np.median(values)) if values else None
+
+
+def enrol_before_after_section(api: dict | None) -> str:
+    """Issue 16 item 2: the three enrolment paths with 2 workers, before and after, served alternately."""
+    block = (api or {}).get("enrol_before_after")
+    if not block:
+        return ""
+    lines = [
+        "### Enrolment through the API and `import_faces`, before and after",
+        "",
+        f"`bench/api_bench.py --before {block['before']}`: the same stack (2 workers) served alternately from "
+        f"{block['before']} (before) and {block['after']} (after), {block['rounds']} rounds each, on the same database "
+        f"and photos; medians over the rounds. Conditions: {_conditions(api.get('conditions_start'))}.",
+        "",
+        "| path | before photos/s | after photos/s | ratio | goal |",
+        "|---|---|---|---|---|",
+    ]
+    for path, label in ENROL_PATHS:
+        before, after = _enrol_median(block, "before", path), _enrol_median(block, "after", path)
+        if before is None or after is None:
+            continue
+        goal = f"≥ {GOAL_IMPORT:.0f}: {_verdict(after >= GOAL_IMPORT)}" if path != "import_people" else "–"
+        lines.append(f"| {label} | {before:.1f} | {after:.1f} | {after / before:.2f} | {goal} |")
+        own_before = _enrol_median(block, "before", path, "command_photos_per_s")
+        own_after = _enrol_median(block, "after", path, "command_photos_per_s")
+        if own_before is not None and own_after is not None:
+            lines.append(
+                f"| … the command's own clock (no start-up) | {own_before:.1f} | {own_after:.1f} "
+                f"| {own_after / own_before:.2f} | |"
+            )
     return "\n".join(lines)
 
 
@@ -753,16 +805,23 @@ def headline_16(results: dict, scale: dict | None) -> str:
         )
     api = results.get("api") or {}
     two = next((row for row in api.get("enrol") or [] if row["workers"] == 2), None)
-    if two:
-        for key, label in (("api", "the Huawei add-face API, 4 clients"), ("import_640", "`import_faces`, 640×480")):
-            if "photos_per_s" in two.get(key, {}):
-                rate = two[key]["photos_per_s"]
-                when = api.get("conditions_start", {}).get("time", "")
-                rows.append(
-                    f"| enrolment, 2 workers, {label} (`api_bench.py`, {when}) | ≥ {GOAL_IMPORT:.0f} photos/s "
-                    f"| {rate:.1f} photos/s "
-                    f"| {_verdict(rate >= GOAL_IMPORT)} |"
-                )
+    paired = api.get("enrol_before_after")
+    when = api.get("conditions_start", {}).get("time", "")
+    for key, label in (("api", "the Huawei add-face API, 4 clients"), ("import_640", "`import_faces`, 640×480")):
+        if paired and _enrol_median(paired, "after", key) is not None:
+            before, rate = _enrol_median(paired, "before", key), _enrol_median(paired, "after", key)
+            rows.append(
+                f"| enrolment, 2 workers, {label} (before → after, `api_bench.py --before`, {when}) "
+                f"| ≥ {GOAL_IMPORT:.0f} photos/s | {before:.1f} → {rate:.1f} photos/s "
+                f"| {_verdict(rate >= GOAL_IMPORT)} |"
+            )
+        elif two and "photos_per_s" in two.get(key, {}):
+            rate = two[key]["photos_per_s"]
+            rows.append(
+                f"| enrolment, 2 workers, {label} (`api_bench.py`, {when}) | ≥ {GOAL_IMPORT:.0f} photos/s "
+                f"| {rate:.1f} photos/s "
+                f"| {_verdict(rate >= GOAL_IMPORT)} |"
+            )
     big = scale["sizes"][-1] if scale and scale.get("sizes") else None
     if big and big.get("graph"):
         graph, exact = big["graph"], big["exact"]["none"]
