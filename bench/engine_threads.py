@@ -33,10 +33,11 @@ CONFIGS = {
 
 
 def _worker(config: dict, photos: list[str], seconds: float, start_at: float, queue) -> None:
-    import cv2
-
+    # The engine first: it sets OpenCV's thread-pool settings before cv2 loads (its cv2 is the one used below).
     import recognition.engine as engine_module
     from recognition.imageio import decode_image
+
+    cv2 = engine_module.cv2
 
     engine = engine_module.FaceEngine(pack="")
     engine.load()
