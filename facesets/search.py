@@ -245,15 +245,16 @@ def _graph_refresh_schedule(face_set) -> None:
 def _filtered_rows(face_set, model: str, filter_sql: tuple[str, list], cap: int) -> int:
     """How many of the set's rows pass the filter, counted up to ``cap + 1`` (the set's field index finds them; the
     planner's own estimate cannot be used: it has no statistics for a partial expression index and guesses 0.5 %)."""
-    join = f"JOIN {FACE_TABLE} f ON f.id = m.face_id " if re.search(r"\bf\.", filter_sql[0]) else ""
+    where = ["m.face_set_id = %s", "m.model = %s"]
+    params: list = [face_set.pk, model]
+    join = _with_filter(where, params, filter_sql)
     with transaction.atomic(), connection.cursor() as cursor:
         # An index scan stops at the cap; a bitmap scan (the planner's choice on its 0.5 % guess) reads every
         # matching index entry first: 12 ms for a 10 % filter at 1M faces, whatever the cap.
         cursor.execute("SET LOCAL enable_bitmapscan = off")
         cursor.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM {MEMBER_TABLE} m {join}"
-            f"WHERE m.face_set_id = %s AND m.model = %s AND ({filter_sql[0]}) LIMIT %s) passing",
-            [face_set.pk, model, *filter_sql[1], cap + 1],
+            f"SELECT count(*) FROM (SELECT 1 FROM {MEMBER_TABLE} m {join}WHERE {' AND '.join(where)} LIMIT %s) passing",
+            [*params, cap + 1],
         )
         return int(cursor.fetchone()[0])
 

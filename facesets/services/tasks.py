@@ -121,7 +121,10 @@ def task_submit(
 
 def _cache_is_memory() -> bool:
     """Whether the cache is a memory store (Redis); the database cache would only move the photo to another table."""
-    return not settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache")
+    from django.core.cache import caches
+    from django.core.cache.backends.db import DatabaseCache
+
+    return not isinstance(caches["default"], DatabaseCache)
 
 
 def _payload_key(item_pk: int) -> str:
