@@ -159,7 +159,8 @@ class EmptyFaceSet(DomainError):
 
 
 class Timeout(DomainError):
-    """The work did not finish within the synchronous budget; `details["task_id"]` lets the caller collect it."""
+    """The work did not finish within the synchronous budget; `details["task_id"]`, when the work went through a
+    stored task (services.tasks), lets the caller collect it."""
 
     code = "timeout"
 

@@ -42,6 +42,34 @@ def process_item(self, item_pk: int) -> str:
         return "failed"
 
 
+@shared_task(
+    name="facesets.tasks.process_call",
+    bind=True,
+    ignore_result=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=RETRYABLE,
+    retry_backoff=1,
+    retry_backoff_max=5,
+    max_retries=5,
+)
+def process_call(self, call_id: str) -> str:
+    """Run one synchronous call that stores nothing (services.calls); its caller waits for the reply in Redis."""
+    from .services.calls import call_fail, call_process
+
+    try:
+        return call_process(call_id=call_id)
+    except RETRYABLE:
+        raise
+    except Exception as error:  # a bug, an engine failure, Redis lost: tell the caller now if Redis still listens
+        logger.exception("call %s failed", call_id)
+        try:
+            call_fail(call_id=call_id, code="internal_error", message=f"{type(error).__name__}: {error}")
+        except Exception:
+            pass  # Redis is gone: the caller's wait ends in a Timeout
+        return "failed"
+
+
 @shared_task(name="recognition.tasks.purge_expired")
 def purge_expired() -> dict:
     """Remove detected faces that were never added anywhere once they expire, and finished tasks after 24 h."""

@@ -54,9 +54,8 @@ class TaskItem(models.Model):
     """One unit of a bulk task — a photo to enrol — with its input kept until it is processed.
 
     Keeping the input in the database (not in the broker message) is what lets a killed worker's job be redone: the
-    item stays `pending` until the transaction that stores its faces also marks it done. The photo of a synchronous
-    call that stores nothing lasting (a search, a detection, a comparison) is held in the cache instead
-    (`payload_cached`, services.tasks): losing it costs the waiting caller a retry.
+    item stays `pending` until the transaction that stores its faces also marks it done. (`payload_cached`: the release
+    before services.calls held the photo of a synchronous call in the cache instead; a worker still reads it there.)
     """
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="items")

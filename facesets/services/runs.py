@@ -212,14 +212,26 @@ def person_register_run(
 
 
 def items_run(*, project: Project, params: jobs.JobParams, payloads: Sequence[bytes], what: str = "the work") -> list:
-    """One job over several photos, computed in parallel by the workers (one task item each), and wait: per photo
-    its result or the DomainError that photo met. Timeout when the workers did not finish within
-    FACELIB_SYNC_TIMEOUT."""
+    """One job over several photos, computed in parallel by the workers (one call or task item each), and wait: per
+    photo its result or the DomainError that photo met. Timeout when the workers did not finish within
+    FACELIB_SYNC_TIMEOUT. A job that stores nothing goes through Redis without a task row (services.calls)."""
     from ..exceptions import Timeout
+    from .calls import calls_available, calls_run
     from .tasks import domain_error_from, task_submit, task_wait
 
+    if params.transient and calls_available():
+        outcomes = calls_run(
+            project=project,
+            kind=params.kind,
+            params=params.to_json(),
+            payloads=payloads,
+            timeout=settings.FACELIB_SYNC_TIMEOUT,
+            what=what,
+        )
+        if outcomes is not None:
+            return outcomes
     items = [{"payload": payload} for payload in payloads]
-    task = task_submit(project=project, kind=params.kind, params=params, items=items, cache_payloads=True)
+    task = task_submit(project=project, kind=params.kind, params=params, items=items)
     task = task_wait(task=task)
     if task.status not in (task.Status.DONE, task.Status.FAILED):
         raise Timeout(f"{what} did not finish in time", task_id=task.task_id)

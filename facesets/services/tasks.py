@@ -1,16 +1,15 @@
 """Background tasks: submit work, process it in a worker exactly once, wait for it with a bounded timeout.
 
-Every inference request becomes a Task with one or more TaskItems stored in PostgreSQL, and a Celery message per
-item carrying only the item's id. A worker processes an item inside one transaction that also marks it done, so:
+Work that stores something (an enrolment, a training), or that its caller may collect later, becomes a Task with one
+or more TaskItems stored in PostgreSQL, and a Celery message per item carrying only the item's id. A worker processes
+an item inside one transaction that also marks it done, so:
 - a worker killed mid-item rolls back; the message is redelivered (late ack) or re-queued when a worker starts, and
   the item is done once, never twice (the row lock + status check make redelivery a no-op);
 - a web request that must answer synchronously waits on the task row with a timeout, and when the budget runs out
   the task carries on; its id is what SenseTime's 202 answer and the dashboard's task page show;
-- the photo of a synchronous call whose work stores nothing lasting (jobs.JobParams.transient: a search, a detection,
-  a comparison) waits for its worker in the cache, not in the item row: writing it to the database and reading it
-  back cost more than the rest of the hand-off (bench/REPORT.md). Losing it (the cache restarted, or a backlog
-  outlived PAYLOAD_CACHE_SECONDS) fails the item with a Timeout the caller can retry; with no cache to hold it, the
-  photo goes to the row as for every other job.
+- a synchronous call whose work stores nothing lasting (jobs.JobParams.transient: a search, a detection, a
+  comparison) needs no row at all: services.calls hands it to a worker through Redis; it comes here only when it
+  must stay collectable after the wait, or Redis is not there to carry it.
 """
 
 from __future__ import annotations
@@ -37,7 +36,6 @@ logger = logging.getLogger(__name__)
 Operation = Callable[[Task, TaskItem, JobParams], dict]
 OPERATIONS: dict[str, Operation] = {}
 TASK_TTL = timedelta(hours=24)
-PAYLOAD_CACHE_SECONDS = 3600  # how long a cached photo waits for its worker (a backlog of imports ahead of it)
 
 
 def operation(kind: str) -> Callable[[Operation], Operation]:
@@ -79,21 +77,17 @@ def task_submit(
     items: list[dict[str, Any]],
     params: JobParams | dict | None = None,
     user=None,
-    cache_payloads: bool = False,
 ) -> Task:
     """Store a task and its items and queue one message per item once the transaction commits.
 
     Each item is `{"name": str, "params": dict, "payload": bytes | None}`; the task's `params` and each item's are
-    checked together against the kind's schema (ValueError), before anything is stored. `cache_payloads` (for a
-    caller who waits for the answer, and a kind whose work is transient) holds the photos in the cache rather than in
-    the rows, when the cache takes them.
+    checked together against the kind's schema (ValueError), before anything is stored.
     """
     if kind not in OPERATIONS:
         raise ValueError(f"unknown task kind {kind!r}")
     params = params.to_json() if isinstance(params, JobParams) else dict(params or {})
     for item in items:
         SCHEMAS[kind].parse({**params, **(item.get("params") or {})})
-    cache_payloads = cache_payloads and SCHEMAS[kind].transient and _cache_is_memory()
     task = Task.objects.create(project=project, kind=kind, params=params, total=len(items), created_by=user)
     rows = [
         TaskItem(
@@ -101,54 +95,24 @@ def task_submit(
             position=position,
             name=item.get("name", "")[:512],
             params=item.get("params") or {},
-            payload=None if cache_payloads else item.get("payload"),
-            payload_cached=cache_payloads,
+            payload=item.get("payload"),
         )
         for position, item in enumerate(items)
     ]
-    if cache_payloads:
-        TaskItem.objects.bulk_create(rows)
-        if not _payloads_cache({row.pk: item.get("payload") for row, item in zip(rows, items, strict=True)}):
-            for row, item in zip(rows, items, strict=True):
-                row.payload, row.payload_cached = item.get("payload"), False
-            TaskItem.objects.bulk_update(rows, ["payload", "payload_cached"])
-    else:
-        TaskItem.objects.bulk_create(rows)
+    TaskItem.objects.bulk_create(rows)
     item_pks = [row.pk for row in rows]
     transaction.on_commit(lambda: _enqueue(item_pks, kind))
     return task
-
-
-def _cache_is_memory() -> bool:
-    """Whether the cache is a memory store (Redis); the database cache would only move the photo to another table."""
-    from django.core.cache import caches
-    from django.core.cache.backends.db import DatabaseCache
-
-    return not isinstance(caches["default"], DatabaseCache)
 
 
 def _payload_key(item_pk: int) -> str:
     return f"task-payload:{int(item_pk)}"
 
 
-def _payloads_cache(payloads: dict[int, bytes | None]) -> bool:
-    """Hold the items' photos in the cache; False (nothing held) when the cache cannot take them."""
-    try:
-        failed = cache.set_many(
-            {_payload_key(pk): payload for pk, payload in payloads.items()}, timeout=PAYLOAD_CACHE_SECONDS
-        )
-    except Exception as error:  # the cache down or refusing (redis-py's errors are its own): the rows hold them
-        logger.warning("photos kept in the task rows, the cache did not take them: %s", type(error).__name__)
-        return False
-    if failed:
-        cache.delete_many(failed)
-        return False
-    return True
-
-
 def _payload_cached(item: TaskItem) -> None:
-    """Give the item its photo from the cache (removed from there once the item's transaction commits); Timeout when
-    the cache lost it."""
+    """Give the item its photo from the cache, where the release before services.calls held the photos of synchronous
+    calls (items it queued may meet a worker of this one); removed from there once the item's transaction commits.
+    Timeout when the cache lost it."""
     key = _payload_key(item.pk)
     try:
         payload = cache.get(key)
@@ -348,9 +312,22 @@ def task_run(
     params: JobParams | dict | None = None,
     payload: bytes | None = None,
     timeout: float | None = None,
+    collectable: bool = False,
 ) -> dict:
-    """Run one item of work in a worker and wait for its result (the synchronous path of the APIs)."""
-    task = task_submit(project=project, kind=kind, params=params, items=[{"payload": payload}], cache_payloads=True)
+    """Run one item of work in a worker and wait for its result (the synchronous path of the APIs).
+
+    Work that stores nothing lasting goes through Redis without a task row (services.calls) unless the caller wants
+    to collect it after the wait (``collectable``: its Timeout then carries the task id)."""
+    from .calls import call_run, calls_available
+
+    timeout = settings.FACELIB_SYNC_TIMEOUT if timeout is None else timeout
+    if SCHEMAS[kind].transient and not collectable and calls_available():
+        json_params = params.to_json() if isinstance(params, JobParams) else dict(params or {})
+        SCHEMAS[kind].parse(json_params)
+        result = call_run(project=project, kind=kind, params=json_params, payload=payload, timeout=timeout)
+        if result is not None:
+            return result
+    task = task_submit(project=project, kind=kind, params=params, items=[{"payload": payload}])
     return task_result(task_wait(task=task, timeout=timeout))
 
 

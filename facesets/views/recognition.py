@@ -38,9 +38,11 @@ def _run(form, run, *, field: str, **kwargs) -> Any:
     try:
         return run(**kwargs)
     except Timeout as error:
+        task_id = error.details.get("task_id")
         form.add_error(
             None,
-            f"The workers are busy: this did not finish in time. It goes on as task {error.details.get('task_id')}.",
+            "The workers are busy: this did not finish in time. "
+            + (f"It goes on as task {task_id}." if task_id else "Try again in a moment."),
         )
     except DomainError as error:
         if error.field in form.fields:

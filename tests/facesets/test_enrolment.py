@@ -175,60 +175,79 @@ def test_detected_faces_expire_unless_kept(worker, shared_data):
     assert list(Face.objects.filter(project=project)) == faces[:1]
 
 
-def test_a_synchronous_search_photo_waits_in_the_cache_an_enrolment_photo_in_the_database(worker, shared_data):
-    from django.core.cache import cache
+def _call_keys() -> list[bytes]:
+    from facesets.services.calls import client
 
-    from facesets.services.tasks import _payload_key
+    return list(client().scan_iter(match="facelib:call:*"))
 
+
+def test_a_synchronous_search_leaves_no_task_row_an_enrolment_keeps_its_own(worker, shared_data):
     project = projects.project_get_or_create(name="transient")
     face_set = library.face_set_create(project=project, name="staff")
     photo = (shared_data / "people" / "person02" / "img12.jpg").read_bytes()
     enrolled = task_run(project=project, kind="face_set.enrol", params={"face_set": face_set.pk}, payload=photo)
     found = task_run(project=project, kind="search", params={"face_set": face_set.pk}, payload=photo)
     assert [match["member"] for match in found["matches"]] == enrolled["members"]
-    enrol_item, search_item = TaskItem.objects.filter(task__project=project).order_by("pk")
-    assert (enrol_item.task.kind, enrol_item.payload_cached) == ("face_set.enrol", False)
-    assert (search_item.task.kind, search_item.payload_cached, search_item.payload) == ("search", True, None)
-    assert cache.get(_payload_key(search_item.pk)) is None  # forgotten once the answer was written
+    # The enrolment went through its stored task (resumable); the search through Redis, which keeps nothing of it.
+    assert list(Task.objects.filter(project=project).values_list("kind", "status")) == [("face_set.enrol", "done")]
+    assert _call_keys() == []
 
 
-def test_a_photo_the_cache_lost_before_a_worker_took_it_fails_as_a_timeout(transactional_db, shared_data):
+def test_a_call_whose_caller_stopped_waiting_is_not_run(transactional_db, shared_data):
+    import json
+    import time as clock
+
+    from facesets.services.calls import KEY, call_process, client
+
+    project = projects.project_get_or_create(name="abandoned")
+    photo = (shared_data / "groups" / "face_recognition__two_people.jpg").read_bytes()
+    call = {"kind": "image.detect", "project": project.pk, "params": {"ttl_hours": 1}, "deadline": clock.time() - 1}
+    client().hset(KEY.format("gone"), mapping={"call": json.dumps(call), "photo": photo})
+    assert call_process(call_id="gone") == "abandoned"
+    assert call_process(call_id="gone") == "missing"  # a redelivered message finds nothing to do
+    assert not Face.objects.filter(project=project).exists()  # the detection was never run, so never kept
+    assert _call_keys() == []
+
+
+def test_a_failed_call_answers_its_domain_error(worker, shared_data):
+    project = projects.project_get_or_create(name="call-errors")
+    no_face = next((shared_data / "no_face").iterdir()).read_bytes()
+    with pytest.raises(NoFace):
+        task_run(project=project, kind="search", params={"face_set": 0}, payload=no_face)
+    with pytest.raises(ImageInvalid):
+        task_run(project=project, kind="image.analyse", payload=b"not an image")
+    assert not Task.objects.filter(project=project).exists()
+    assert _call_keys() == []
+
+
+def test_a_photo_the_release_before_held_in_the_cache_is_read_there(transactional_db, shared_data):
+    """Items the release before services.calls queued with their photo in the cache: a worker of this one reads it
+    there, and fails the item as a Timeout when the cache lost it."""
     from django.core.cache import cache
 
     from facesets.services.tasks import _payload_key, task_item_process
 
-    project = projects.project_get_or_create(name="lost")
+    project = projects.project_get_or_create(name="previous-release")
     photo = (shared_data / "people" / "person02" / "img12.jpg").read_bytes()
-    task = task_submit(project=project, kind="image.analyse", items=[{"payload": photo}], cache_payloads=True)
-    item = task.items.get()
-    assert (item.payload, item.payload_cached) == (None, True)
-    assert cache.get(_payload_key(item.pk)) == photo
-    cache.delete(_payload_key(item.pk))  # as a restarted cache would have
-    assert task_item_process(item_pk=item.pk) == Task.Status.FAILED
-    task.refresh_from_db()
-    assert (task.status, task.error_code) == (Task.Status.FAILED, "timeout")
+    kept, lost = (task_submit(project=project, kind="image.analyse", items=[{"payload": None}]) for _ in range(2))
+    TaskItem.objects.filter(task__in=[kept, lost]).update(payload_cached=True)
+    cache.set(_payload_key(kept.items.get().pk), photo)
+    assert task_item_process(item_pk=kept.items.get().pk) == Task.Status.DONE
+    assert cache.get(_payload_key(kept.items.get().pk)) is None  # forgotten once the answer was written
+    assert task_item_process(item_pk=lost.items.get().pk) == Task.Status.FAILED
+    lost.refresh_from_db()
+    assert (lost.status, lost.error_code) == (Task.Status.FAILED, "timeout")
 
 
-@pytest.mark.parametrize(
-    "backend",
-    [
-        {  # a Redis that does not answer
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:9/0",
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        },
-        {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "facelib_cache"},
-    ],
-    ids=["cache-down", "database-cache"],
-)
-def test_without_a_memory_cache_the_photo_is_kept_in_the_task_item(transactional_db, shared_data, settings, backend):
+@pytest.mark.parametrize("cache_url", ["redis://127.0.0.1:9/0", ""], ids=["redis-down", "database-cache"])
+def test_without_redis_a_synchronous_call_goes_through_a_stored_task(worker, shared_data, settings, cache_url):
+    settings.FACELIB_CACHE_URL = cache_url
+    project = projects.project_get_or_create(name=f"no-redis-{bool(cache_url)}")
     photo = (shared_data / "people" / "person02" / "img12.jpg").read_bytes()
-    settings.CACHES = {"default": backend}
-    project = projects.project_get_or_create(name="no-cache")
-    task = task_submit(project=project, kind="image.analyse", items=[{"payload": photo}], cache_payloads=True)
-    item = task.items.get()
-    assert (bytes(item.payload), item.payload_cached) == (photo, False)
-    Task.objects.filter(pk=task.pk).delete()  # no worker here; nothing left for a later one
+    result = task_run(project=project, kind="image.analyse", payload=photo)
+    assert len(result["faces"]) == 1
+    task = Task.objects.get(project=project)
+    assert (task.kind, task.status, task.items.get().payload) == ("image.analyse", "done", None)
 
 
 def test_once_notifications_arrive_a_wait_reads_its_task_only_as_a_backstop(worker, shared_data):
@@ -240,7 +259,8 @@ def test_once_notifications_arrive_a_wait_reads_its_task_only_as_a_backstop(work
 
     project = projects.project_get_or_create(name="wait")
     photo = (shared_data / "people" / "person02" / "img12.jpg").read_bytes()
-    task_run(project=project, kind="image.analyse", payload=photo)  # a notification seen in this process
+    # Collectable calls go through a stored task, whose wait this is about.
+    task_run(project=project, kind="image.analyse", payload=photo, collectable=True)  # a notification seen here
     assert tasks._notifications_arrive
     reads = []
 
@@ -251,7 +271,7 @@ def test_once_notifications_arrive_a_wait_reads_its_task_only_as_a_backstop(work
 
     started = time.monotonic()
     with connection.execute_wrapper(count):
-        result = task_run(project=project, kind="image.analyse", payload=photo)
+        result = task_run(project=project, kind="image.analyse", payload=photo, collectable=True)
     elapsed = time.monotonic() - started
     assert len(result["faces"]) == 1
     # Before it, and after the notification; more only if the work outlasted a backstop interval.

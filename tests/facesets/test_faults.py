@@ -1,6 +1,6 @@
 """Faults beyond a killed worker, with the real servers `make test` starts: PostgreSQL restarted during an enrolment
-and during a search, Redis restarted during an enrolment. No face is lost or stored twice, a caller gets its answer or
-a clear error it can retry, and the same worker carries on without being restarted."""
+and during a search, Redis restarted during an enrolment and during a search. No face is lost or stored twice, a
+caller gets its answer or a clear error it can retry, and the same worker carries on without being restarted."""
 
 from __future__ import annotations
 
@@ -132,4 +132,44 @@ def test_postgres_restarted_during_a_search(worker, shared_data, servers, settin
     assert not searcher.is_alive()
     assert "hits" in outcome or isinstance(outcome.get("error"), DatabaseError), outcome
     again = face_search_run(project=project, face_set=face_set, image=photos[1].read_bytes(), limit=3)
+    assert again.hits and again.hits[0].face.external_image_id
+
+
+def test_redis_restarted_during_a_search(worker, shared_data, servers):
+    """A search goes through Redis with no task row (services.calls): one whose call or reply the restart took answers
+    with a Timeout a client can retry (or its hits, when it was answered first); the next search, on the same worker
+    and web process, succeeds."""
+    from facesets.exceptions import Timeout
+    from facesets.services.runs import face_search_run, face_set_enrol_run
+
+    project = projects.project_get_or_create(name="redis-search")
+    face_set = library.face_set_create(project=project, name="redis-search")
+    photos = _photos(shared_data, 2)
+    face_set_enrol_run(face_set=face_set, image=photos[0].read_bytes(), single=True)
+    outcome: dict = {}
+
+    def search() -> None:
+        try:
+            outcome["hits"] = face_search_run(project=project, face_set=face_set, image=photos[1].read_bytes(), limit=3)
+        except Timeout as error:
+            outcome["error"] = error
+        finally:
+            connections.close_all()
+
+    searcher = threading.Thread(target=search)
+    searcher.start()
+    time.sleep(0.05)
+    servers["redis"].stop()
+    time.sleep(1)
+    servers["redis"].start()
+    searcher.join(timeout=300)
+    assert not searcher.is_alive()
+    assert "hits" in outcome or isinstance(outcome.get("error"), Timeout), outcome
+    deadline = time.monotonic() + 120
+    while True:  # the worker reconnects to its broker on its own
+        try:
+            again = face_search_run(project=project, face_set=face_set, image=photos[1].read_bytes(), limit=3)
+            break
+        except Timeout:
+            assert time.monotonic() < deadline, "searches did not recover after Redis came back"
     assert again.hits and again.hits[0].face.external_image_id

@@ -52,7 +52,7 @@ class SenseTimeView(DialectView):
         202 with the task id that /info/task answers for."""
         budget = float(settings.FACELIB_SENSETIME_SYNC_TIMEOUT)
         try:
-            result = task_run(project=self.project, kind=params.kind, params=params, timeout=budget)
+            result = task_run(project=self.project, kind=params.kind, params=params, timeout=budget, collectable=True)
         except Timeout as timeout:
             task = selectors.task_get(project=self.project, task_id=timeout.details["task_id"])
             if task.status not in (Task.Status.DONE, Task.Status.FAILED):

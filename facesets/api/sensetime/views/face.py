@@ -71,8 +71,7 @@ class DetectionView(SenseTimeView):
         except Timeout as error:
             raise SenseTimeError(
                 "INTERNAL_ERROR",
-                f"the detection did not finish within {settings.FACELIB_SYNC_TIMEOUT:g} s "
-                f"(task {error.details.get('task_id')})",
+                f"the detection did not finish within {settings.FACELIB_SYNC_TIMEOUT:g} s; send it again",
             ) from error
         image = selectors.image_get(project=self.project, image_id=result["image_id"])
         body: dict = {"image_id": image.image_id}
