@@ -60,17 +60,24 @@ def search_hits(*, project: Project, matches: Sequence, face_set: FaceSet | None
         else (match.face_pk, match.member_pk, match.cosine)
         for match in matches
     ]
-    faces = Face.objects.filter(project=project, pk__in=[face_pk for face_pk, _, _ in triples])
-    faces = faces.select_related("person").defer("crop_jpeg").in_bulk()
+    # A face set's hits come with their members, faces and persons in one query; a group's or person's with their faces.
     member_pks = [member_pk for _, member_pk, _ in triples if member_pk]
-    members = FaceSetMember.objects.filter(pk__in=member_pks, face__project=project).defer("vector").in_bulk()
+    members = {}
+    if member_pks:
+        members = FaceSetMember.objects.filter(pk__in=member_pks, face__project=project)
+        members = members.select_related("face", "face__person").defer("vector", "face__crop_jpeg").in_bulk()
+    faces = {member.face_id: member.face for member in members.values()}
+    face_pks = [face_pk for face_pk, member_pk, _ in triples if not member_pk]
+    if face_pks:
+        faces.update(
+            Face.objects.filter(project=project, pk__in=face_pks).select_related("person").defer("crop_jpeg").in_bulk()
+        )
     hits = []
     for face_pk, member_pk, cosine in triples:
-        face, member = faces.get(face_pk), members.get(member_pk)
+        member = members.get(member_pk) if member_pk else None
+        face = member.face if member is not None else faces.get(face_pk)
         if face is None or (member_pk and member is None):
             continue
-        if member is not None:
-            member.face = face
         hits.append(SearchHit(face=face, member=member, fields=member.external_fields if member else {}, cosine=cosine))
     hits.sort(key=lambda hit: hit.cosine, reverse=True)
     if face_set is not None and sort:
