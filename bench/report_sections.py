@@ -694,7 +694,7 @@ def enrol_before_after_section(api: dict | None) -> str:
     return "\n".join(lines)
 
 
-def sync_latency_section(sync: dict | None) -> str:
+def sync_latency_section(sync: dict | None, step: dict | None = None) -> str:
     if not sync:
         return "### Synchronous answers, before and after\n\nNot measured (`bench/sync_latency.py --before REV`)."
     engine = sync["engine_ms"]["p50"]
@@ -741,6 +741,22 @@ def sync_latency_section(sync: dict | None) -> str:
         lines.append(
             "Compare's goal is 1.5 × two detections in parallel, which on two idle cores is about one engine time."
         )
+    if step:
+        lines += [
+            "",
+            f"The last step alone (`sync_latency.py --before {step['before']} --name sync_latency_step`, "
+            f"{step['before']} → {step['after']}, {step['rounds']} rounds each, engine {step['engine_ms']['p50']:.0f} "
+            f"ms p50 in that run; conditions: {_conditions(step['conditions_start'])}):",
+            "",
+            "| call | 1 client p50 before → after (ms) | ratio | 8 clients req/s before → after |",
+            "|---|---|---|---|",
+        ]
+        for operation in ("detect", "search", "compare"):
+            before, after = (_sync_level(step, label, operation, 1, "p50") for label in ("before", "after"))
+            rates = [_sync_level(step, label, operation, 8, "rate") for label in ("before", "after")]
+            lines.append(
+                f"| {operation} | {before:.0f} → {after:.0f} | {after / before:.2f} | {rates[0]:.1f} → {rates[1]:.1f} |"
+            )
     return "\n".join(lines)
 
 

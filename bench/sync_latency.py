@@ -9,7 +9,8 @@ of 10,000 faces, built once by this checkout) to one client (`--requests` each, 
 clients. The engine's own time for the same photos (decode, detect, align, embed: `image_analyse`, in this process)
 is measured in the same run, so the answers can be read as a multiple of it; so are two photos analysed at once in two
 worker-like processes (compare's reference: it embeds its two photos in parallel) and the photos/s of two busy
-processes (the 8-client throughput's reference). Results: bench/results/sync_latency.json.
+processes (the 8-client throughput's reference). Results: bench/results/sync_latency.json (`--name` for another:
+the report shows sync_latency_step as the last step's own before/after).
 """
 
 from __future__ import annotations
@@ -94,6 +95,11 @@ def main() -> None:
     parser.add_argument("--before", required=True, help="the commit to compare with (e.g. HEAD~3)")
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--name",
+        default="sync_latency",
+        help="result name: the report's main table reads sync_latency (the issue's before), sync_latency_step one step",
+    )
     args = parser.parse_args()
     os.environ.update({k: v for k, v in stack_env().items() if k in ("CELERY_BROKER_URL", "FACELIB_QUEUE")})
     setup_django("facelib_bench_api")
@@ -126,7 +132,7 @@ def main() -> None:
         "conditions_start": started,
         "conditions_end": conditions(),
     }
-    log(f"wrote {save_result('sync_latency', result)}")
+    log(f"wrote {save_result(args.name, result)}")
 
 
 if __name__ == "__main__":
