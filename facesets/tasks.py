@@ -108,11 +108,29 @@ def build_face_set_index(face_set_pk: int) -> str:
     retry_backoff=5,
     max_retries=5,
 )
-def refresh_face_set_graph(face_set_pk: int) -> dict:
-    """Write a face set's in-process graph file anew, in step with the database (see facesets.search)."""
+def refresh_face_set_graph(face_set_pk: int, rebuild: bool = False) -> dict:
+    """Write a face set's in-process graph file anew, in step with the database (see facesets.search); `rebuild`
+    from scratch."""
     from .services.search_index import face_set_graph_refresh
 
-    return face_set_graph_refresh(face_set_pk=face_set_pk)
+    return face_set_graph_refresh(face_set_pk=face_set_pk, rebuild=rebuild)
+
+
+@shared_task(name="facesets.tasks.vacuum_erased", ignore_result=True, acks_late=True)
+def vacuum_erased() -> None:
+    """VACUUM the tables an erasure removed rows from, so the rows' vectors and thumbnails leave their pages and
+    indexes now rather than at autovacuum's next pass (VACUUM cannot run inside the erasing transaction)."""
+    from django.db import connection
+
+    from recognition.models import Embedding
+
+    from .models import Face, FaceSetMember, Image
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in (FaceSetMember, Embedding, Face, Image):
+            cursor.execute(f'VACUUM "{model._meta.db_table}"')
 
 
 @worker_ready.connect

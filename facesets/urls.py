@@ -31,6 +31,7 @@ urlpatterns = [
     path("persons/<str:person_id>/enrol/", enrol.person_enrol, name="person_enrol"),
     path("persons/<str:person_id>/merge/", persons.person_merge_view, name="person_merge"),
     path("persons/<str:person_id>/delete/", persons.person_remove, name="person_delete"),
+    path("persons/<str:person_id>/erase/", persons.person_erase_view, name="person_erase"),
     path("groups/", persons.group_list, name="groups"),
     path("groups/<str:group_id>/", persons.group_detail, name="group"),
     path("groups/<str:group_id>/delete/", persons.group_remove, name="group_delete"),

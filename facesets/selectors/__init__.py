@@ -39,6 +39,7 @@ from .people import (  # noqa: F401
     groups_find_by_outer_id,
     groups_get,
     person_choices,
+    person_erasure_preview,
     person_faces,
     person_find,
     person_get,

@@ -10,7 +10,7 @@ from ..exceptions import (
     GroupNotFound,
     PersonNotFound,
 )
-from ..models import Face, Group, Person, Project
+from ..models import Face, FaceSetMember, Group, Image, Person, Project
 from .faces import _unique, all_by_id
 
 
@@ -53,6 +53,20 @@ def person_find(*, project: Project, text: str) -> Person:
     if named:
         raise PersonNotFound(f"several persons are named {text!r}; use the person id", field="person")
     raise PersonNotFound(f"no person with the id or name {text!r}", field="person")
+
+
+def person_erasure_preview(*, person: Person) -> dict[str, int]:
+    """What erasing the person would remove (services.library.person_erase): faces, face-set entries and sets,
+    kept photos showing one of the faces, group memberships."""
+    faces = Face.objects.filter(project=person.project_id, person=person)
+    entries = FaceSetMember.objects.filter(face__in=faces)
+    return {
+        "faces": faces.count(),
+        "face_set_entries": entries.count(),
+        "face_sets": entries.values("face_set_id").distinct().count(),
+        "photos": Image.objects.filter(faces__in=faces).exclude(photo=None).distinct().count(),
+        "groups": person.groups.count(),
+    }
 
 
 def person_faces(*, person: Person) -> QuerySet[Face]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -19,7 +21,7 @@ from ..exceptions import (
     InvalidName,
     QuotaExceeded,
 )
-from ..models import Face, FaceSet, Group, Person, Project
+from ..models import Face, FaceSet, FaceSetMember, Group, Image, Person, Project
 from .lifecycle import Release, faces_release
 
 FACE_SET_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -284,6 +286,54 @@ def person_delete(*, person: Person, release: Release) -> None:
     face_pks = list(person.faces.values_list("pk", flat=True))
     person.delete()
     faces_release(face_pks=face_pks, release=release)
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What erasing a person removed."""
+
+    person: str  # the erased person's name, for the report
+    faces: int  # face rows, with their thumbnails and vectors
+    face_set_entries: int  # face-set memberships (each holds a copy of the vector)
+    face_sets: int
+    groups: int  # group memberships
+    photos: int  # kept photos that showed one of the faces
+    graphs: int  # face sets whose search graph is rebuilt without the vectors
+
+
+@transaction.atomic
+def person_erase(*, person: Person) -> Erasure:
+    """Remove a person and everything of them everywhere (a right-to-erasure request): every face of theirs in every
+    face set, with its vectors and thumbnail, every kept photo that showed one of those faces (the photo, not the
+    other faces found in it), their group memberships and the person. Search graphs of the face sets concerned are
+    rebuilt from PostgreSQL (a graph file keeps a removed row's vector until then), and the tables are vacuumed so
+    the removed rows leave the indexes too. Unlike person_delete, nothing stays in a face set."""
+    from .search_index import face_set_graph_erase
+
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    faces = Face.objects.filter(project=person.project_id, person=person)
+    face_pks = list(faces.values_list("pk", flat=True))
+    image_pks = set(faces.exclude(image=None).values_list("image_id", flat=True))
+    per_set = Counter(FaceSetMember.objects.filter(face_id__in=face_pks).values_list("face_set_id", flat=True))
+    groups = person.groups.count()
+    list(FaceSet.objects.select_for_update().filter(pk__in=list(per_set)).order_by("pk").values_list("pk", flat=True))
+    Face.objects.filter(pk__in=face_pks).delete()  # with their memberships and embeddings (cascade)
+    for face_set_pk, removed in per_set.items():
+        face_set_count_adjust(face_set_pk=face_set_pk, delta=-removed)
+    photos = Image.objects.filter(pk__in=image_pks).exclude(photo=None).update(photo=None)
+    Image.objects.filter(pk__in=image_pks, faces__isnull=True).delete()  # a photo of them alone: nothing left of it
+    name = str(person)
+    person.delete()
+    graphs = face_set_graph_erase(face_set_pks=list(per_set))
+    return Erasure(
+        person=name,
+        faces=len(face_pks),
+        face_set_entries=sum(per_set.values()),
+        face_sets=len(per_set),
+        groups=groups,
+        photos=photos,
+        graphs=graphs,
+    )
 
 
 @transaction.atomic

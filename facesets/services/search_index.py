@@ -91,6 +91,21 @@ def face_set_graph_schedule(*, face_set_pk: int) -> None:
         transaction.on_commit(lambda: refresh_face_set_graph.delay(face_set_pk), robust=True)
 
 
+def face_set_graph_erase(*, face_set_pks: list[int]) -> int:
+    """After faces were erased: rebuild from PostgreSQL every graph file of these sets (a patched file keeps removed
+    rows' vectors as tombstones; the rebuilt one replaces it and the old file is deleted), and vacuum the tables the
+    rows left, so their vectors leave PostgreSQL's indexes too. Queued once the transaction commits; returns how many
+    of the sets have a graph."""
+    from ..tasks import refresh_face_set_graph, vacuum_erased
+
+    folder = graph_folder()
+    with_graph = [pk for pk in face_set_pks if any(folder.glob(f"{graph_prefix(pk)}*"))]
+    for face_set_pk in with_graph:
+        transaction.on_commit(lambda pk=face_set_pk: refresh_face_set_graph.delay(pk, rebuild=True), robust=True)
+    transaction.on_commit(lambda: vacuum_erased.delay(), robust=True)
+    return len(with_graph)
+
+
 def face_set_graph_follow(*, face_set: FaceSet) -> None:
     """Queue a refresh of the set's graph if it is missing or has fallen behind (facesets.search.graph_behind)."""
     if not settings.FACELIB_GRAPH:
@@ -140,20 +155,24 @@ def _wait_for(xids: list[str], seconds: float) -> bool:
     return True
 
 
-def face_set_graph_refresh(*, face_set_pk: int) -> dict:
+def face_set_graph_refresh(*, face_set_pk: int, rebuild: bool = False) -> dict:
     """Write the set's graph file anew: the previous file patched with the rows added and removed since (or built from
     scratch when there is none or it is far off), up to a watermark.
 
     The watermark is the highest member id the refresh read. A row with a lower id that a still-running transaction
     was writing is invisible to that read; ids come from one sequence, so every row with an id up to the watermark
     was written by a transaction that had started by then: the refresh waits for those to end, reads the ids up to the
-    watermark again and adds what it missed. Searches take every row above the watermark from PostgreSQL."""
+    watermark again and adds what it missed. Searches take every row above the watermark from PostgreSQL. `rebuild`
+    builds it from scratch (after an erasure: no tombstone keeps a removed vector)."""
     face_set = FaceSet.objects.filter(pk=face_set_pk).first()
     folder = graph_folder()
     if face_set is None:
         graphs.remove(folder, graph_prefix(face_set_pk))
         return {"state": "gone"}
     if not settings.FACELIB_GRAPH or face_set.face_count < settings.FACELIB_HNSW_MIN_FACES:
+        if rebuild:  # an erasure: a file of a set that no longer wants one must not keep the removed vectors either
+            graphs.remove(folder, graph_prefix(face_set_pk))
+            return {"state": "removed"}
         return {"state": "not wanted"}
     row = _dominant_model(face_set.pk)
     if row is None:
@@ -166,7 +185,7 @@ def face_set_graph_refresh(*, face_set_pk: int) -> dict:
         if not cursor.fetchone()[0]:
             return {"state": "busy"}
     try:
-        return _graph_write(face_set, model, stem, folder)
+        return _graph_write(face_set, model, stem, folder, rebuild=rebuild)
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [lock])
@@ -181,11 +200,11 @@ def _ids_up_to(face_set_pk: int, model: str, watermark: int) -> np.ndarray:
         return np.asarray(cursor.fetchone()[0] or [], dtype=np.int64)
 
 
-def _graph_write(face_set: FaceSet, model: str, stem: str, folder) -> dict:
+def _graph_write(face_set: FaceSet, model: str, stem: str, folder, *, rebuild: bool = False) -> dict:
     started = time.monotonic()
     previous = graphs.graph_files(folder, stem)
-    index = graphs.load_copy(previous[0][1]) if previous else None
-    if previous and index is None:
+    index = graphs.load_copy(previous[0][1]) if previous and not rebuild else None
+    if previous and index is None and not rebuild:
         logger.warning("graph file %s is damaged; building the graph anew", previous[0][1].name)
     low = previous[0][0] if index is not None else 0
     with transaction.atomic():  # one snapshot: the rows read and the transactions that were still writing

@@ -19,6 +19,7 @@ from ..services.library import (
     group_remove_persons,
     person_create,
     person_delete,
+    person_erase,
     person_merge,
     person_update,
 )
@@ -162,6 +163,41 @@ def person_remove(request: HttpRequest, person_id: str) -> HttpResponse:
         f"{person.faces.count()} faces belong to {person}. Faces that are also in a face set stay there without a "
         "person; the others are deleted. This cannot be undone.",
         action="Delete person",
+        cancel=f"/persons/{person.person_id}/",
+        nav="persons",
+    )
+
+
+def _plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+@require_http_methods(["GET", "POST"])
+@dashboard_view
+def person_erase_view(request: HttpRequest, person_id: str) -> HttpResponse:
+    """Erase a person everywhere (a right-to-erasure request): every face, vector, thumbnail and kept photo of
+    theirs, in every face set; the report says what went."""
+    person = _person(request, person_id)
+    if request.method == "POST":
+        erased = person_erase(person=person)
+        report = (
+            f"Erased {erased.person}: {_plural(erased.faces, 'face')} with their vectors and thumbnails, "
+            f"{_plural(erased.face_set_entries, 'entry', 'entries')} in {_plural(erased.face_sets, 'face set')}, "
+            f"{_plural(erased.photos, 'kept photo')}, {_plural(erased.groups, 'group membership')}."
+        )
+        if erased.graphs:
+            report += f" The search graph of {_plural(erased.graphs, 'face set')} is being rebuilt without them."
+        messages.success(request, report)
+        return redirect("dashboard:persons")
+    preview = selectors.person_erasure_preview(person=person)
+    return _confirm(
+        request,
+        f"Erase {person} everywhere?",
+        f"This removes {_plural(preview['faces'], 'face')} of {person} with their vectors and thumbnails, "
+        f"{_plural(preview['face_set_entries'], 'entry', 'entries')} in {_plural(preview['face_sets'], 'face set')}, "
+        f"{_plural(preview['photos'], 'kept photo')} showing them and {_plural(preview['groups'], 'group membership')}"
+        f", then the person. Nothing of {person} stays in any face set. This cannot be undone.",
+        action="Erase person",
         cancel=f"/persons/{person.person_id}/",
         nav="persons",
     )

@@ -232,3 +232,56 @@ def test_liveness_page(new_page, live_server, worker, shared_data, tmp_path):
     page.set_input_files("#id_video", str(still))
     page.click("button:has-text('Check')")
     expect(page.locator("[data-error-for=actions]")).to_be_visible()
+
+
+def test_erase_person_everywhere(new_page, live_server, worker, shared_data):
+    """Right to erasure: a person with faces in two face sets, in a group, one of them with its photo kept, is erased
+    from the person page; nothing of theirs is left in any table, another person's face beside theirs is untouched."""
+    from facesets.models import FaceSetMember, Group, Image
+    from facesets.services import library
+    from facesets.services.faces import face_set_add_faces, person_add_faces
+    from facesets.services.runs import face_set_enrol_run
+    from recognition.models import Embedding
+
+    team = make_team("acme")
+    staff = library.face_set_create(project=team.project, name="staff")
+    visitors = library.face_set_create(project=team.project, name="visitors")
+    photos = sorted((shared_data / "people" / "person05").glob("*.jpg"))[:2]
+    faces = [face_set_enrol_run(face_set=staff, image=p.read_bytes(), single=True)[0].face for p in photos]
+    face_set_add_faces(face_set=visitors, faces=faces[:1])
+    other_photo = sorted((shared_data / "people" / "person06").glob("*.jpg"))[0]
+    other = face_set_enrol_run(face_set=staff, image=other_photo.read_bytes(), single=True)[0].face
+    person = library.person_create(project=team.project, name="Jo Erased")
+    person_add_faces(person=person, faces=faces)
+    group = library.group_create(project=team.project, name="badges", persons=[person])
+    Image.objects.filter(faces=faces[0]).update(photo=photos[0].read_bytes())  # kept, as FACELIB_KEEP_PHOTOS keeps it
+    face_pks = [face.pk for face in faces]
+    assert Embedding.objects.filter(face__in=face_pks).exists()
+
+    page = new_page()
+    sign_in(page, live_server.url, "acme-admin")
+    page.goto(f"{live_server.url}/persons/{person.person_id}/")
+    page.click("text=Erase everywhere…")
+    expect(page.locator("form.card p")).to_contain_text(
+        "2 faces of Jo Erased with their vectors and thumbnails, 3 entries in 2 face sets, 1 kept photo showing them "
+        "and 1 group membership"
+    )
+    page.click("button:has-text('Erase person')")
+    expect(page.locator("h1")).to_have_text("Persons")
+    expect(page.locator("body")).to_contain_text(
+        "Erased Jo Erased: 2 faces with their vectors and thumbnails, 3 entries in 2 face sets, 1 kept photo, "
+        "1 group membership."
+    )
+
+    assert not Person.objects.filter(pk=person.pk).exists()
+    assert not Face.objects.filter(pk__in=face_pks).exists()
+    assert not FaceSetMember.objects.filter(face_id__in=face_pks).exists()
+    assert not Embedding.objects.filter(face_id__in=face_pks).exists()
+    assert not Image.objects.filter(photo__isnull=False, project=team.project).exists()
+    assert list(group.persons.all()) == [] and Group.objects.filter(pk=group.pk).exists()
+    staff.refresh_from_db()
+    visitors.refresh_from_db()
+    assert (staff.face_count, visitors.face_count) == (1, 0)
+    assert list(FaceSetMember.objects.filter(face_set=staff).values_list("face_id", flat=True)) == [other.pk]
+    assert page.request.get(f"{live_server.url}/faces/{faces[0].face_id}/thumb.jpg").status == 404
+    assert page.request.get(f"{live_server.url}/faces/{other.face_id}/thumb.jpg").status == 200

@@ -285,3 +285,29 @@ def test_a_real_worker_gives_a_grown_set_its_graph_and_refreshes_it_as_the_set_g
     newest = FaceSetMember.objects.filter(face_set=face_set).order_by("-pk").first().pk
     graph = _wait(lambda: (g := face_set_graph(face_set, MODEL)) is not None and g.watermark == newest and g)
     assert graph.size == 2501
+
+
+@pytest.mark.django_db(transaction=True)
+def test_erasing_a_person_rebuilds_the_graph_without_their_vectors(small_sets_get_graphs, worker):
+    """A patched graph keeps removed rows' vectors as tombstones; an erasure has the worker rebuild it from
+    PostgreSQL, and the rebuilt file (the only one left) holds no key of the erased faces."""
+    project = projects.project_get_or_create(name="graph-erasure")
+    face_set = library.face_set_create(project=project, name="erasure", field_schema=SCHEMA)
+    _populate(project, face_set, identities=300, samples=5)
+    assert face_set_graph_refresh(face_set_pk=face_set.pk)["state"] == "built"
+    erased_faces = list(Face.objects.filter(memberships__face_set=face_set).order_by("pk")[:3])
+    erased_members = list(FaceSetMember.objects.filter(face__in=erased_faces).values_list("pk", flat=True))
+    person = library.person_create(project=project, name="to erase", faces=erased_faces)
+    erasure = library.person_erase(person=person)
+    assert (erasure.faces, erasure.face_set_entries, erasure.face_sets, erasure.graphs) == (3, 3, 1, 1)
+
+    def rebuilt():
+        graphs.forget()  # read the file as it is now, not a mapping this process kept
+        graph = face_set_graph(face_set, MODEL)
+        return graph is not None and len(graph.index) == 1497 and graph
+
+    graph = _wait(rebuilt)
+    assert not any(graph.index.contains(pk) for pk in erased_members)
+    assert len(graphs.graph_files(graph.path.parent, graph_stem(face_set.pk, MODEL))) == 1
+    hits = face_set_search(face_set=face_set, vector=np.ones(128) / np.sqrt(128), model=MODEL, limit=10)
+    assert len(hits) == 10 and not {hit.member_pk for hit in hits} & set(erased_members)
