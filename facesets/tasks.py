@@ -32,13 +32,23 @@ def process_item(self, item_pk: int) -> str:
     """Process one stored task item (idempotent: a redelivered message finds the item done and stops)."""
     from .services.tasks import task_item_fail, task_item_process
 
+    return _recorded(
+        lambda: task_item_process(item_pk=item_pk),
+        lambda message: task_item_fail(item_pk=item_pk, code="internal_error", message=message),
+        f"task item {item_pk}",
+    )
+
+
+def _recorded(work, fail, what: str) -> str:
+    """Run the work; what a restart can cure (RETRYABLE) goes back to Celery to retry, any other failure (a bug, an
+    engine failure) is recorded through ``fail`` instead of being redelivered forever."""
     try:
-        return task_item_process(item_pk=item_pk)
+        return work()
     except RETRYABLE:
         raise
-    except Exception as error:  # a bug or an engine failure: record it instead of redelivering forever
-        logger.exception("task item %s failed", item_pk)
-        task_item_fail(item_pk=item_pk, code="internal_error", message=f"{type(error).__name__}: {error}")
+    except Exception as error:
+        logger.exception("%s failed", what)
+        fail(f"{type(error).__name__}: {error}")
         return "failed"
 
 
@@ -57,17 +67,11 @@ def process_call(self, call_id: str) -> str:
     """Run one synchronous call that stores nothing (services.calls); its caller waits for the reply in Redis."""
     from .services.calls import call_fail, call_process
 
-    try:
-        return call_process(call_id=call_id)
-    except RETRYABLE:
-        raise
-    except Exception as error:  # a bug, an engine failure, Redis lost: tell the caller now if Redis still listens
-        logger.exception("call %s failed", call_id)
-        try:
-            call_fail(call_id=call_id, code="internal_error", message=f"{type(error).__name__}: {error}")
-        except Exception:
-            pass  # Redis is gone: the caller's wait ends in a Timeout
-        return "failed"
+    return _recorded(
+        lambda: call_process(call_id=call_id),
+        lambda message: call_fail(call_id=call_id, code="internal_error", message=message),
+        f"call {call_id}",
+    )
 
 
 @shared_task(name="recognition.tasks.purge_expired")
@@ -118,19 +122,10 @@ def refresh_face_set_graph(face_set_pk: int, rebuild: bool = False) -> dict:
 
 @shared_task(name="facesets.tasks.vacuum_erased", ignore_result=True, acks_late=True)
 def vacuum_erased() -> None:
-    """VACUUM the tables an erasure removed rows from, so the rows' vectors and thumbnails leave their pages and
-    indexes now rather than at autovacuum's next pass (VACUUM cannot run inside the erasing transaction)."""
-    from django.db import connection
+    """VACUUM the tables an erasure removed rows from (services.lifecycle.erased_rows_vacuum)."""
+    from .services.lifecycle import erased_rows_vacuum
 
-    from recognition.models import Embedding
-
-    from .models import Face, FaceSetMember, Image
-
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        for model in (FaceSetMember, Embedding, Face, Image):
-            cursor.execute(f'VACUUM "{model._meta.db_table}"')
+    erased_rows_vacuum()
 
 
 @worker_ready.connect

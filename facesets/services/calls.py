@@ -130,7 +130,7 @@ def call_run(*, project: Project, kind: str, params: dict, payload: bytes | None
 
 def call_process(*, call_id: str) -> str:
     """Run a call in this worker and push its outcome for the waiting request. Returns what happened."""
-    from .tasks import OPERATIONS, _jsonable
+    from .tasks import OPERATIONS, error_outcome
 
     redis = client()
     stored = redis.hgetall(KEY.format(call_id))
@@ -156,19 +156,19 @@ def call_process(*, call_id: str) -> str:
             result = OPERATIONS[kind](task, item, params)
         outcome = {"status": Task.Status.DONE, "result": result}
     except DomainError as error:
-        outcome = {
-            "status": Task.Status.FAILED,
-            "error_code": error.code,
-            "error_message": error.message,
-            "details": {"field": error.field, **_jsonable(error.details)},
-        }
+        code, message, details = error_outcome(error)
+        outcome = {"status": Task.Status.FAILED, "error_code": code, "error_message": message, "details": details}
     _reply(call_id, outcome)
     return outcome["status"]
 
 
 def call_fail(*, call_id: str, code: str, message: str) -> None:
-    """Answer a call that cannot be processed (an unexpected error): its caller hears it now, not at its deadline."""
-    _reply(call_id, {"status": Task.Status.FAILED, "error_code": code, "error_message": message[:2000]})
+    """Answer a call that cannot be processed (an unexpected error): its caller hears it now, not at its deadline
+    (or, with Redis gone, at its deadline as a Timeout)."""
+    try:
+        _reply(call_id, {"status": Task.Status.FAILED, "error_code": code, "error_message": message[:2000]})
+    except Exception:
+        logger.warning("call %s: its failure could not be answered, Redis is unreachable", call_id)
 
 
 def _reply(call_id: str, outcome: dict) -> None:

@@ -44,3 +44,20 @@ def faces_release(*, face_pks: Iterable[int], release: Release, ttl_hours: int |
         _, deleted = unkept.filter(expires__isnull=True).delete()
         return deleted.get(Face._meta.label, 0)
     return unkept.update(expires=detected_face_expiry(ttl_hours))
+
+
+def erased_rows_vacuum() -> None:
+    """VACUUM the tables an erasure removes rows from (services.library.person_erase), so the rows' vectors and
+    thumbnails leave their pages and indexes now rather than at autovacuum's next pass. Runs in a worker: VACUUM
+    cannot run inside the erasing transaction."""
+    from django.db import connection
+
+    from recognition.models import Embedding
+
+    from ..models import FaceSetMember, Image
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in (FaceSetMember, Embedding, Face, Image):
+            cursor.execute(f'VACUUM "{model._meta.db_table}"')

@@ -175,8 +175,7 @@ def task_item_process(*, item_pk: int) -> str:
             item.status, item.result = Task.Status.DONE, result
         except DomainError as error:
             item.status = Task.Status.FAILED
-            item.error_code, item.error_message = error.code, error.message
-            item.result = {"field": error.field, **_jsonable(error.details)}
+            item.error_code, item.error_message, item.result = error_outcome(error)
         item.payload = None
         item.save(update_fields=["status", "result", "error_code", "error_message", "payload"])
         if single:
@@ -190,6 +189,12 @@ def task_item_process(*, item_pk: int) -> str:
         Task.objects.filter(pk=item.task_id).update(done=F("done") + 1)
     _task_finish_if_complete(item.task_id)
     return item.status
+
+
+def error_outcome(error: DomainError) -> tuple[str, str, dict]:
+    """A worker's DomainError as it travels back to the web side (code, message, details with its field), the
+    reverse of domain_error_from."""
+    return error.code, error.message, {"field": error.field, **_jsonable(error.details)}
 
 
 def _jsonable(details: dict) -> dict:

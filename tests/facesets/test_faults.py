@@ -103,23 +103,24 @@ def test_redis_restarted_during_an_enrolment(worker, shared_data, servers):
     _assert_everything_enrolled_once(face_set, task, count)
 
 
-def test_postgres_restarted_during_a_search(worker, shared_data, servers, settings):
-    """A search whose wait spans the restart answers, or fails with a database error a client can retry (the
-    dialects answer it as a retryable 503); the next search, on the same worker and web process, succeeds."""
-    from django.db import DatabaseError
-
+def _search_across(name: str, shared_data, restart, tolerated: type[Exception]) -> tuple[dict, object]:
+    """A search started just before ``restart`` runs: what it ended with (its hits, or an error of ``tolerated``),
+    and a function searching again with the same photo."""
     from facesets.services.runs import face_search_run, face_set_enrol_run
 
-    project = projects.project_get_or_create(name="pg-search")
-    face_set = library.face_set_create(project=project, name="pg-search")
+    project = projects.project_get_or_create(name=name)
+    face_set = library.face_set_create(project=project, name=name)
     photos = _photos(shared_data, 2)
     face_set_enrol_run(face_set=face_set, image=photos[0].read_bytes(), single=True)
     outcome: dict = {}
 
+    def again():
+        return face_search_run(project=project, face_set=face_set, image=photos[1].read_bytes(), limit=3)
+
     def search() -> None:
         try:
-            outcome["hits"] = face_search_run(project=project, face_set=face_set, image=photos[1].read_bytes(), limit=3)
-        except DatabaseError as error:
+            outcome["hits"] = again()
+        except tolerated as error:
             outcome["error"] = error
         finally:
             connections.close_all()
@@ -127,12 +128,21 @@ def test_postgres_restarted_during_a_search(worker, shared_data, servers, settin
     searcher = threading.Thread(target=search)
     searcher.start()
     time.sleep(0.05)
-    _restart_postgres(servers)
+    restart()
     searcher.join(timeout=300)
     assert not searcher.is_alive()
+    return outcome, again
+
+
+def test_postgres_restarted_during_a_search(worker, shared_data, servers, settings):
+    """A search whose wait spans the restart answers, or fails with a database error a client can retry (the
+    dialects answer it as a retryable 503); the next search, on the same worker and web process, succeeds."""
+    from django.db import DatabaseError
+
+    outcome, again = _search_across("pg-search", shared_data, lambda: _restart_postgres(servers), DatabaseError)
     assert "hits" in outcome or isinstance(outcome.get("error"), DatabaseError), outcome
-    again = face_search_run(project=project, face_set=face_set, image=photos[1].read_bytes(), limit=3)
-    assert again.hits and again.hits[0].face.external_image_id
+    hits = again().hits
+    assert hits and hits[0].face.external_image_id
 
 
 def test_redis_restarted_during_a_search(worker, shared_data, servers):
@@ -140,36 +150,19 @@ def test_redis_restarted_during_a_search(worker, shared_data, servers):
     with a Timeout a client can retry (or its hits, when it was answered first); the next search, on the same worker
     and web process, succeeds."""
     from facesets.exceptions import Timeout
-    from facesets.services.runs import face_search_run, face_set_enrol_run
 
-    project = projects.project_get_or_create(name="redis-search")
-    face_set = library.face_set_create(project=project, name="redis-search")
-    photos = _photos(shared_data, 2)
-    face_set_enrol_run(face_set=face_set, image=photos[0].read_bytes(), single=True)
-    outcome: dict = {}
+    def restart() -> None:
+        servers["redis"].stop()
+        time.sleep(1)
+        servers["redis"].start()
 
-    def search() -> None:
-        try:
-            outcome["hits"] = face_search_run(project=project, face_set=face_set, image=photos[1].read_bytes(), limit=3)
-        except Timeout as error:
-            outcome["error"] = error
-        finally:
-            connections.close_all()
-
-    searcher = threading.Thread(target=search)
-    searcher.start()
-    time.sleep(0.05)
-    servers["redis"].stop()
-    time.sleep(1)
-    servers["redis"].start()
-    searcher.join(timeout=300)
-    assert not searcher.is_alive()
+    outcome, again = _search_across("redis-search", shared_data, restart, Timeout)
     assert "hits" in outcome or isinstance(outcome.get("error"), Timeout), outcome
     deadline = time.monotonic() + 120
     while True:  # the worker reconnects to its broker on its own
         try:
-            again = face_search_run(project=project, face_set=face_set, image=photos[1].read_bytes(), limit=3)
+            hits = again().hits
             break
         except Timeout:
             assert time.monotonic() < deadline, "searches did not recover after Redis came back"
-    assert again.hits and again.hits[0].face.external_image_id
+    assert hits and hits[0].face.external_image_id
