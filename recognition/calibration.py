@@ -47,6 +47,11 @@ RAW_AT_FAR = {
 RAW_DECISION = 0.4157
 # --- end of fitted constants ---
 
+# A score's verdict, the same for every interface that labels one (the dashboard): "same" from the decision threshold
+# up (Huawei 0.93), "uncertain" from the cosine that 1 impostor pair in 100 reaches up to it, "different" below.
+RAW_UNCERTAIN = RAW_AT_FAR["1e-2"]
+VERDICTS = ("same", "uncertain", "different")
+
 # Face++'s own published thresholds object, returned verbatim by the facepp dialect.
 FACEPP_THRESHOLDS: dict[str, float] = {"1e-3": 62.327, "1e-4": 69.101, "1e-5": 73.975}
 
@@ -111,6 +116,17 @@ def baidu_score(cosine: float) -> float:
 def facepp_confidence(cosine: float) -> float:
     """Face++ confidence 0..100; FACEPP_THRESHOLDS at FAR 1e-3 / 1e-4 / 1e-5."""
     return score_for("facepp", cosine)
+
+
+def verdict(cosine: float) -> str:
+    """'same' at or above RAW_DECISION (about 1 different pair in 1,000 scores this high, none of the fitted genuine
+    pairs below it), 'uncertain' from RAW_UNCERTAIN (1 different pair in 100) up to it, 'different' below (NaN too)."""
+    value = float(cosine)
+    if value >= RAW_DECISION:
+        return "same"
+    if value >= RAW_UNCERTAIN:
+        return "uncertain"
+    return "different"
 
 
 def raw_cosine_for(dialect: str, score: float) -> float:

@@ -47,6 +47,35 @@ class SearchResult:
     query: dict | None = None
 
 
+@dataclass(frozen=True)
+class PersonHits:
+    """One person among search hits: their hits, most similar first."""
+
+    person: Person
+    hits: list[SearchHit]
+
+    @property
+    def best(self) -> SearchHit:
+        return self.hits[0]
+
+
+def persons_ranked(hits: Sequence[SearchHit]) -> list[PersonHits]:
+    """The persons among the hits, the one with the most similar face first (ties: more faces first), each with their
+    own hits best first; hits of faces without a person are left out."""
+    by_person: dict[int, list[SearchHit]] = {}
+    people: dict[int, Person] = {}
+    for hit in hits:
+        if hit.person is not None:
+            by_person.setdefault(hit.person.pk, []).append(hit)
+            people[hit.person.pk] = hit.person
+    ranked = [
+        PersonHits(person=people[pk], hits=sorted(found, key=lambda hit: hit.cosine, reverse=True))
+        for pk, found in by_person.items()
+    ]
+    ranked.sort(key=lambda entry: (-entry.best.cosine, -len(entry.hits)))
+    return ranked
+
+
 def search_hits(*, project: Project, matches: Sequence, face_set: FaceSet | None = None, sort=None) -> list[SearchHit]:
     """The one hydrator of search results: matches (recognition.search.Match objects or the search job's
     {"face", "member", "cosine"} dicts) as SearchHits with their faces, persons and field values, most similar first;

@@ -12,16 +12,24 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods
 
-from recognition.calibration import RAW_DECISION, huawei_similarity, raw_cosine_for
+from recognition.calibration import RAW_DECISION, RAW_UNCERTAIN, huawei_similarity, raw_cosine_for, verdict
 
 from .. import selectors
 from ..exceptions import DomainError, NotFound, Timeout
 from ..forms import CompareForm, DetectForm, LivenessForm, SearchForm
 from ..services.enrolment import ENROL_FORMATS
-from ..services.runs import face_search_run, image_analyse_run, image_compare_run, video_liveness_run
+from ..services.runs import (
+    face_search_run,
+    image_analyse_run,
+    image_compare_run,
+    persons_ranked,
+    video_liveness_run,
+)
 from .base import dashboard_view, page, page_context
 
 SAME_PERSON = huawei_similarity(RAW_DECISION)  # 0.93 on the Huawei scale
+UNCERTAIN = huawei_similarity(RAW_UNCERTAIN)  # about 0.73: 1 different pair in 100 scores this high
+SCALE = {"same_person": SAME_PERSON, "uncertain": UNCERTAIN}  # the legend every score label refers to
 
 
 def _fragment_or_page(request: HttpRequest, fragment: str, template: str, context: dict) -> HttpResponse:
@@ -55,10 +63,32 @@ def _run(form, run, *, field: str, **kwargs) -> Any:
 
 
 def _match_rows(hits) -> list[dict]:
-    """Search hits for the template, with the similarity on the Huawei scale the dashboard shows."""
+    """Search hits for the template, with the similarity on the Huawei scale the dashboard shows and its verdict
+    (same / uncertain / different)."""
     return [
-        {"face": hit.face, "person": hit.person, "fields": hit.fields, "similarity": huawei_similarity(hit.cosine)}
+        {
+            "face": hit.face,
+            "person": hit.person,
+            "fields": hit.fields,
+            "similarity": huawei_similarity(hit.cosine),
+            "verdict": verdict(hit.cosine),
+        }
         for hit in hits
+    ]
+
+
+def _person_rows(hits) -> list[dict]:
+    """The persons among the matches, best first: their best face, its similarity and verdict, how many of the
+    matches are theirs."""
+    return [
+        {
+            "person": entry.person,
+            "face": entry.best.face,
+            "similarity": huawei_similarity(entry.best.cosine),
+            "verdict": verdict(entry.best.cosine),
+            "faces": len(entry.hits),
+        }
+        for entry in persons_ranked(hits)
     ]
 
 
@@ -69,7 +99,7 @@ def search(request: HttpRequest) -> HttpResponse:
     face_sets = list(selectors.face_set_list(project=project).order_by("name"))
     groups = list(selectors.group_list(project=project).order_by("name"))
     form = SearchForm(request.POST or None, request.FILES or None, face_sets=face_sets, groups=groups)
-    results, query = None, None
+    results, query, persons, closest = None, None, [], None
     if request.method == "POST" and form.is_valid():
         kind, _, scope_id = form.cleaned_data["scope"].partition(":")
         scope: dict = {}
@@ -89,18 +119,25 @@ def search(request: HttpRequest) -> HttpResponse:
                 image=form.cleaned_data["photo"].read(),
                 filter_text=form.cleaned_data["filter"].strip() or None,
                 limit=form.cleaned_data["limit"],
-                min_cosine=raw_cosine_for("huawei", form.cleaned_data["threshold"]),
                 formats=ENROL_FORMATS,
                 **scope,
             )
             if found is not None:
+                # Searched without a bound, so that the closest face can be shown when none reaches the minimum:
+                # the top N above it are the top N overall cut at it.
                 query = found.query
-                results = _match_rows(found.hits)
+                min_cosine = raw_cosine_for("huawei", form.cleaned_data["threshold"])
+                matching = [hit for hit in found.hits if hit.cosine >= min_cosine]
+                results = _match_rows(matching)
+                persons = _person_rows(matching)
+                closest = _match_rows(found.hits[:1])[0] if found.hits and not matching else None
     context = {
         "form": form,
         "results": results,
+        "persons": persons,
+        "closest": closest,
         "query_json": json.dumps({"faces": [query]}) if query else "",
-        "same_person": SAME_PERSON,
+        "scale": SCALE,
         "has_scopes": bool(face_sets or groups),
         "nav": "search",
     }
@@ -124,9 +161,9 @@ def compare(request: HttpRequest) -> HttpResponse:
         )
         if result is not None:
             result["similarity"] = huawei_similarity(result["cosine"])
-            result["same_person"] = result["similarity"] >= SAME_PERSON
+            result["verdict"] = verdict(result["cosine"])
             result["faces_json"] = [json.dumps({"faces": [face]}) for face in result["faces"]]
-    context = {"form": form, "result": result, "same_person": SAME_PERSON, "nav": "compare"}
+    context = {"form": form, "result": result, "scale": SCALE, "nav": "compare"}
     return _fragment_or_page(request, "dashboard/_compare_results.html", "dashboard/compare.html", context)
 
 

@@ -269,7 +269,9 @@
       box.style.height = (100 * b[3] / height) + "%";
       if (options.labels) {
         var tag = document.createElement("span"); tag.className = "tag";
-        tag.textContent = "#" + (index + 1) + " " + Number(face.score).toFixed(2);
+        /* the detector's confidence that this is a face, as a percentage: not to be read as a similarity */
+        tag.textContent = "#" + (index + 1) + " · face " + Math.round(100 * Number(face.score)) + " %";
+        tag.title = "detector confidence";
         box.appendChild(tag);
       }
       wrap.appendChild(box);

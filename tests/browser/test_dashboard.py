@@ -156,7 +156,7 @@ def test_operator_story(new_page, live_server, worker, shared_data):
     page.set_input_files("#id_image1", str(shared_data / "people/person01/img5.jpg"))
     page.set_input_files("#id_image2", str(shared_data / "people/person01/img11.jpg"))
     page.click("button:has-text('Compare')")
-    expect(page.locator("[data-compare-result] .badge")).to_have_text("Same person", timeout=60_000)
+    expect(page.locator("[data-compare-result] [data-verdict]")).to_have_text("Same person", timeout=60_000)
     expect(page.locator("[data-photo-slot=image2] .photo-wrap")).to_have_attribute("data-drawn", "1")
     page.click("text=Detect faces")
     page.set_input_files("#id_image", str(shared_data / "groups/face_recognition__two_people.jpg"))
@@ -285,3 +285,77 @@ def test_erase_person_everywhere(new_page, live_server, worker, shared_data):
     assert list(FaceSetMember.objects.filter(face_set=staff).values_list("face_id", flat=True)) == [other.pk]
     assert page.request.get(f"{live_server.url}/faces/{faces[0].face_id}/thumb.jpg").status == 404
     assert page.request.get(f"{live_server.url}/faces/{other.face_id}/thumb.jpg").status == 200
+
+
+def test_scores_are_labelled_and_persons_ranked(new_page, live_server, worker, shared_data):
+    """Every score carries its verdict against the calibrated thresholds; a search lists the persons found (best face,
+    number of matching faces); when nothing reaches the minimum the closest face's score is shown; the detector's
+    confidence reads as a percentage, not as a similarity. person01/img7 vs person06/img67 is a pair of different
+    people scoring raw 0.396 (Huawei 0.886): uncertain, not 'different' and not 'same'."""
+    from facesets.services import library
+    from facesets.services.faces import person_add_faces
+    from facesets.services.runs import face_set_enrol_run
+
+    team = make_team("acme")
+    staff = library.face_set_create(project=team.project, name="staff")
+
+    def enrol(name):
+        return face_set_enrol_run(face_set=staff, image=(shared_data / name).read_bytes(), single=True)[0].face
+
+    ann_faces = [enrol(f"people/person01/{name}") for name in ("img1.jpg", "img2.jpg", "img4.jpg")]
+    bob_face = enrol("people/person06/img67.jpg")
+    enrol("people/person12/img35.jpg")  # nobody's face
+    ann = library.person_create(project=team.project, name="Ann")
+    bob = library.person_create(project=team.project, name="Bob")
+    person_add_faces(person=ann, faces=ann_faces)
+    person_add_faces(person=bob, faces=[bob_face])
+    group = library.group_create(project=team.project, name="team", persons=[ann, bob])
+
+    page = new_page()
+    sign_in(page, live_server.url, "acme-admin")
+    page.click("text=Search by photo")
+    page.set_input_files("#id_photo", str(shared_data / "people/person01/img7.jpg"))
+    page.select_option("#id_scope", f"group:{group.group_id}")
+    page.locator("#id_threshold").evaluate("(el) => { el.value = '0.7'; el.dispatchEvent(new Event('input')); }")
+    page.click("button:has-text('Search')")
+    expect(page.locator("[data-persons]")).to_have_attribute("data-persons", "2", timeout=60_000)
+    tiles = page.locator("[data-match]")
+    expect(tiles).to_have_count(4)
+    for index in range(4):  # each tile's label is its similarity's verdict
+        tile = tiles.nth(index)
+        similarity = float(tile.locator("[data-similarity]").get_attribute("data-similarity"))
+        expected = "same" if similarity >= 0.93 else "uncertain" if similarity >= 0.729 else "different"
+        assert tile.get_attribute("data-verdict") == expected, (similarity, tile.get_attribute("data-verdict"))
+    first, second = page.locator("[data-person-rank='1']"), page.locator("[data-person-rank='2']")
+    expect(first).to_have_attribute("data-person", "Ann")
+    expect(first).to_have_attribute("data-faces", "3")
+    expect(first.locator("[data-verdict]")).to_have_attribute("data-verdict", "same")
+    expect(second).to_have_attribute("data-person", "Bob")
+    expect(second).to_have_attribute("data-faces", "1")
+    expect(second.locator("[data-verdict]")).to_have_text("uncertain")
+    expect(page.locator("[data-match][data-person='Bob'] [data-verdict]")).to_have_text("uncertain")
+    ann_best = float(first.locator("[data-similarity]").get_attribute("data-similarity"))
+    best_tile = float(tiles.nth(0).locator("[data-similarity]").get_attribute("data-similarity"))
+    assert ann_best == best_tile and tiles.nth(0).get_attribute("data-person") == "Ann"
+
+    # Nothing reaches 0.999: the closest face and its score are still shown.
+    page.select_option("#id_scope", f"face_set:{staff.face_set_id}")
+    page.locator("#id_threshold").evaluate("(el) => { el.value = '1'; el.dispatchEvent(new Event('input')); }")
+    page.click("button:has-text('Search')")
+    closest = page.locator("[data-closest]")
+    expect(closest).to_contain_text("The closest face scores", timeout=60_000)
+    expect(closest).to_contain_text("Ann")
+    assert float(closest.get_attribute("data-similarity")) == ann_best
+    expect(page.locator("[data-match]")).to_have_count(0)
+
+    # Compare: the look-alike pair is uncertain; the boxes' labels are the detector's confidence in per cent.
+    page.click("text=Compare photos")
+    page.set_input_files("#id_image1", str(shared_data / "people/person01/img7.jpg"))
+    page.set_input_files("#id_image2", str(shared_data / "people/person06/img67.jpg"))
+    page.click("button:has-text('Compare')")
+    result = page.locator("[data-compare-result]")
+    expect(result).to_have_attribute("data-verdict", "uncertain", timeout=60_000)
+    expect(result.locator("[data-verdict]")).to_have_text("uncertain")
+    assert 0.729 <= float(result.get_attribute("data-similarity")) < 0.93
+    expect(page.locator("[data-photo-slot=image1] .tag")).to_have_text(re.compile(r"^#1 · face \d{1,3} %$"))
+    expect(result.locator("[data-score-legend]")).to_contain_text("uncertain from 0.73")

@@ -20,7 +20,7 @@ from facesets.exceptions import (
     PersonNotFound,
     QuotaExceeded,
 )
-from facesets.models import Credential, FaceSet
+from facesets.models import Credential, Face, FaceSet, Person
 from facesets.services import library, projects
 from facesets.services.lifecycle import Release
 
@@ -134,3 +134,22 @@ def test_create_credential_command_prints_one_json_object():
     credential = Credential.objects.get(access_key=first["access_key"])
     assert credential.secret == first["secret_key"]
     assert credential.project.project_id == first["project_id"]
+
+
+def test_persons_ranked_groups_hits_by_person_best_first():
+    """A pure unit on unsaved rows: persons in the order of their best face, ties broken by more faces, each with
+    their own hits best first; faces without a person are left out."""
+    from facesets.services.runs import SearchHit, persons_ranked
+
+    ann, bob, cy = (Person(pk=pk, name=name) for pk, name in ((1, "Ann"), (2, "Bob"), (3, "Cy")))
+
+    def hit(person, cosine):
+        return SearchHit(face=Face(person=person), cosine=cosine)
+
+    hits = [hit(bob, 0.5), hit(ann, 0.9), hit(None, 0.95), hit(ann, 0.7), hit(cy, 0.5), hit(bob, 0.2), hit(ann, 0.8)]
+    ranked = persons_ranked(hits)
+    assert [entry.person.name for entry in ranked] == ["Ann", "Bob", "Cy"]
+    assert [hit.cosine for hit in ranked[0].hits] == [0.9, 0.8, 0.7]
+    assert ranked[0].best.cosine == 0.9
+    assert [len(entry.hits) for entry in ranked] == [3, 2, 1]
+    assert persons_ranked([hit(None, 0.9)]) == []

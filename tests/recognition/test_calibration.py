@@ -18,6 +18,7 @@ from recognition.calibration import (
     huawei_similarity,
     raw_cosine_for,
     sensetime_confidence,
+    verdict,
 )
 
 DIALECTS = {
@@ -72,6 +73,17 @@ def test_decisions_agree_across_dialects() -> None:
         assert (baidu_score(cosine) > 80) is same
         assert (sensetime_confidence(cosine) > 0.6) is same
         assert (facepp_confidence(cosine) > FACEPP_THRESHOLDS["1e-3"]) is same
+
+
+def test_verdicts_follow_the_decision_threshold_and_the_1_in_100_point() -> None:
+    """The dashboard's labels: 'same' exactly from the decision threshold (Huawei 0.93), 'uncertain' exactly from the
+    cosine 1 impostor pair in 100 reaches, 'different' below it and for NaN."""
+    below = np.nextafter(RAW_DECISION, 0.0)
+    assert verdict(RAW_DECISION) == verdict(0.9) == "same"
+    assert huawei_similarity(below) < 0.93 and verdict(below) == "uncertain"
+    assert verdict(RAW_AT_FAR["1e-2"]) == verdict(0.396) == "uncertain"  # 0.396: a look-alike pair of the photos
+    assert verdict(np.nextafter(RAW_AT_FAR["1e-2"], 0.0)) == verdict(0.0) == verdict(-0.5) == "different"
+    assert verdict(float("nan")) == "different"
 
 
 @pytest.mark.parametrize("dialect", sorted(DIALECTS))

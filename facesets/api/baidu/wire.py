@@ -10,6 +10,8 @@ have no model here and are left out.
 
 from __future__ import annotations
 
+from facesets.services.runs import persons_ranked
+from recognition.calibration import baidu_score
 from recognition.landmarks import vendor_landmarks
 
 
@@ -48,27 +50,17 @@ def detected(face: dict, fields: set[str], width: int, height: int) -> dict:
 def identified(hits, outer_ids: list[str], top: int) -> dict:
     """Search hits over the groups' faces as Baidu's users: one entry per uid, best first, `group_id` the first
     requested group holding the user, `scores` that user's face scores, highest first."""
-    from recognition.calibration import baidu_score
-
-    users: dict[int, dict] = {}
-    for hit in hits:
-        person = hit.person
-        if person is None or not person.uid:
+    result = []
+    for entry in persons_ranked(hits):
+        person = entry.person
+        if not person.uid:
             continue
-        entry = users.get(person.pk)
-        if entry is None:
-            member_of = set(person.groups.values_list("outer_id", flat=True))
-            group_id = next((outer_id for outer_id in outer_ids if outer_id in member_of), None)
-            if group_id is None:
-                continue
-            entry = users[person.pk] = {
-                "group_id": group_id,
-                "uid": person.uid,
-                "user_info": person.user_data,
-                "scores": [],
-            }
-        entry["scores"].append(score(baidu_score(hit.cosine)))
-    result = sorted(users.values(), key=lambda user: -max(user["scores"]))[:top]
-    for user in result:
-        user["scores"].sort(reverse=True)
+        member_of = set(person.groups.values_list("outer_id", flat=True))
+        group_id = next((outer_id for outer_id in outer_ids if outer_id in member_of), None)
+        if group_id is None:
+            continue
+        scores = [score(baidu_score(hit.cosine)) for hit in entry.hits]
+        result.append({"group_id": group_id, "uid": person.uid, "user_info": person.user_data, "scores": scores})
+        if len(result) == top:
+            break
     return {"result_num": len(result), "result": result}
