@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import credentials, enrol, face_sets, overview, persons, recognition
+from .views import credentials, enrol, face_sets, faces, overview, persons, recognition
 from .views.accounts import SignInForm
 
 app_name = "dashboard"
@@ -23,6 +23,9 @@ urlpatterns = [
     path("face-sets/<str:face_set_id>/enrol/", enrol.face_set_enrol, name="face_set_enrol"),
     path("face-sets/<str:face_set_id>/faces/<str:face_id>/", face_sets.face_detail, name="face"),
     path("face-sets/<str:face_set_id>/faces/<str:face_id>/delete/", face_sets.face_delete, name="face_delete"),
+    path("faces/", faces.faces_unassigned, name="faces_unassigned"),
+    path("faces/<str:face_id>/", faces.face_page, name="face_page"),
+    path("faces/<str:face_id>/delete/", faces.face_delete_everywhere, name="face_delete_everywhere"),
     path("faces/<str:face_id>/thumb.jpg", face_sets.face_thumbnail, name="face_thumbnail"),
     path("faces/<str:face_id>/person/", persons.face_person_set, name="face_person"),
     path("enrol/", enrol.enrol_start, name="enrol"),

@@ -91,6 +91,16 @@ def member_count(*, face_set: FaceSet, filter_text: str | None = None) -> int:
     return member_list(face_set=face_set, filter_text=filter_text).count()
 
 
+def member_count_kept_elsewhere(*, face_set: FaceSet, filter_text: str | None = None) -> int:
+    """How many of the faces of the set matching the filter would survive their removal from it (services.lifecycle:
+    they belong to a person or to another face set); the others are deleted with their vectors and thumbnails."""
+    from django.db.models import Exists, OuterRef, Q
+
+    elsewhere = FaceSetMember.objects.filter(face_id=OuterRef("face_id")).exclude(face_set=face_set)
+    members = member_list(face_set=face_set, filter_text=filter_text)
+    return members.filter(Q(face__person__isnull=False) | Exists(elsewhere)).count()
+
+
 def face_set_query_validate(*, face_set: FaceSet, filter_text: str | None = None, sort=None) -> None:
     """Check a filter and a sort against the face set's schema before any work is queued (FilterInvalid /
     SortInvalid, with `details["reason"]`)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from ..exceptions import (
@@ -115,3 +115,23 @@ def image_get_current(*, project: Project, image_id: str) -> Image:
 def image_faces(*, image: Image) -> QuerySet[Face]:
     """The usable faces found in an image, in detection order (largest first), without their thumbnails."""
     return Face.objects.filter(_unexpired(), image=image).defer("crop_jpeg").order_by("id")
+
+
+UNASSIGNED_VIEWS = ("detached", "in_sets")  # in no face set and of no person (expiring) / in face sets, of no person
+
+
+def faces_unassigned(*, project: Project, view: str) -> QuerySet[Face]:
+    """The project's faces of no person, newest first: `detached` ones (in no face set either: not kept, they expire,
+    services.lifecycle; expired ones awaiting the purge left out) or those `in_sets`."""
+    in_a_set = Exists(FaceSetMember.objects.filter(face_id=OuterRef("pk")))
+    faces = Face.objects.filter(project=project, person__isnull=True).defer("crop_jpeg", "landmarks", "analysis")
+    if view == "detached":
+        faces = faces.filter(~in_a_set).filter(_unexpired())
+    else:
+        faces = faces.filter(in_a_set)
+    return faces.order_by("-created", "-id")
+
+
+def faces_detached_count(*, project: Project) -> int:
+    """How many faces of the project are in no face set and of no person and not yet expired."""
+    return faces_unassigned(project=project, view="detached").order_by().count()

@@ -289,6 +289,36 @@ def person_delete(*, person: Person, release: Release) -> None:
 
 
 @dataclass(frozen=True)
+class FacesDeleted:
+    """What deleting faces everywhere removed: the face rows (with their vectors and thumbnails) and their entries
+    in face sets, per face set (pk -> entries)."""
+
+    faces: int
+    per_face_set: dict[int, int]
+
+    @property
+    def face_set_entries(self) -> int:
+        return sum(self.per_face_set.values())
+
+
+@transaction.atomic
+def faces_delete_everywhere(*, project: Project, face_pks: Iterable[int]) -> FacesDeleted:
+    """Delete faces of the project outright, whoever holds them: their entries in every face set (each set's counter
+    follows), their vectors and thumbnails, their person link; a stored image left with no face goes too. Search
+    graphs keep a removed row's vector as a tombstone that PostgreSQL's re-rank never returns (facesets.search)."""
+    faces = Face.objects.filter(project=project, pk__in=list(face_pks))
+    face_pks = list(faces.values_list("pk", flat=True))
+    image_pks = set(faces.exclude(image=None).values_list("image_id", flat=True))
+    per_set = Counter(FaceSetMember.objects.filter(face_id__in=face_pks).values_list("face_set_id", flat=True))
+    list(FaceSet.objects.select_for_update().filter(pk__in=list(per_set)).order_by("pk").values_list("pk", flat=True))
+    Face.objects.filter(pk__in=face_pks).delete()  # with their memberships and embeddings (cascade)
+    for face_set_pk, removed in per_set.items():
+        face_set_count_adjust(face_set_pk=face_set_pk, delta=-removed)
+    Image.objects.filter(pk__in=image_pks, faces__isnull=True).delete()  # a photo of them alone: nothing left of it
+    return FacesDeleted(faces=len(face_pks), per_face_set=dict(per_set))
+
+
+@dataclass(frozen=True)
 class Erasure:
     """What erasing a person removed."""
 
@@ -312,24 +342,18 @@ def person_erase(*, person: Person) -> Erasure:
 
     person = Person.objects.select_for_update().get(pk=person.pk)
     faces = Face.objects.filter(project=person.project_id, person=person)
-    face_pks = list(faces.values_list("pk", flat=True))
     image_pks = set(faces.exclude(image=None).values_list("image_id", flat=True))
-    per_set = Counter(FaceSetMember.objects.filter(face_id__in=face_pks).values_list("face_set_id", flat=True))
     groups = person.groups.count()
-    list(FaceSet.objects.select_for_update().filter(pk__in=list(per_set)).order_by("pk").values_list("pk", flat=True))
-    Face.objects.filter(pk__in=face_pks).delete()  # with their memberships and embeddings (cascade)
-    for face_set_pk, removed in per_set.items():
-        face_set_count_adjust(face_set_pk=face_set_pk, delta=-removed)
     photos = Image.objects.filter(pk__in=image_pks).exclude(photo=None).update(photo=None)
-    Image.objects.filter(pk__in=image_pks, faces__isnull=True).delete()  # a photo of them alone: nothing left of it
+    deleted = faces_delete_everywhere(project=person.project, face_pks=faces.values_list("pk", flat=True))
     name = str(person)
     person.delete()
-    graphs = face_set_graph_erase(face_set_pks=list(per_set))
+    graphs = face_set_graph_erase(face_set_pks=list(deleted.per_face_set))
     return Erasure(
         person=name,
-        faces=len(face_pks),
-        face_set_entries=sum(per_set.values()),
-        face_sets=len(per_set),
+        faces=deleted.faces,
+        face_set_entries=deleted.face_set_entries,
+        face_sets=len(deleted.per_face_set),
         groups=groups,
         photos=photos,
         graphs=graphs,

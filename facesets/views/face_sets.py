@@ -8,6 +8,7 @@ import hashlib
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -19,6 +20,7 @@ from ..services.faces import face_set_member_update, face_set_remove_members
 from ..services.library import face_set_create, face_set_delete
 from ..services.lifecycle import Release
 from .base import Pager, add_domain_error, dashboard_view, page, person_suggestions
+from .faces import whereabouts
 
 THUMB_MAX_AGE = 7 * 24 * 3600
 
@@ -123,18 +125,24 @@ def face_set_batch_delete(request: HttpRequest, face_set_id: str) -> HttpRespons
     """Delete every face matching a filter, after a confirmation that shows how many that is."""
     face_set = _face_set(request, face_set_id)
     form = BatchDeleteForm(request.POST or request.GET or None)
-    count = None
+    count = kept = None
     if form.is_valid():
         filter_text = form.cleaned_data["filter"].strip()
         try:
             count = selectors.member_count(face_set=face_set, filter_text=filter_text)
+            kept = selectors.member_count_kept_elsewhere(face_set=face_set, filter_text=filter_text)
             if request.method == "POST" and count == form.cleaned_data.get("expected"):
                 removed = face_set_remove_members(
                     face_set=face_set,
                     members=selectors.member_list(face_set=face_set, filter_text=filter_text),
                     release=Release.DELETE,
                 )
-                messages.success(request, f"Deleted {removed:,} faces matching {filter_text}.")
+                messages.success(
+                    request,
+                    f"Removed {removed:,} face{pluralize(removed)} matching {filter_text} from {face_set.name}: "
+                    f"{removed - kept:,} deleted with their vectors and thumbnails, {kept:,} kept by their person "
+                    "or another face set.",
+                )
                 return redirect("dashboard:face_set", face_set_id=face_set.face_set_id)
             if request.method == "POST":
                 messages.warning(
@@ -146,7 +154,14 @@ def face_set_batch_delete(request: HttpRequest, face_set_id: str) -> HttpRespons
     return page(
         request,
         "dashboard/face_set_batch_delete.html",
-        {"face_set": face_set, "form": form, "count": count, "nav": "face_sets"},
+        {
+            "face_set": face_set,
+            "form": form,
+            "count": count,
+            "kept": kept,
+            "deleted": (count or 0) - (kept or 0),
+            "nav": "face_sets",
+        },
     )
 
 
@@ -210,7 +225,8 @@ def face_delete(request: HttpRequest, face_set_id: str, face_id: str) -> HttpRes
         face_set=face_set, members=selectors.member_list(face_set=face_set).filter(pk=member.pk), release=Release.DELETE
     )
     if removed:
-        messages.success(request, f"Face {face_id} was deleted from {face_set.name}.")
+        fate = whereabouts(request.project, face_id)
+        messages.success(request, f"Face {face_id} was removed from {face_set.name}. {fate}")
     return redirect(reverse("dashboard:face_set", kwargs={"face_set_id": face_set.face_set_id}))
 
 

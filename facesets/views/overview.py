@@ -31,6 +31,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "dashboard/overview.html",
         {
             "usage": usage,
+            "detached": selectors.faces_detached_count(project=project),
             "face_sets": face_sets,
             "recent_tasks": recent,
             "health_checks": HEALTH_CHECKS,

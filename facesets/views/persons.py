@@ -25,6 +25,7 @@ from ..services.library import (
 )
 from ..services.lifecycle import Release
 from .base import Pager, add_domain_error, dashboard_view, page, person_suggestions, redirect_back
+from .faces import whereabouts
 
 
 def _person(request: HttpRequest, person_id: str):
@@ -92,17 +93,24 @@ def person_detail(request: HttpRequest, person_id: str) -> HttpResponse:
 @require_POST
 @dashboard_view
 def face_person_set(request: HttpRequest, face_id: str) -> HttpResponse:
-    """Give a face to a person (moving it from any earlier one), or to nobody when the person field is empty."""
+    """Give a face to a person (moving it from any earlier one), or take it from its person with `detach=1`; an
+    empty person is a mistake, not a way to detach, and changes nothing."""
     try:
         face = selectors.face_get(project=request.project, face_id=face_id)
         text = request.POST.get("person", "").strip()
-        if text:
+        if request.POST.get("detach") == "1":
+            if face.person is not None:
+                person_remove_faces(person=face.person, faces=[face])
+                messages.success(
+                    request,
+                    f"Face {face_id} no longer belongs to {face.person}. {whereabouts(request.project, face_id)}",
+                )
+        elif text:
             target = selectors.person_find(project=request.project, text=text)
             person_add_faces(person=target, faces=[face])
             messages.success(request, f"Face {face_id} now belongs to {target}.")
-        elif face.person is not None:
-            person_remove_faces(person=face.person, faces=[face])
-            messages.success(request, f"Face {face_id} no longer belongs to {face.person}.")
+        else:
+            messages.error(request, f"Choose the person to give face {face_id} to. Nothing was changed.")
     except DomainError as error:
         messages.error(request, error.message)
     return redirect(redirect_back(request, "dashboard:persons"))

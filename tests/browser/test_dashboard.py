@@ -359,3 +359,91 @@ def test_scores_are_labelled_and_persons_ranked(new_page, live_server, worker, s
     assert 0.729 <= float(result.get_attribute("data-similarity")) < 0.93
     expect(page.locator("[data-photo-slot=image1] .tag")).to_have_text(re.compile(r"^#1 · face \d{1,3} %$"))
     expect(result.locator("[data-score-legend]")).to_contain_text("uncertain from 0.73")
+
+
+def test_face_lifecycle_is_visible(new_page, live_server, worker, shared_data):
+    """Every face is reachable and every removal says what it removed from where: a face removed from its set stays
+    with its person; taken from its person too, it shows on the overview and under Unassigned faces with its expiry;
+    given back to a person from there; finally deleted everywhere from its own page. An empty 'Move to' changes
+    nothing."""
+    from facesets.models import FaceSetMember
+    from facesets.services import library
+    from facesets.services.faces import person_add_faces
+    from facesets.services.runs import face_set_enrol_run
+
+    team = make_team("acme")
+    staff = library.face_set_create(project=team.project, name="staff")
+
+    def enrol(name):
+        return face_set_enrol_run(face_set=staff, image=(shared_data / name).read_bytes(), single=True)[0].face
+
+    kept, other = enrol("people/person01/img1.jpg"), enrol("people/person01/img2.jpg")
+    nobodys = enrol("people/person02/img12.jpg")
+    ann = library.person_create(project=team.project, name="Ann")
+    person_add_faces(person=ann, faces=[kept, other])
+    base = live_server.url
+    page = new_page()
+    sign_in(page, base, "acme-admin")
+    expect(page.locator("[data-stat=detached]")).to_have_count(0)
+
+    # An empty "Move to…" is refused by the form and by the server alike.
+    page.goto(f"{base}/persons/{ann.person_id}/")
+    tile = page.locator(f"[data-face='{kept.face_id}']")
+    assert tile.locator("input[name=person]").get_attribute("required") is not None
+    page.request.post(
+        f"{base}/faces/{kept.face_id}/person/",
+        form={"person": "", "csrfmiddlewaretoken": page.locator("[name=csrfmiddlewaretoken]").first.input_value()},
+    )
+    kept.refresh_from_db()
+    assert kept.person_id == ann.pk
+
+    # Removed from its face set, the face stays with Ann, and the page says so.
+    page.goto(f"{base}/face-sets/{staff.face_set_id}/faces/{kept.face_id}/")
+    form = page.locator("form:has([data-action=delete-face])")
+    assert "It stays with Ann" in form.get_attribute("data-confirm")
+    page.click("[data-action=delete-face]")
+    expect(page.locator(".alert.success")).to_contain_text(
+        f"Face {kept.face_id} was removed from staff. It still belongs to Ann."
+    )
+    assert not FaceSetMember.objects.filter(face=kept).exists()
+    kept.refresh_from_db()
+
+    # From Ann's page its tile opens the face, which is kept by Ann alone; taken from her, it is not kept any more.
+    page.goto(f"{base}/persons/{ann.person_id}/")
+    page.click(f"[data-face='{kept.face_id}'] .id a")
+    expect(page.locator("[data-lifecycle]")).to_have_text(re.compile(r"^Kept: it belongs to Ann\.$"))
+    page.click("button:has-text('Remove from Ann')")
+    expect(page.locator(".alert.success")).to_contain_text("is now in no face set and of no person: it is kept until")
+    kept.refresh_from_db()
+    assert kept.person_id is None and kept.expires is not None
+    expect(page.locator("[data-lifecycle]")).to_contain_text("not kept")
+
+    # The overview counts it and leads to Unassigned faces, where it shows with its expiry; it is given back to Ann.
+    page.click("text=Overview")
+    expect(page.locator("[data-stat=detached]")).to_have_text("1 in no face set and of no person")
+    page.click("[data-stat=detached]")
+    expect(page.locator("h1")).to_have_text("Unassigned faces")
+    expect(page.locator("[data-detached-count]")).to_have_text("1")
+    expect(page.locator("[data-face]")).to_have_count(1)
+    expect(page.locator(f"[data-face='{kept.face_id}'] [data-expires]")).to_contain_text("deleted after")
+    page.click("[data-tab=in_sets]")
+    expect(page.locator("[data-face]")).to_have_count(1)
+    expect(page.locator(f"[data-face='{nobodys.face_id}']")).to_be_visible()
+    page.click("[data-tab=detached]")
+    page.fill(f"[data-face='{kept.face_id}'] input[name=person]", "Ann")
+    page.click(f"[data-face='{kept.face_id}'] button")
+    expect(page.locator(".alert.success")).to_contain_text("now belongs to Ann")
+    expect(page.locator("[data-face]")).to_have_count(0)
+    kept.refresh_from_db()
+    assert kept.person_id == ann.pk and kept.expires is None
+
+    # Deleted everywhere from its own page: no face row, no thumbnail; Ann keeps her other face.
+    page.goto(f"{base}/faces/{kept.face_id}/")
+    page.click("[data-action=delete-face-everywhere]")
+    expect(page.locator(".alert.success")).to_contain_text(
+        f"Face {kept.face_id} was deleted with its vector and thumbnail, from person Ann."
+    )
+    expect(page.locator("h1")).to_have_text("Ann")
+    assert not Face.objects.filter(pk=kept.pk).exists()
+    assert page.request.get(f"{base}/faces/{kept.face_id}/thumb.jpg").status == 404
+    assert list(ann.faces.values_list("pk", flat=True)) == [other.pk]

@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from facesets import urls as dashboard_urls
 from facesets.models import Credential, Face, FaceSet, FaceSetMember, Person
 from facesets.services import library, projects
+from facesets.services.faces import person_add_faces
 from tests.support.dashboard import PASSWORD, make_team
 
 pytestmark = pytest.mark.django_db
@@ -250,8 +251,11 @@ def test_delete_one_face_and_batch_delete_with_confirmation(admin_client, team):
     face_set.refresh_from_db()
     assert face_set.face_count == 3 and not Face.objects.filter(pk=faces[0].pk).exists()
     url = f"/face-sets/{face_set.face_set_id}/batch-delete/"
+    person = library.person_create(project=team.project, name="Ann")
+    person_add_faces(person=person, faces=[faces[2]])  # p3 survives its removal from the set: it is Ann's
     page = admin_client.get(url, {"filter": "age:[2 TO 3]"}).content.decode()
-    assert 'data-delete-count="2"' in page
+    assert 'data-delete-count="2"' in page and 'data-kept-count="1"' in page
+    assert "<b>1</b> is deleted with its vector and thumbnail" in page
     # A stale confirmation (the count changed since) asks again instead of deleting.
     response = admin_client.post(url, {"filter": "age:[2 TO 3]", "expected": "5"})
     assert response.status_code == 200 and FaceSet.objects.get(pk=face_set.pk).face_count == 3
@@ -260,6 +264,29 @@ def test_delete_one_face_and_batch_delete_with_confirmation(admin_client, team):
     face_set.refresh_from_db()
     assert face_set.face_count == 1
     assert list(face_set.members.values_list("face__external_image_id", flat=True)) == ["p4"]
+    assert not Face.objects.filter(pk=faces[1].pk).exists() and Face.objects.get(pk=faces[2].pk).person == person
+
+
+def test_an_empty_move_changes_nothing_and_detach_is_explicit(admin_client, team):
+    face_set = library.face_set_create(project=team.project, name="staff")
+    face = _face(team.project, face_set)
+    person = library.person_create(project=team.project, name="Ann")
+    person_add_faces(person=person, faces=[face])
+    response = admin_client.post(f"/faces/{face.face_id}/person/", {"person": " "}, follow=True)
+    assert "Choose the person to give face" in response.content.decode()
+    assert Face.objects.get(pk=face.pk).person == person
+    response = admin_client.post(f"/faces/{face.face_id}/person/", {"detach": "1"}, follow=True)
+    assert "It is still in face set staff." in response.content.decode()
+    assert Face.objects.get(pk=face.pk).person is None
+    page = admin_client.get(f"/faces/{face.face_id}/").content.decode()
+    assert "it is in 1 face set" in page
+    assert admin_client.get("/faces/?view=in_sets").content.decode().count(f'data-face="{face.face_id}"') == 1
+    assert f'data-face="{face.face_id}"' not in admin_client.get("/faces/").content.decode()
+    other = make_team("other")
+    foreign = _face(other.project, library.face_set_create(project=other.project, name="x"))
+    assert admin_client.get(f"/faces/{foreign.face_id}/").status_code == 404
+    assert admin_client.post(f"/faces/{foreign.face_id}/delete/").status_code == 404
+    assert Face.objects.filter(pk=foreign.pk).exists()
 
 
 def test_thumbnail_is_cached_and_scoped_to_the_project(admin_client, team):
