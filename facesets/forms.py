@@ -97,7 +97,8 @@ class FaceEditForm(FieldValuesForm):
 class EnrolForm(FieldValuesForm):
     person = forms.CharField(
         required=False,
-        help_text="Optional: a person's name or id; every face goes to this person.",
+        help_text="Optional: type a name and pick the person, or create a new one; every face goes to this person.",
+        widget=forms.TextInput(attrs={"data-person-picker": "", "data-allow-new": "", "autocomplete": "off"}),
     )
     single = forms.BooleanField(required=False, initial=True, label="Only the largest face of each photo")
 

@@ -50,6 +50,7 @@ from .people import (  # noqa: F401
     person_group_outer_ids,
     person_in_groups,
     person_list,
+    person_lookup,
     persons_find,
     persons_get,
 )

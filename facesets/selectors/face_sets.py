@@ -91,13 +91,18 @@ def member_count(*, face_set: FaceSet, filter_text: str | None = None) -> int:
     return member_list(face_set=face_set, filter_text=filter_text).count()
 
 
-def member_count_kept_elsewhere(*, face_set: FaceSet, filter_text: str | None = None) -> int:
-    """How many of the faces of the set matching the filter would survive their removal from it (services.lifecycle:
-    they belong to a person or to another face set); the others are deleted with their vectors and thumbnails."""
+def member_count_kept_elsewhere(
+    *, face_set: FaceSet, filter_text: str | None = None, face_pks: list[int] | None = None
+) -> int:
+    """How many of the faces of the set matching the filter (or among `face_pks`) would survive their removal from it
+    (services.lifecycle: they belong to a person or to another face set); the others are deleted with their vectors
+    and thumbnails."""
     from django.db.models import Exists, OuterRef, Q
 
     elsewhere = FaceSetMember.objects.filter(face_id=OuterRef("face_id")).exclude(face_set=face_set)
     members = member_list(face_set=face_set, filter_text=filter_text)
+    if face_pks is not None:
+        members = members.filter(face_id__in=face_pks)
     return members.filter(Q(face__person__isnull=False) | Exists(elsewhere)).count()
 
 

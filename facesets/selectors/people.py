@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Count, QuerySet
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from ..exceptions import (
     GroupNotFound,
@@ -41,18 +41,45 @@ def persons_find(*, project: Project, person_ids: Iterable[str]) -> list[Person]
 
 
 def person_find(*, project: Project, text: str) -> Person:
-    """A person by id or by exact name (the name must be unique in the project)."""
+    """A person by id, or by name ignoring case when one person bears it (names may repeat: then the person picker,
+    which shows each one's faces, or the id tells them apart)."""
     text = (text or "").strip()
     persons = Person.objects.filter(project=project)
-    person = persons.filter(person_id=text).first()
+    person = persons.filter(person_id=text).first() if text else None
     if person is not None:
         return person
-    named = list(persons.filter(name=text)[:2])
+    named = list(persons.filter(name__iexact=text)[:2]) if text else []
     if len(named) == 1:
         return named[0]
     if named:
-        raise PersonNotFound(f"several persons are named {text!r}; use the person id", field="person")
+        count = persons.filter(name__iexact=text).count()
+        raise PersonNotFound(
+            f"{count} persons are named {text!r}: pick one from the list, which shows their faces", field="person"
+        )
     raise PersonNotFound(f"no person with the id or name {text!r}", field="person")
+
+
+def person_lookup(*, project: Project, text: str, limit: int = 10) -> list[dict]:
+    """Persons for a search-as-you-type picker: names containing the text (ignoring case; names starting with it
+    first) or an exact person id, each with its face count and one face for a thumbnail."""
+    text = (text or "").strip()[:100]
+    persons = Person.objects.filter(project=project)
+    if text:
+        persons = persons.filter(Q(name__icontains=text) | Q(person_id=text) | Q(uid=text))
+    first_face = Face.objects.filter(person=OuterRef("pk")).order_by("-created", "-id").values("face_id")[:1]
+    rows = (
+        persons.annotate(
+            starts=Case(When(name__istartswith=text, then=Value(0)), default=Value(1), output_field=IntegerField()),
+            face_count=Count("faces"),
+            face=Subquery(first_face),
+        )
+        .order_by("starts", "name", "id")
+        .values("person_id", "name", "face_count", "face")[:limit]
+    )
+    return [
+        {"person_id": row["person_id"], "name": row["name"], "faces": row["face_count"], "face_id": row["face"]}
+        for row in rows
+    ]
 
 
 def person_erasure_preview(*, person: Person) -> dict[str, int]:

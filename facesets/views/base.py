@@ -176,6 +176,19 @@ def person_suggestions(request: HttpRequest, exclude=None):
     return selectors.person_choices(project=request.project, limit=PERSON_SUGGESTIONS, exclude=exclude)
 
 
+def person_picked(request: HttpRequest, text: str | None = None):
+    """The person a person picker chose: a new one named `new_person` when the operator chose "create" (the picker,
+    static/facelib/app.js), else the one whose id or name was typed or picked (selectors.person_find); None when
+    nothing was chosen. DomainError (unknown, ambiguous, quota, bad name) as the services raise it."""
+    from ..services.library import person_create
+
+    new_name = request.POST.get("new_person", "").strip()
+    if new_name:
+        return person_create(project=request.project, name=new_name)
+    text = (request.POST.get("person", "") if text is None else text).strip()
+    return selectors.person_find(project=request.project, text=text) if text else None
+
+
 def redirect_back(request: HttpRequest, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target.startswith("/") and not target.startswith("//"):

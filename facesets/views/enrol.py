@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -16,7 +17,8 @@ from ..exceptions import DomainError, InvalidFieldValue, NotFound
 from ..forms import EnrolForm
 from ..models import Task, TaskItem
 from ..services.enrolment import ENROL_KINDS, Photo, face_set_enrol_submit, person_enrol_submit
-from .base import Pager, add_domain_error, dashboard_view, page, wants_json
+from ..services.library import person_get_or_create_by_name
+from .base import Pager, add_domain_error, dashboard_view, page, person_picked, wants_json
 from .face_sets import _face_set
 
 OUTCOME_LABELS = {
@@ -49,13 +51,15 @@ def _photos(request: HttpRequest) -> list[Photo]:
     return [Photo(name=upload.name, data=upload.read()) for upload in request.FILES.getlist("photos")]
 
 
-def _submitted(request: HttpRequest, task: Task) -> HttpResponse:
+def _submitted(request: HttpRequest, task: Task, person=None) -> HttpResponse:
     if wants_json(request):
         return JsonResponse(
             {
                 "task_id": task.task_id,
                 "total": task.total,
                 "url": reverse("dashboard:task", kwargs={"task_id": task.task_id}),
+                # the person the faces go to (a new one on the first request: the page sends its id from then on)
+                "person_id": person.person_id if person is not None else None,
             },
             status=202,
         )
@@ -89,16 +93,20 @@ def face_set_enrol(request: HttpRequest, face_set_id: str) -> HttpResponse:
         if form.is_valid():
             person = None
             try:
-                if form.cleaned_data["person"].strip():
-                    person = selectors.person_find(project=request.project, text=form.cleaned_data["person"])
-                task = face_set_enrol_submit(
-                    face_set=face_set,
-                    photos=_photos(request),
-                    person=person,
-                    external_fields=form.field_values(),
-                    single=form.cleaned_data["single"],
-                    user=request.user,
-                )
+                with transaction.atomic():  # a person created here exists only with the upload
+                    folder = request.POST.get("folder_person", "").strip()
+                    if folder:  # a browser folder upload: one sub-folder per person, as import_faces does
+                        person, _ = person_get_or_create_by_name(project=request.project, name=folder)
+                    else:
+                        person = person_picked(request, form.cleaned_data["person"])
+                    task = face_set_enrol_submit(
+                        face_set=face_set,
+                        photos=_photos(request),
+                        person=person,
+                        external_fields=form.field_values(),
+                        single=form.cleaned_data["single"],
+                        user=request.user,
+                    )
             except InvalidFieldValue as error:
                 form.add_error(form.error_field_for(error.details.get("key")), error.message)
             except NotFound as error:
@@ -106,7 +114,7 @@ def face_set_enrol(request: HttpRequest, face_set_id: str) -> HttpResponse:
             except DomainError as error:
                 add_domain_error(form, error)
             else:
-                return _submitted(request, task)
+                return _submitted(request, task, person)
         if wants_json(request):
             return _form_errors_json(form)
     max_mb = settings.FACELIB_MAX_IMAGE_BYTES // (1024 * 1024)

@@ -5,14 +5,19 @@ everywhere. Every face of a project can be reached from here."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_POST, require_safe
 
 from .. import selectors
+from ..exceptions import DomainError
 from ..models import Face, Project
+from ..services.faces import face_set_remove_members, person_add_faces, person_remove_faces
 from ..services.library import faces_delete_everywhere
-from .base import Pager, dashboard_view, page, person_suggestions, redirect_back
+from ..services.lifecycle import Release
+from .base import Pager, dashboard_view, page, person_picked, person_suggestions, redirect_back
 
 
 def whereabouts(project: Project, face_id: str) -> str:
@@ -91,3 +96,80 @@ def face_delete_everywhere(request: HttpRequest, face_id: str) -> HttpResponse:
         + (f", from {' and '.join(held)}." if held else "."),
     )
     return redirect(redirect_back(request, "dashboard:faces_unassigned"))
+
+
+BULK_MAX = 500  # faces one bulk action takes (a page of the grid is 48)
+
+
+@require_POST
+@dashboard_view
+def faces_bulk(request: HttpRequest) -> HttpResponse:
+    """One action on the faces ticked in a grid: give them to a person (an existing one or a new one, from the
+    person picker), take them from their persons, remove them from the face set shown, or delete them everywhere.
+    All or nothing; the message says what was done to how many."""
+    face_ids = list(dict.fromkeys(request.POST.getlist("face")))
+    action = request.POST.get("action", "")
+    back = redirect(redirect_back(request, "dashboard:faces_unassigned"))
+    if not face_ids:
+        messages.error(request, "Tick at least one face first. Nothing was changed.")
+        return back
+    if len(face_ids) > BULK_MAX:
+        messages.error(request, f"At most {BULK_MAX} faces at once. Nothing was changed.")
+        return back
+    try:
+        with transaction.atomic():
+            faces = selectors.faces_get(project=request.project, face_ids=face_ids)
+            count = len(faces)
+            noun = f"{count} face{pluralize(count)}"
+            if action == "assign":
+                person = person_picked(request)
+                if person is None:
+                    messages.error(request, "Choose the person to give the faces to. Nothing was changed.")
+                    return back
+                person_add_faces(person=person, faces=faces)
+                messages.success(request, f"{noun} now belong{pluralize(count, 's,')} to {person}.")
+            elif action == "detach":
+                by_person: dict[int, list[Face]] = {}
+                for face in faces:
+                    if face.person_id is not None:
+                        by_person.setdefault(face.person_id, []).append(face)
+                for held in by_person.values():
+                    person_remove_faces(person=held[0].person, faces=held)
+                detached = (
+                    selectors.faces_unassigned(project=request.project, view="detached")
+                    .filter(pk__in=[face.pk for face in faces])
+                    .count()
+                )
+                taken = sum(len(held) for held in by_person.values())
+                messages.success(
+                    request,
+                    f"{taken} face{pluralize(taken)} taken from their person. "
+                    + (
+                        f"{detached} of them are now in no face set and of no person: they expire (Unassigned faces)."
+                        if detached
+                        else "All of them are still in a face set."
+                    ),
+                )
+            elif action == "remove":
+                face_set = selectors.face_set_get(project=request.project, face_set_id=request.POST.get("face_set", ""))
+                members = selectors.member_list(face_set=face_set).filter(face__in=faces)
+                kept = selectors.member_count_kept_elsewhere(face_set=face_set, face_pks=[face.pk for face in faces])
+                removed = face_set_remove_members(face_set=face_set, members=members, release=Release.DELETE)
+                messages.success(
+                    request,
+                    f"Removed {removed} face{pluralize(removed)} from {face_set.name}: {removed - kept} deleted with "
+                    f"their vectors and thumbnails, {kept} kept by their person or another face set.",
+                )
+            elif action == "delete":
+                deleted = faces_delete_everywhere(project=request.project, face_pks=[face.pk for face in faces])
+                entries = deleted.face_set_entries
+                messages.success(
+                    request,
+                    f"Deleted {deleted.faces} face{pluralize(deleted.faces)} everywhere, with their vectors and "
+                    f"thumbnails ({entries} face-set entr{pluralize(entries, 'y,ies')}).",
+                )
+            else:
+                messages.error(request, "Choose what to do with the ticked faces. Nothing was changed.")
+    except DomainError as error:
+        messages.error(request, f"{error.message.rstrip('.')}. Nothing was changed.")
+    return back

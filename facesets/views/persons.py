@@ -4,9 +4,11 @@ create, add and remove persons, delete)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
-from django.views.decorators.http import require_http_methods, require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .. import selectors
 from ..exceptions import DomainError, NotFound
@@ -24,7 +26,7 @@ from ..services.library import (
     person_update,
 )
 from ..services.lifecycle import Release
-from .base import Pager, add_domain_error, dashboard_view, page, person_suggestions, redirect_back
+from .base import Pager, add_domain_error, dashboard_view, page, person_picked, person_suggestions, redirect_back
 from .faces import whereabouts
 
 
@@ -105,9 +107,10 @@ def face_person_set(request: HttpRequest, face_id: str) -> HttpResponse:
                     request,
                     f"Face {face_id} no longer belongs to {face.person}. {whereabouts(request.project, face_id)}",
                 )
-        elif text:
-            target = selectors.person_find(project=request.project, text=text)
-            person_add_faces(person=target, faces=[face])
+        elif text or request.POST.get("new_person", "").strip():
+            with transaction.atomic():  # a person created here exists only with the face
+                target = person_picked(request, text)
+                person_add_faces(person=target, faces=[face])
             messages.success(request, f"Face {face_id} now belongs to {target}.")
         else:
             messages.error(request, f"Choose the person to give face {face_id} to. Nothing was changed.")
@@ -285,3 +288,15 @@ def group_remove(request: HttpRequest, group_id: str) -> HttpResponse:
         cancel=f"/groups/{group.group_id}/",
         nav="groups",
     )
+
+
+@require_safe
+@dashboard_view
+def person_lookup(request: HttpRequest) -> JsonResponse:
+    """The person picker's search as you type: persons whose name contains `q` (or with that id), each with its face
+    count and a thumbnail."""
+    rows = selectors.person_lookup(project=request.project, text=request.GET.get("q", ""))
+    for row in rows:
+        row["thumb"] = reverse("dashboard:face_thumbnail", args=[row["face_id"]]) if row["face_id"] else None
+        row["url"] = reverse("dashboard:person", args=[row["person_id"]])
+    return JsonResponse({"persons": rows})

@@ -32,9 +32,111 @@
   /* Buttons that ask first. */
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    var question = form.getAttribute("data-confirm");
+    var question = (event.submitter && event.submitter.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
     if (question && !window.confirm(question)) event.preventDefault();
   }, true);
+
+  /* ---- person picker: search as you type (name, id or uid), each person shown with a face and a face count;
+     a picked person is sent by id, so ids are never typed; where allowed, "create" sends new_person instead. ---- */
+  var lookupUrl = document.body.getAttribute("data-person-lookup");
+  function personPicker(input) {
+    var form = input.form;
+    if (!form || !lookupUrl) return;
+    input.removeAttribute("list");
+    input.setAttribute("autocomplete", "off");
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    var allowNew = input.hasAttribute("data-allow-new");
+    var fresh = document.createElement("input");
+    fresh.type = "hidden"; fresh.name = "new_person"; fresh.value = "";
+    if (allowNew) form.appendChild(fresh);
+    var box = document.createElement("div");
+    box.className = "picker-list"; box.hidden = true;
+    box.id = "picker-" + Math.random().toString(36).slice(2);
+    box.setAttribute("role", "listbox");
+    input.setAttribute("aria-controls", box.id);
+    input.parentNode.classList.add("picker-anchor");
+    input.parentNode.insertBefore(box, input.nextSibling);
+    var options = [], active = -1, timer = null, seq = 0;
+    var close = function () { box.hidden = true; input.setAttribute("aria-expanded", "false"); active = -1; };
+    var choose = function (option) {
+      if (!option) return;
+      if (option.newName) { input.value = option.newName; fresh.value = option.newName; input.setAttribute("data-picked", "new"); }
+      else { input.value = option.person_id; fresh.value = ""; input.setAttribute("data-picked", option.person_id); input.setAttribute("data-picked-name", option.name); }
+      close();
+      var label = input.parentNode.querySelector("[data-picked-label]");
+      if (!label) { label = document.createElement("div"); label.className = "small muted"; label.setAttribute("data-picked-label", ""); box.parentNode.insertBefore(label, box.nextSibling); }
+      label.textContent = option.newName ? "A new person named “" + option.newName + "” will be created." : "Chosen: " + (option.name || "(no name)") + " · " + option.faces + " face" + (option.faces === 1 ? "" : "s");
+    };
+    var render = function () {
+      box.innerHTML = "";
+      options.forEach(function (option, index) {
+        var row = document.createElement("div");
+        row.className = "picker-option" + (index === active ? " active" : "");
+        row.setAttribute("role", "option");
+        row.setAttribute("data-option", option.newName ? "new" : option.person_id);
+        if (option.newName) {
+          row.innerHTML = "<span class='picker-thumb' aria-hidden='true'>+</span><span>Create person <b>" + escapeHtml(option.newName) + "</b></span>";
+        } else {
+          row.innerHTML = (option.thumb ? "<img class='picker-thumb' alt='' src='" + escapeHtml(option.thumb) + "'>" : "<span class='picker-thumb' aria-hidden='true'>☺</span>") +
+            "<span><b>" + escapeHtml(option.name || "(no name)") + "</b> <span class='muted small'>" + option.faces + " face" + (option.faces === 1 ? "" : "s") + " · " + escapeHtml(option.person_id.slice(0, 8)) + "</span></span>";
+        }
+        row.addEventListener("mousedown", function (event) { event.preventDefault(); choose(option); });
+        box.appendChild(row);
+      });
+      box.hidden = !options.length;
+      input.setAttribute("aria-expanded", options.length ? "true" : "false");
+    };
+    var search = function () {
+      var text = input.value.trim(), mine = ++seq;
+      fetch(lookupUrl + "?q=" + encodeURIComponent(text), { headers: { "X-Requested-With": "fetch" }, cache: "no-store" })
+        .then(function (r) { return r.json(); })
+        .then(function (body) {
+          if (mine !== seq) return;
+          options = body.persons || [];
+          var exact = options.some(function (o) { return (o.name || "").toLowerCase() === text.toLowerCase(); });
+          if (allowNew && text && !exact) options.push({ newName: text });
+          active = options.length ? 0 : -1;
+          render();
+        }).catch(function () { close(); });
+    };
+    input.addEventListener("input", function () {
+      fresh.value = ""; input.removeAttribute("data-picked");
+      var label = input.parentNode.querySelector("[data-picked-label]"); if (label) label.textContent = "";
+      clearTimeout(timer); timer = setTimeout(search, 120);
+    });
+    input.addEventListener("focus", function () { if (!input.value) search(); });
+    input.addEventListener("blur", function () { setTimeout(close, 100); });
+    input.addEventListener("keydown", function (event) {
+      if (box.hidden) return;
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        active = (active + (event.key === "ArrowDown" ? 1 : options.length - 1)) % options.length; render();
+      } else if (event.key === "Enter" && active >= 0) { event.preventDefault(); choose(options[active]); }
+      else if (event.key === "Escape") { close(); }
+    });
+  }
+  $all("input[list=person-suggestions], input[data-person-picker]").forEach(personPicker);
+
+  /* ---- bulk selection: tick faces in a grid, then one action for all of them (facesets/views/faces.py) ---- */
+  var bulk = $("form[data-bulk]");
+  if (bulk) {
+    var boxes = $all("input[type=checkbox][name=face][form='" + bulk.id + "']");
+    var counter = $("[data-selected-count]", bulk);
+    var all = $("[data-select-all]", bulk);
+    var update = function () {
+      var n = boxes.filter(function (b) { return b.checked; }).length;
+      counter.textContent = n + " selected";
+      counter.setAttribute("data-selected", String(n));
+      boxes.forEach(function (b) { var tile = b.closest(".face"); if (tile) tile.classList.toggle("selected", b.checked); });
+      $all("button[name=action]", bulk).forEach(function (button) { button.disabled = !n; });
+      if (all) all.checked = n && n === boxes.length;
+    };
+    boxes.forEach(function (b) { b.addEventListener("change", update); });
+    if (all) all.addEventListener("change", function () { boxes.forEach(function (b) { b.checked = all.checked; }); update(); });
+    update();
+  }
 
   /* Copy buttons. */
   $all("[data-copy]").forEach(function (button) {
@@ -145,14 +247,36 @@
     var files = [];
     var CHUNK = 20;
 
+    var folderInput = $("input[data-folder]", uploader);
+    var folders = {};  /* file -> person folder name, in folder mode */
     var showChosen = function () {
-      chosen.textContent = files.length ? files.length + " photo" + (files.length === 1 ? "" : "s") + " chosen" : "";
+      var text = files.length ? files.length + " photo" + (files.length === 1 ? "" : "s") + " chosen" : "";
+      var names = Object.keys(files.reduce(function (seen, file) { if (file.folderPerson) seen[file.folderPerson] = 1; return seen; }, {}));
+      if (names.length) text += " in " + names.length + " person folder" + (names.length === 1 ? "" : "s") + " (" + names.join(", ") + ")";
+      chosen.textContent = text;
     };
     var addFiles = function (list) {
       Array.prototype.forEach.call(list, function (file) { files.push(file); });
       showChosen();
     };
     input.addEventListener("change", function () { files = []; addFiles(input.files); });
+    if (folderInput) {
+      /* A folder with one sub-folder per person (as import_faces reads one): the sub-folder's name is the person's;
+         photos directly in the chosen folder go to no person. Hidden files are skipped. */
+      folderInput.addEventListener("change", function () {
+        files = [];
+        Array.prototype.forEach.call(folderInput.files, function (file) {
+          var parts = (file.webkitRelativePath || file.name).split("/");
+          if (parts[parts.length - 1].charAt(0) === ".") return;
+          file.folderPerson = parts.length >= 3 ? parts[1] : "";
+          files.push(file);
+        });
+        files.sort(function (a, b) {
+          return a.folderPerson === b.folderPerson ? (a.webkitRelativePath < b.webkitRelativePath ? -1 : 1) : (a.folderPerson < b.folderPerson ? -1 : 1);
+        });
+        showChosen();
+      });
+    }
     ["dragenter", "dragover"].forEach(function (name) {
       zone.addEventListener(name, function (event) { event.preventDefault(); zone.classList.add("over"); });
     });
@@ -185,8 +309,15 @@
       event.preventDefault();
       if (!files.length) { showErrors({ photos: ["Choose or drop at least one photo."] }); return; }
       var submit = $("button[type=submit]", form); submit.disabled = true;
+      /* chunks of at most CHUNK photos, never mixing two person folders; `start` is the first file's position */
       var chunks = [];
-      for (var i = 0; i < files.length; i += CHUNK) chunks.push(files.slice(i, i + CHUNK));
+      files.forEach(function (file, index) {
+        var last = chunks[chunks.length - 1];
+        if (!last || last.files.length >= CHUNK || last.person !== (file.folderPerson || null)) {
+          last = { files: [], person: file.folderPerson || null, start: index }; chunks.push(last);
+        }
+        last.files.push(file);
+      });
       var taskIds = [];
       var total = files.length;
       panel.hidden = false;
@@ -203,13 +334,20 @@
         if (index >= chunks.length) return Promise.resolve();
         var data = new FormData(form);
         data.delete("photos");
-        chunks[index].forEach(function (file) { data.append("photos", file, file.name); });
+        data.delete("folder");
+        if (chunks[index].person !== null) { data.set("folder_person", chunks[index].person); data.set("person", ""); data.delete("new_person"); }
+        chunks[index].files.forEach(function (file) { data.append("photos", file, file.name); });
         return fetch(form.action || window.location.href, {
           method: "POST", body: data, headers: { "X-Requested-With": "fetch", "X-CSRFToken": csrfToken() },
         }).then(function (response) {
           return response.json().then(function (body) {
             if (!response.ok) { var e = new Error("refused"); e.body = body; throw e; }
-            offsets.push(index * CHUNK);
+            /* a person created by the first request is named by id in the next ones */
+            var fresh = form.querySelector("input[name=new_person]");
+            if (fresh && fresh.value && body.person_id && chunks[index].person === null) {
+              fresh.value = ""; var personInput = form.querySelector("input[name=person]"); if (personInput) personInput.value = body.person_id;
+            }
+            offsets.push(chunks[index].start);
             taskIds.push(body.task_id);
             return send(index + 1);
           });

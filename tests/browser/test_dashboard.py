@@ -120,13 +120,15 @@ def test_operator_story(new_page, live_server, worker, shared_data):
     # give the enrolled face of person01 to Person One from its face page
     face = Face.objects.get(project=team.project, external_image_id="img5")
     page.goto(f"{base}/face-sets/{face_set.face_set_id}/faces/{face.face_id}/")
-    page.fill("#face-person", "Person One")
+    page.fill("#face-person", "person one")  # the picker finds names ignoring case; the person is picked by id
+    page.click(".picker-option:has-text('Person One')")
     page.click("button:has-text('Save person')")
     expect(page.locator(".alert.success")).to_contain_text("now belongs to Person One")
     person_one = Person.objects.get(project=team.project, name="Person One")
     duplicate = Person.objects.get(project=team.project, name="P. One (duplicate)")
     page.goto(f"{base}/persons/{person_one.person_id}/")
-    page.fill("#merge-person", "P. One (duplicate)")
+    page.fill("#merge-person", "duplicate")
+    page.click(".picker-option:has-text('P. One (duplicate)')")
     page.click("button:has-text('Review merge')")
     expect(page.locator("[data-merge-summary]")).to_contain_text("1 face")
     page.click("button:has-text('Merge P. One (duplicate) into Person One')")
@@ -431,6 +433,7 @@ def test_face_lifecycle_is_visible(new_page, live_server, worker, shared_data):
     expect(page.locator(f"[data-face='{nobodys.face_id}']")).to_be_visible()
     page.click("[data-tab=detached]")
     page.fill(f"[data-face='{kept.face_id}'] input[name=person]", "Ann")
+    page.click(f"[data-face='{kept.face_id}'] .picker-option[data-option='{ann.person_id}']")
     page.click(f"[data-face='{kept.face_id}'] button")
     expect(page.locator(".alert.success")).to_contain_text("now belongs to Ann")
     expect(page.locator("[data-face]")).to_have_count(0)
@@ -447,3 +450,84 @@ def test_face_lifecycle_is_visible(new_page, live_server, worker, shared_data):
     assert not Face.objects.filter(pk=kept.pk).exists()
     assert page.request.get(f"{base}/faces/{kept.face_id}/thumb.jpg").status == 404
     assert list(ann.faces.values_list("pk", flat=True)) == [other.pk]
+
+
+def test_building_persons_in_bulk(new_page, live_server, worker, shared_data, tmp_path):
+    """A folder with one sub-folder per person enrolled from the browser makes those persons; the enrol form creates
+    a new person inline; faces ticked in the grid go to a person picked by typing part of a name (the list shows each
+    person's face and face count), or are removed from the set in one action."""
+    import shutil
+
+    from facesets.services import library
+
+    team = make_team("acme")
+    staff = library.face_set_create(project=team.project, name="staff")
+    folder = tmp_path / "people"
+    for person, names in {"ann": ["person01/img1.jpg", "person01/img2.jpg"], "bob": ["person02/img12.jpg"]}.items():
+        (folder / person).mkdir(parents=True)
+        for name in names:
+            shutil.copy(shared_data / "people" / name, folder / person / name.replace("/", "_"))
+    shutil.copy(shared_data / "people/person03/img8.jpg", folder / "loose.jpg")  # in the folder itself: no person
+    (folder / ".DS_Store").write_bytes(b"\0")  # hidden: skipped
+
+    page = new_page()
+    sign_in(page, live_server.url, "acme-admin")
+    page.goto(f"{live_server.url}/face-sets/{staff.face_set_id}/enrol/")
+    page.set_input_files("#id_folder", str(folder))
+    expect(page.locator("[data-chosen]")).to_have_text("4 photos chosen in 2 person folders (ann, bob)")
+    page.click("button:has-text('Upload and enrol')")
+    expect(page.locator("[data-progress-panel]")).to_have_attribute("data-progress", "100", timeout=120_000)
+    expect(page.locator("tr[data-file][data-outcome=ok]")).to_have_count(4)
+    ann, bob = (
+        Person.objects.get(project=team.project, name="ann"),
+        Person.objects.get(project=team.project, name="bob"),
+    )
+    assert (ann.faces.count(), bob.faces.count()) == (2, 1)
+    loose = Face.objects.get(project=team.project, external_image_id="loose")
+    assert loose.person is None
+
+    # A new person straight from the enrol form's picker.
+    page.goto(f"{live_server.url}/face-sets/{staff.face_set_id}/enrol/")
+    page.set_input_files("#id_photos", [str(shared_data / "people/person04/img13.jpg")])
+    page.fill("#id_person", "Dana Example")
+    expect(page.locator(".picker-option[data-option=new]")).to_contain_text("Create person Dana Example")
+    page.click(".picker-option[data-option=new]")
+    page.click("button:has-text('Upload and enrol')")
+    expect(page.locator("[data-progress-panel]")).to_have_attribute("data-progress", "100", timeout=120_000)
+    dana = Person.objects.get(project=team.project, name="Dana Example")
+    assert dana.faces.count() == 1
+
+    # Tick bob's face and the loose one; the picker finds "ann" from "AN", with her face and her face count.
+    page.goto(f"{live_server.url}/face-sets/{staff.face_set_id}/")
+    for face in (bob.faces.get(), loose):
+        page.check(f"[data-face='{face.face_id}'] input.pick")
+    expect(page.locator("[data-selected-count]")).to_have_text("2 selected")
+    page.fill("#bulk-form input[name=person]", "AN")
+    option = page.locator(f".picker-option[data-option='{ann.person_id}']")
+    expect(option).to_contain_text("ann")
+    expect(option).to_contain_text("2 faces")
+    expect(option.locator("img.picker-thumb")).to_have_count(1)
+    option.click()
+    expect(page.locator("[data-picked-label]")).to_have_text("Chosen: ann · 2 faces")
+    page.click("#bulk-form button[value=assign]")
+    expect(page.locator(".alert.success")).to_have_text("2 faces now belong to ann.")
+    assert ann.faces.count() == 4 and bob.faces.count() == 0
+
+    # Take the loose face back from ann, then remove it and Dana's from the set: it goes, hers stays with her.
+    page.check(f"[data-face='{loose.face_id}'] input.pick")
+    page.click("#bulk-form button[value=detach]")
+    expect(page.locator(".alert.success")).to_have_text(
+        "1 face taken from their person. All of them are still in a face set."
+    )
+    dana_face = dana.faces.get()
+    page.check(f"[data-face='{loose.face_id}'] input.pick")
+    page.check(f"[data-face='{dana_face.face_id}'] input.pick")
+    page.click("#bulk-form button[value=remove]")
+    expect(page.locator(".alert.success")).to_have_text(
+        "Removed 2 faces from staff: 1 deleted with their vectors and thumbnails, 1 kept by their person or another "
+        "face set."
+    )
+    staff.refresh_from_db()
+    assert staff.face_count == 3
+    assert not Face.objects.filter(pk=loose.pk).exists()
+    assert Face.objects.filter(pk=dana_face.pk, person=dana).exists()

@@ -501,3 +501,48 @@ def test_password_guessing_locks_the_user_name_out(client, team, settings, caplo
     assert "locked out" in caplog.text
     other_name = client.post("/accounts/login/", {"username": team.viewer.username, "password": PASSWORD})
     assert other_name.status_code == 302  # only the guessed user name is locked
+
+
+def test_person_lookup_and_names_ignoring_case(admin_client, team):
+    face_set = library.face_set_create(project=team.project, name="staff")
+    anna = library.person_create(project=team.project, name="Anna Smith")
+    person_add_faces(person=anna, faces=[_face(team.project, face_set), _face(team.project, face_set)])
+    library.person_create(project=team.project, name="Hannah")
+    library.person_create(project=team.project, name="Bob")
+    found = admin_client.get("/persons/lookup.json", {"q": "AN"}).json()["persons"]
+    assert [row["name"] for row in found] == ["Anna Smith", "Hannah"]  # names starting with the text first
+    assert found[0]["faces"] == 2 and found[0]["thumb"].endswith("/thumb.jpg") and found[1]["thumb"] is None
+    other = make_team("other")
+    library.person_create(project=other.project, name="Anne Other")
+    assert [row["name"] for row in admin_client.get("/persons/lookup.json", {"q": "ann"}).json()["persons"]] == [
+        "Anna Smith",
+        "Hannah",
+    ]
+    face = _face(team.project, face_set)
+    admin_client.post(f"/faces/{face.face_id}/person/", {"person": "anna smith"})
+    assert Face.objects.get(pk=face.pk).person == anna
+    library.person_create(project=team.project, name="BOB")
+    response = admin_client.post(f"/faces/{face.face_id}/person/", {"person": "bob"}, follow=True)
+    assert "2 persons are named &#x27;bob&#x27;: pick one from the list" in response.content.decode()
+    assert Face.objects.get(pk=face.pk).person == anna
+
+
+def test_bulk_actions_are_all_or_nothing(admin_client, team):
+    face_set = library.face_set_create(project=team.project, name="staff")
+    faces = [_face(team.project, face_set) for _ in range(3)]
+    other = make_team("other")
+    foreign = _face(other.project, library.face_set_create(project=other.project, name="x"))
+    ids = [face.face_id for face in faces]
+    # another project's face in the selection: nothing happens, not even the new person
+    response = admin_client.post(
+        "/faces/bulk/", {"face": ids + [foreign.face_id], "action": "assign", "new_person": "Zed"}, follow=True
+    )
+    assert "Nothing was changed" in response.content.decode()
+    assert not Person.objects.filter(name="Zed").exists() and not Face.objects.filter(person__isnull=False).exists()
+    admin_client.post("/faces/bulk/", {"face": ids[:2], "action": "assign", "new_person": "Zed"})
+    zed = Person.objects.get(project=team.project, name="Zed")
+    assert set(zed.faces.values_list("face_id", flat=True)) == set(ids[:2])
+    response = admin_client.post("/faces/bulk/", {"face": ids, "action": "delete"}, follow=True)
+    assert "Deleted 3 faces everywhere" in response.content.decode()
+    assert not Face.objects.filter(project=team.project).exists()
+    assert FaceSet.objects.get(pk=face_set.pk).face_count == 0 and Face.objects.filter(pk=foreign.pk).exists()
