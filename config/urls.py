@@ -28,3 +28,8 @@ urlpatterns += [
     *dashboard_urls.auth_urlpatterns,
     path("", include("facesets.urls", namespace="dashboard")),
 ]
+
+# Error pages in the dashboard's frame for browsers; API clients keep Django's plain answers (facesets/views/errors.py).
+handler404 = "facesets.views.errors.not_found"
+handler403 = "facesets.views.errors.forbidden"
+handler500 = "facesets.views.errors.server_error"

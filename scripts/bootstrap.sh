@@ -45,6 +45,9 @@ system_packages() {
     if [ "$MODE" = test ] && [ ! -x "$CHROMIUM" ]; then
         missing+=(chromium)
     fi
+    if [ "$MODE" = test ] && ! command -v npm >/dev/null 2>&1; then
+        missing+=(npm)  # for axe-core, the browser suite's accessibility checker (package.json)
+    fi
     if [ "${#missing[@]}" -gt 0 ]; then
         apt_install "${missing[@]}"
     fi
@@ -136,4 +139,10 @@ done
 if [ "$changed" -eq 1 ]; then
     verify_imports
     log "venv ready"
+fi
+# Test-only JavaScript (axe-core), pinned by package-lock.json, installed again only when the lock changed.
+if [ "$MODE" = test ] && ! cmp -s package-lock.json node_modules/.facelib-installed-lock 2>/dev/null; then
+    log "installing the test tools from package-lock.json (npm ci)"
+    npm ci --no-audit --no-fund --loglevel=error >/dev/null
+    cp package-lock.json node_modules/.facelib-installed-lock
 fi

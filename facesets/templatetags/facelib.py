@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -35,3 +36,9 @@ def fieldvalue(value) -> str:
 @register.simple_tag(takes_context=True)
 def active(context, name: str) -> str:
     return "active" if context.get("nav") == name else ""
+
+
+@register.simple_tag(takes_context=True)
+def current(context, name: str) -> str:
+    """aria-current="page" on the navigation link of the page shown (screen readers announce it)."""
+    return mark_safe('aria-current="page"') if context.get("nav") == name else ""

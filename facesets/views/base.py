@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -115,13 +116,29 @@ def page(request: HttpRequest, template: str, context: dict[str, Any] | None = N
     return render(request, template, page_context(request, context or {}), status=status)
 
 
-def add_domain_error(form: forms.Form, error: DomainError, field_map: dict[str, str] | None = None) -> None:
-    """Show a domain error next to the form field that caused it (by the error's `field`), or above the form."""
-    field = (field_map or {}).get(error.field or "", error.field)
+def page_words(message: str, form: forms.Form | None = None) -> str:
+    """A service's message in the page's words: `external_fields.age` becomes the field "age", and a parameter named
+    like one of the form's fields (`image1`) becomes that field's label ("First photo")."""
+    message = re.sub(r"external_fields\.([\w-]+)", lambda match: f"the field “{match.group(1)}”", message)
+    message = message.replace("external_fields", "the field values")
+    if form is not None:
+        for name, field in form.fields.items():
+            if field.label and re.search(rf"\b{re.escape(name)}\b", message):
+                message = re.sub(rf"\b{re.escape(name)}\b", str(field.label).lower(), message)
+    return message[:1].upper() + message[1:]
+
+
+def add_domain_error(
+    form: forms.Form, error: DomainError, field_map: dict[str, str] | None = None, field: str | None = None
+) -> None:
+    """Show a domain error in the page's words next to the form field that caused it (`field`, else by the error's
+    `field`), or above the form."""
+    field = field or (field_map or {}).get(error.field or "", error.field)
+    message = page_words(error.message, form)
     if field and field in form.fields:
-        form.add_error(field, error.message)
+        form.add_error(field, message)
     else:
-        form.add_error(None, error.message)
+        form.add_error(None, message)
 
 
 class Pager:

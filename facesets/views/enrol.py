@@ -108,9 +108,9 @@ def face_set_enrol(request: HttpRequest, face_set_id: str) -> HttpResponse:
                         user=request.user,
                     )
             except InvalidFieldValue as error:
-                form.add_error(form.error_field_for(error.details.get("key")), error.message)
+                add_domain_error(form, error, field=form.error_field_for(error.details.get("key")))
             except NotFound as error:
-                form.add_error("person", error.message)
+                add_domain_error(form, error, field="person")
             except DomainError as error:
                 add_domain_error(form, error)
             else:

@@ -187,8 +187,7 @@ def face_detail(request: HttpRequest, face_set_id: str, face_id: str) -> HttpRes
                 external_fields=form.field_values(),
             )
         except InvalidFieldValue as error:
-            target = form.error_field_for(error.details.get("key"))
-            form.add_error(target, error.message)
+            add_domain_error(form, error, field=form.error_field_for(error.details.get("key")))
         except DomainError as error:
             add_domain_error(form, error)
         else:

@@ -25,7 +25,7 @@ from ..services.runs import (
     persons_ranked,
     video_liveness_run,
 )
-from .base import dashboard_view, page, page_context
+from .base import add_domain_error, dashboard_view, page, page_context
 
 SAME_PERSON = huawei_similarity(RAW_DECISION)  # 0.93 on the Huawei scale
 UNCERTAIN = huawei_similarity(RAW_UNCERTAIN)  # about 0.73: 1 different pair in 100 scores this high
@@ -53,12 +53,9 @@ def _run(form, run, *, field: str, **kwargs) -> Any:
             + (f"It goes on as task {task_id}." if task_id else "Try again in a moment."),
         )
     except DomainError as error:
-        if error.field in form.fields:
-            form.add_error(error.field, error.message)
-        elif error.field == "image":
-            form.add_error(field, error.message)
-        else:
-            form.add_error(None, error.message)
+        add_domain_error(
+            form, error, field=error.field if error.field in form.fields else field if error.field == "image" else None
+        )
     return None
 
 

@@ -138,6 +138,13 @@
     update();
   }
 
+  /* "Back" links: the previous page when there is one (the link's own address otherwise; no inline script). */
+  $all("a[data-back]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      if (window.history.length > 1 && document.referrer) { event.preventDefault(); window.history.back(); }
+    });
+  });
+
   /* Copy buttons. */
   $all("[data-copy]").forEach(function (button) {
     button.addEventListener("click", function () {

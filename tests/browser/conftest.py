@@ -46,8 +46,8 @@ def new_page(browser, request):
     is screenshotted when the test fails."""
     contexts, pages = [], []
 
-    def open_page():
-        context = browser.new_context(viewport={"width": 1440, "height": 900})
+    def open_page(viewport=None, **options):  # options: Playwright's new_context, e.g. bypass_csp for axe-core
+        context = browser.new_context(viewport=viewport or {"width": 1440, "height": 900}, **options)
         context.set_default_timeout(20_000)
         page = context.new_page()
         page.on("dialog", lambda dialog: dialog.accept())  # the dashboard's "are you sure?" prompts

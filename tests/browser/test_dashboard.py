@@ -531,3 +531,85 @@ def test_building_persons_in_bulk(new_page, live_server, worker, shared_data, tm
     assert staff.face_count == 3
     assert not Face.objects.filter(pk=loose.pk).exists()
     assert Face.objects.filter(pk=dana_face.pk, person=dana).exists()
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_accessibility_and_phone_layout(new_page, live_server, worker, shared_data):
+    """Every kind of dashboard page, at a desktop and a 390 px phone width, with content in it: no serious or
+    critical axe-core violation (its colour-contrast rule covers a title turning dark on dark); on the phone the page
+    title is on the first screen (the navigation does not fill it) and nothing scrolls sideways."""
+    from facesets.services import library
+    from facesets.services.faces import person_add_faces
+    from facesets.services.runs import face_set_enrol_run
+    from tests.support.a11y import serious_violations
+
+    team = make_team("acme")
+    staff = library.face_set_create(project=team.project, name="staff", field_schema={"age": "integer"})
+    face = face_set_enrol_run(
+        face_set=staff, image=(shared_data / "people/person01/img1.jpg").read_bytes(), single=True
+    )[0].face
+    person = library.person_create(project=team.project, name="Ann")
+    person_add_faces(person=person, faces=[face])
+    group = library.group_create(project=team.project, name="team", persons=[person])
+    base = live_server.url
+    pages = [
+        "/",
+        "/face-sets/",
+        "/face-sets/new/",
+        f"/face-sets/{staff.face_set_id}/",
+        f"/face-sets/{staff.face_set_id}/enrol/",
+        f"/face-sets/{staff.face_set_id}/faces/{face.face_id}/",
+        f"/faces/{face.face_id}/",
+        "/faces/",
+        "/faces/?view=in_sets",
+        "/enrol/",
+        "/persons/",
+        f"/persons/{person.person_id}/",
+        f"/persons/{person.person_id}/erase/",
+        "/groups/",
+        f"/groups/{group.group_id}/",
+        "/search/",
+        "/compare/",
+        "/detect/",
+        "/liveness/",
+        "/tasks/",
+        "/credentials/",
+        "/members/",
+        "/no-such-page/",
+    ]
+    page = new_page(bypass_csp=True)  # the pages' CSP rightly refuses the injected checker
+    sign_in(page, base, "acme-admin")
+    problems = {}
+    for path in pages:
+        page.goto(base + path)
+        found = serious_violations(page)
+        if found:
+            problems[path] = found
+    page.goto(base + "/")
+    expect(page.locator("a.skip-link")).to_have_attribute("href", "#content")
+    expect(page.locator(".nav a[aria-current=page]")).to_have_accessible_name("Overview")  # the glyph is hidden
+    page.goto(base + "/no-such-page/")
+    expect(page.locator("[data-error-page='404']")).to_contain_text("Back to the overview")
+    # a page with results in it
+    page.goto(base + "/search/")
+    page.set_input_files("#id_photo", str(shared_data / "people/person01/img2.jpg"))
+    page.select_option("#id_scope", f"face_set:{staff.face_set_id}")
+    page.click("button:has-text('Search')")
+    expect(page.locator("[data-match]")).to_have_count(1, timeout=60_000)
+    if found := serious_violations(page):
+        problems["/search/ (results)"] = found
+    assert not problems, "\n".join(f"{path}: {line}" for path, lines in problems.items() for line in lines)
+
+    phone = new_page(viewport=PHONE, bypass_csp=True)
+    sign_in(phone, base, "acme-admin")
+    for path in ("/", f"/face-sets/{staff.face_set_id}/", "/search/", f"/persons/{person.person_id}/"):
+        phone.goto(base + path)
+        title = phone.locator("h1").first
+        box = title.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= PHONE["height"], (path, box)
+        assert phone.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"] + 1, path
+        if found := serious_violations(phone):
+            problems[f"{path} (phone)"] = found
+    assert not problems, "\n".join(f"{path}: {line}" for path, lines in problems.items() for line in lines)

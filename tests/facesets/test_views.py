@@ -218,7 +218,7 @@ def test_grid_filter_sort_and_inline_parse_error(admin_client, team):
     page = admin_client.get(url, {"filter": "age:30 age:40"}).content.decode()
     assert 'data-error-for="filter"' in page and "position 7" in page
     page = admin_client.get(url, {"filter": "height:3"}).content.decode()
-    assert "unknown field" in page
+    assert "Unknown field" in page
 
 
 def test_grid_pages(admin_client, team, settings):
@@ -361,11 +361,14 @@ def test_persons_search_merge_move_and_groups(admin_client, team):
 
 def test_credentials_secret_shown_once_then_revoked(admin_client, team):
     response = admin_client.post("/credentials/", {"description": "CI"})
+    assert response.status_code == 302  # redirect after POST: a reload cannot make a second key
+    response = admin_client.get(response["Location"])
     page = response.content.decode()
     credential = Credential.objects.get(project=team.project)
     assert credential.secret in page and response["Cache-Control"] == "no-store"
     assert team.project.project_id in page and 'with_endpoints(["http://testserver"])' in page
-    assert credential.secret not in admin_client.get("/credentials/").content.decode()
+    reload = admin_client.get(f"/credentials/?created={credential.access_key}").content.decode()
+    assert credential.secret not in reload and Credential.objects.filter(project=team.project).count() == 1
     admin_client.post(f"/credentials/{credential.access_key}/revoke/")
     credential.refresh_from_db()
     assert credential.revoked is not None
@@ -444,7 +447,7 @@ def test_curl_example_signs_like_the_huawei_sdk(admin_client, team):
 
     if not shutil.which("openssl"):
         pytest.fail("openssl is needed by the curl example")
-    page = admin_client.post("/credentials/", {"description": "curl"}).content.decode()
+    page = admin_client.post("/credentials/", {"description": "curl"}, follow=True).content.decode()
     snippet = html.unescape(re.search(r'<pre class="code" id="example-curl">(.*?)</pre>', page, re.S)[1])
     credential = Credential.objects.get(project=team.project)
     snippet = snippet.replace("$(date -u +%Y%m%dT%H%M%SZ)", "20261122T010203Z").replace("curl -s", "echo")
@@ -546,3 +549,25 @@ def test_bulk_actions_are_all_or_nothing(admin_client, team):
     assert "Deleted 3 faces everywhere" in response.content.decode()
     assert not Face.objects.filter(project=team.project).exists()
     assert FaceSet.objects.get(pk=face_set.pk).face_count == 0 and Face.objects.filter(pk=foreign.pk).exists()
+
+
+def test_error_pages_are_in_the_dashboard_frame_for_browsers(admin_client, client, team):
+    page = admin_client.get("/face-sets/nope/", HTTP_ACCEPT="text/html")
+    assert page.status_code == 404
+    text = page.content.decode()
+    assert 'data-error-page="404"' in text and "Back to the overview" in text and 'aria-label="Dashboard"' in text
+    assert 'data-error-page="404"' in client.get("/nowhere/", HTTP_ACCEPT="text/html").content.decode()
+    api = client.get("/v2/nowhere", HTTP_ACCEPT="application/json")
+    assert api.status_code == 404 and "data-error-page" not in api.content.decode()
+
+
+def test_service_messages_are_put_in_the_page_words():
+    """A pure unit: parameter names in a service's message become the words the page uses."""
+    from facesets.forms import CompareForm
+    from facesets.views.base import page_words
+
+    assert page_words("external_fields.age: expected an integer") == "The field “age”: expected an integer"
+    assert page_words("image1 holds no face", CompareForm()) == "First photo holds no face"
+    assert page_words("the two images together exceed 10 bytes", CompareForm()) == (
+        "The two images together exceed 10 bytes"
+    )

@@ -1,0 +1,53 @@
+"""Error pages in the dashboard's frame, with a way back (config.urls' handler404/403/500). A request that does not
+ask for HTML (an API client) keeps Django's plain answer; the 500 page reads nothing from the database, which may be
+what failed."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.views import defaults
+
+from .base import current_project, page
+
+logger = logging.getLogger(__name__)
+
+TEXTS = {
+    404: ("Page not found", "There is no such page, or what it shows is not in your current project."),
+    403: ("Not allowed", "Your role does not allow this here. Nothing was changed."),
+}
+
+
+def _wants_html(request: HttpRequest) -> bool:
+    return "text/html" in request.headers.get("Accept", "")
+
+
+def _error_page(request: HttpRequest, status: int) -> HttpResponse:
+    title, text = TEXTS[status]
+    context = {"status": status, "title": title, "text": text, "path": request.path}
+    if request.user.is_authenticated:
+        request.project = current_project(request)
+        return page(request, "dashboard/error.html", context, status=status)
+    return HttpResponse(render_to_string("error_plain.html", context, request=request), status=status)
+
+
+def not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    if not _wants_html(request):
+        return defaults.page_not_found(request, exception)
+    return _error_page(request, 404)
+
+
+def forbidden(request: HttpRequest, exception=None) -> HttpResponse:
+    if not _wants_html(request):
+        return defaults.permission_denied(request, exception)
+    return _error_page(request, 403)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if not _wants_html(request):
+        return defaults.server_error(request)
+    context = {"status": 500, "title": "Something went wrong", "path": request.path}
+    context["text"] = "FaceLib could not answer this request; it was logged. Try again, or go back."
+    return HttpResponse(render_to_string("error_plain.html", context), status=500)
