@@ -134,6 +134,20 @@ class SearchForm(forms.Form):
         widget=forms.TextInput(attrs={"spellcheck": "false", "placeholder": 'e.g. age:[20 TO 40] && city:"Paris"'}),
     )
 
+    box = forms.CharField(required=False, widget=forms.HiddenInput)  # "x,y,w,h": a face chosen on the detect page
+
+    def clean_box(self) -> list[int] | None:
+        text = self.cleaned_data.get("box", "").strip()
+        if not text:
+            return None
+        try:
+            box = [int(float(value)) for value in text.split(",")]
+        except ValueError:
+            box = []
+        if len(box) != 4 or min(box) < 0 or box[2] == 0 or box[3] == 0 or max(box) > 100_000:
+            raise forms.ValidationError("The chosen face is not a box: choose the face again.")
+        return box
+
     def __init__(self, *args: Any, face_sets, groups, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["scope"].choices = [

@@ -26,6 +26,7 @@ urlpatterns = [
     path("faces/", faces.faces_unassigned, name="faces_unassigned"),
     path("faces/bulk/", faces.faces_bulk, name="faces_bulk"),
     path("faces/<str:face_id>/", faces.face_page, name="face_page"),
+    path("faces/<str:face_id>/similar/", recognition.face_similar, name="face_similar"),
     path("faces/<str:face_id>/delete/", faces.face_delete_everywhere, name="face_delete_everywhere"),
     path("faces/<str:face_id>/thumb.jpg", face_sets.face_thumbnail, name="face_thumbnail"),
     path("faces/<str:face_id>/person/", persons.face_person_set, name="face_person"),

@@ -88,6 +88,26 @@ def require_faces(analysed: AnalysedImage) -> list[DetectedFace]:
     return analysed.faces
 
 
+def box_overlap(a: Sequence[float], b: Sequence[float]) -> float:
+    """Intersection over union of two [x, y, w, h] boxes (0 when they do not touch)."""
+    ax, ay, aw, ah = (float(v) for v in a[:4])
+    bx, by, bw, bh = (float(v) for v in b[:4])
+    width = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
+    height = max(0.0, min(ay + ah, by + bh) - max(ay, by))
+    inter = width * height
+    union = aw * ah + bw * bh - inter
+    return inter / union if union > 0 else 0.0
+
+
+def face_at(faces: Sequence[DetectedFace], box: Sequence[float]) -> DetectedFace:
+    """The detected face that overlaps `box` most (a face chosen on a earlier detection of the same photo); NoFace when
+    none overlaps it by at least a third."""
+    best = max(faces, key=lambda face: box_overlap(face.box, box))
+    if box_overlap(best.box, box) < 1 / 3:
+        raise NoFace("no face was found at the chosen place in the photo", field="image")
+    return best
+
+
 def _new_external_image_id() -> str:
     return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(16))
 
@@ -344,6 +364,18 @@ def person_remove_faces(*, person: Person, faces: Iterable[Face]) -> int:
     Face.objects.filter(pk__in=pks).update(person=None)
     faces_release(face_pks=pks, release=Release.EXPIRE)
     return len(pks)
+
+
+@transaction.atomic
+def faces_take_from_persons(*, faces: Iterable[Face]) -> int:
+    """Take faces from whichever persons hold them (person_remove_faces for each); returns how many were held."""
+    by_person: dict[int, list[Face]] = {}
+    for face in faces:
+        if face.person_id is not None:
+            by_person.setdefault(face.person_id, []).append(face)
+    for person in Person.objects.filter(pk__in=list(by_person)):
+        person_remove_faces(person=person, faces=by_person[person.pk])
+    return sum(len(held) for held in by_person.values())
 
 
 @transaction.atomic

@@ -116,7 +116,7 @@ class ImageAnalyse(JobParams):
 
 @_job("search")
 class Search(JobParams):
-    """Search a face set (with an optional filter) or a group with the largest face of a photo."""
+    """Search a face set (with an optional filter) or a group with the largest face of a photo, or the face at `box`."""
 
     transient = True
 
@@ -128,6 +128,7 @@ class Search(JobParams):
     limit: int = 10
     min_cosine: float | None = None
     formats: list[str] | None = None
+    box: list[int] | None = None  # [x, y, w, h]: search with the face found there instead of the largest
 
 
 @_job("person.register")

@@ -12,7 +12,15 @@ from ..models import Face, FaceSet, Group, Person, Task, TaskItem
 from ..search import face_set_search, faces_search
 from . import jobs, matching
 from .detection import image_detect_upright
-from .faces import DEFAULT_FORMATS, face_set_enrol, image_analyse, image_detect, person_enrol, require_faces
+from .faces import (
+    DEFAULT_FORMATS,
+    face_at,
+    face_set_enrol,
+    image_analyse,
+    image_detect,
+    person_enrol,
+    require_faces,
+)
 from .registration import person_register
 from .tasks import operation
 
@@ -98,9 +106,12 @@ def analyse_image(task: Task, item: TaskItem, params: jobs.ImageAnalyse) -> dict
 def search(task: Task, item: TaskItem, params: jobs.Search) -> dict:
     """Search with the largest face of a photo in a face set (params: face_set, filter) or a group (params: group);
     params: limit, min_cosine."""
-    # Only the largest face is searched with: the others are neither embedded nor thumbnailed (a group photo).
-    analysed = image_analyse(data=_payload(item), formats=_formats(params), max_faces=1)
-    query_face = require_faces(analysed)[0]
+    if params.box:  # a face chosen in a group photo: every face is embedded, the one at the box is searched with
+        analysed = image_analyse(data=_payload(item), formats=_formats(params))
+        query_face = face_at(require_faces(analysed), params.box)
+    else:  # only the largest face is searched with: the others are neither embedded nor thumbnailed
+        analysed = image_analyse(data=_payload(item), formats=_formats(params), max_faces=1)
+        query_face = require_faces(analysed)[0]
     limit = int(params.limit)
     if params.group or params.groups or params.person:
         groups = list(

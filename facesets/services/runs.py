@@ -132,9 +132,11 @@ def face_search_run(
     sort=None,
     min_cosine: float | None = None,
     formats: Sequence[str] | None = None,
+    box: Sequence[int] | None = None,
 ) -> SearchResult:
     """Search a face set (optionally filtered and sorted), a group, several groups or one person's faces with the
-    largest face of a photo, or a face set with one of its own stored faces (`face_id`: no inference). The scope,
+    largest face of a photo (or the face at `box`, [x, y, w, h], chosen on an earlier detection of it), or a face
+    set with one of its own stored faces (`face_id`: no inference). The scope,
     filter and sort are checked first (FilterInvalid, SortInvalid), so a bad request queues nothing."""
     scopes = [scope for scope in (face_set, group, groups, person) if scope is not None]
     if len(scopes) != 1:
@@ -159,6 +161,7 @@ def face_search_run(
         limit=limit,
         min_cosine=min_cosine,
         formats=list(formats) if formats else None,
+        box=[int(value) for value in box] if box else None,
     )
     result = task_run(project=project, kind=params.kind, params=params, payload=image)
     hits = search_hits(project=project, matches=result["matches"], face_set=face_set, sort=sort)

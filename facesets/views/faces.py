@@ -12,9 +12,9 @@ from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_POST, require_safe
 
 from .. import selectors
-from ..exceptions import DomainError
-from ..models import Face, Project
-from ..services.faces import face_set_remove_members, person_add_faces, person_remove_faces
+from ..exceptions import DomainError, NotFound
+from ..models import Project
+from ..services.faces import face_set_remove_members, faces_take_from_persons, person_add_faces
 from ..services.library import faces_delete_everywhere
 from ..services.lifecycle import Release
 from .base import Pager, dashboard_view, page, person_picked, person_suggestions, redirect_back
@@ -22,8 +22,9 @@ from .base import Pager, dashboard_view, page, person_picked, person_suggestions
 
 def whereabouts(project: Project, face_id: str) -> str:
     """One sentence on what became of a face after a change: what still keeps it, or when it will go."""
-    face = Face.objects.filter(project=project, face_id=face_id).select_related("person").first()
-    if face is None:
+    try:
+        face = selectors.face_get(project=project, face_id=face_id)
+    except NotFound:
         return "It was in no other face set and of no person, so it was deleted with its vector and thumbnail."
     sets = [member.face_set.name for member in selectors.face_memberships(face=face)]
     in_sets = f"in face set{'s' if len(sets) > 1 else ''} {', '.join(sets)}"
@@ -129,18 +130,12 @@ def faces_bulk(request: HttpRequest) -> HttpResponse:
                 person_add_faces(person=person, faces=faces)
                 messages.success(request, f"{noun} now belong{pluralize(count, 's,')} to {person}.")
             elif action == "detach":
-                by_person: dict[int, list[Face]] = {}
-                for face in faces:
-                    if face.person_id is not None:
-                        by_person.setdefault(face.person_id, []).append(face)
-                for held in by_person.values():
-                    person_remove_faces(person=held[0].person, faces=held)
+                taken = faces_take_from_persons(faces=faces)
                 detached = (
                     selectors.faces_unassigned(project=request.project, view="detached")
                     .filter(pk__in=[face.pk for face in faces])
                     .count()
                 )
-                taken = sum(len(held) for held in by_person.values())
                 messages.success(
                     request,
                     f"{taken} face{pluralize(taken)} taken from their person. "

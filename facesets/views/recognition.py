@@ -8,9 +8,11 @@ import json
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from recognition.calibration import RAW_DECISION, RAW_UNCERTAIN, huawei_similarity, raw_cosine_for, verdict
 
@@ -117,6 +119,7 @@ def search(request: HttpRequest) -> HttpResponse:
                 filter_text=form.cleaned_data["filter"].strip() or None,
                 limit=form.cleaned_data["limit"],
                 formats=ENROL_FORMATS,
+                box=form.cleaned_data["box"],
                 **scope,
             )
             if found is not None:
@@ -139,6 +142,39 @@ def search(request: HttpRequest) -> HttpResponse:
         "nav": "search",
     }
     return _fragment_or_page(request, "dashboard/_search_results.html", "dashboard/search.html", context)
+
+
+SIMILAR_LIMITS = (10, 25, 50, 100)
+
+
+@require_safe
+@dashboard_view
+def face_similar(request: HttpRequest, face_id: str) -> HttpResponse:
+    """The faces most like one stored face in a face set it is in, each labelled, with the persons among them. No
+    inference runs: the face's stored vector is the query."""
+    project = request.project
+    face = selectors.face_get(project=project, face_id=face_id)
+    sets = [membership.face_set for membership in selectors.face_memberships(face=face)]
+    if not sets:
+        messages.error(request, f"Face {face_id} is in no face set: there is nothing to compare it with.")
+        return redirect("dashboard:face_page", face_id=face_id)
+    face_set = next((item for item in sets if item.face_set_id == request.GET.get("face_set")), sets[0])
+    limit = int(request.GET["limit"]) if request.GET.get("limit") in {str(n) for n in SIMILAR_LIMITS} else 10
+    found = face_search_run(project=project, face_id=face.face_id, face_set=face_set, limit=limit + 1)
+    hits = [hit for hit in found.hits if hit.face.pk != face.pk][:limit]
+    context = {
+        "face": face,
+        "face_sets": sets,
+        "face_set": face_set,
+        "limit": limit,
+        "limits": SIMILAR_LIMITS,
+        "results": _match_rows(hits),
+        "persons": _person_rows([hit for hit in hits if verdict(hit.cosine) != "different"]),
+        "query_face": face,
+        "scale": SCALE,
+        "nav": "search",
+    }
+    return page(request, "dashboard/similar.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -182,7 +218,21 @@ def detect(request: HttpRequest) -> HttpResponse:
         )
         if result is not None:
             result["faces_json"] = json.dumps({"faces": result["faces"]})
-    context = {"form": form, "result": result, "min_face_size": settings.FACELIB_MIN_FACE_SIZE, "nav": "detect"}
+    scopes = (
+        SearchForm(
+            face_sets=selectors.face_set_list(project=request.project).order_by("name"),
+            groups=selectors.group_list(project=request.project).order_by("name"),
+        )
+        .fields["scope"]
+        .choices
+    )
+    context = {
+        "form": form,
+        "result": result,
+        "scopes": scopes,
+        "min_face_size": settings.FACELIB_MIN_FACE_SIZE,
+        "nav": "detect",
+    }
     return _fragment_or_page(request, "dashboard/_detect_results.html", "dashboard/detect.html", context)
 
 

@@ -62,6 +62,7 @@
     var close = function () { box.hidden = true; input.setAttribute("aria-expanded", "false"); active = -1; };
     var choose = function (option) {
       if (!option) return;
+      clearTimeout(timer); seq++;  /* a search still pending or in flight must not reopen the list */
       if (option.newName) { input.value = option.newName; fresh.value = option.newName; input.setAttribute("data-picked", "new"); }
       else { input.value = option.person_id; fresh.value = ""; input.setAttribute("data-picked", option.person_id); input.setAttribute("data-picked-name", option.name); }
       close();
@@ -477,6 +478,34 @@
     if (!toggle) return;
     var slot = document.querySelector("[data-photo-slot][data-mesh]");
     if (slot) slot.classList.toggle("hide-mesh", !toggle.checked);
+  });
+
+  /* Detect page: search with one chosen face of the photo (the box goes with the photo; the worker searches with the
+     face it finds there), the results shown under the table. */
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-search-box]") : null;
+    if (!button) return;
+    var bar = $("[data-face-search]"), form = $("#detect-form"), target = $("[data-face-search-results]");
+    var file = form && $("input[type=file]", form).files[0];
+    if (!bar || !file || !target) return;
+    var data = new FormData();
+    data.append("photo", file, file.name);
+    data.append("scope", $("select", bar).value);
+    data.append("box", button.getAttribute("data-search-box"));
+    data.append("limit", "10");
+    data.append("threshold", "0.93");
+    button.disabled = true;
+    target.innerHTML = "<p class='muted'>Searching…</p>";
+    readAsDataURL(file).then(function (url) {
+      return fetch(bar.getAttribute("data-search-url"), {
+        method: "POST", body: data, headers: { "X-Fragment": "1", "X-CSRFToken": csrfToken() },
+      }).then(function (response) { return response.text(); }).then(function (html) {
+        target.innerHTML = html;
+        $all("[data-photo-slot]", target).forEach(function (slot) { showPhoto(slot, url); });
+      });
+    }).catch(function (error) {
+      target.innerHTML = "<div class='form-errors'>The request failed: " + escapeHtml(error.message) + "</div>";
+    }).then(function () { button.disabled = false; });
   });
 
   $all("form[data-photo-form]").forEach(function (form) {

@@ -90,7 +90,7 @@ def test_operator_story(new_page, live_server, worker, shared_data):
     expect(page.locator(".faces .face .id")).to_have_text("img12")
     page.fill("#id_filter", "age:[40 TO")
     page.click("button:has-text('Apply')")
-    expect(page.locator("[data-error-for=filter]")).to_contain_text("invalid filter")
+    expect(page.locator("[data-error-for=filter]")).to_contain_text("Invalid filter")
 
     # Search with another photo of person01: their face comes first, the query face is cut out of the photo.
     page.click("text=Search by photo")
@@ -613,3 +613,66 @@ def test_accessibility_and_phone_layout(new_page, live_server, worker, shared_da
         if found := serious_violations(phone):
             problems[f"{path} (phone)"] = found
     assert not problems, "\n".join(f"{path}: {line}" for path, lines in problems.items() for line in lines)
+
+
+def test_recognition_pages_are_connected(new_page, live_server, worker, shared_data, tmp_path):
+    """Detect → search with a chosen face of a two-person photo (the smaller one, so not the default largest face);
+    a face page → faces like it, with no photo. The two-person photo is composed at test time from two labelled
+    photos of shared/data/faces."""
+    import cv2
+    import numpy as np
+
+    from facesets.services import library
+    from facesets.services.faces import person_add_faces
+    from facesets.services.runs import face_set_enrol_run
+
+    team = make_team("acme")
+    staff = library.face_set_create(project=team.project, name="staff")
+
+    def enrol(name):
+        return face_set_enrol_run(face_set=staff, image=(shared_data / name).read_bytes(), single=True)[0].face
+
+    ann_faces = [enrol("people/person01/img1.jpg"), enrol("people/person01/img4.jpg")]
+    bob_face = enrol("people/person02/img12.jpg")
+    ann = library.person_create(project=team.project, name="Ann")
+    bob = library.person_create(project=team.project, name="Bob")
+    person_add_faces(person=ann, faces=ann_faces)
+    person_add_faces(person=bob, faces=[bob_face])
+
+    def load(name, height):
+        image = cv2.imread(str(shared_data / name))
+        return cv2.resize(image, (int(image.shape[1] * height / image.shape[0]), height))
+
+    left, right = load("people/person01/img2.jpg", 520), load("people/person02/img54.jpg", 300)
+    canvas = np.full((520, left.shape[1] + right.shape[1] + 40, 3), 255, np.uint8)
+    canvas[:, : left.shape[1]] = left
+    canvas[110 : 110 + right.shape[0], left.shape[1] + 40 :] = right
+    photo = tmp_path / "two.jpg"
+    cv2.imwrite(str(photo), canvas)
+
+    page = new_page()
+    sign_in(page, live_server.url, "acme-admin")
+    page.click("text=Detect faces")
+    page.set_input_files("#id_image", str(photo))
+    page.click("button:has-text('Detect')")
+    expect(page.locator("[data-detect-result]")).to_have_attribute("data-faces-found", "2", timeout=60_000)
+    buttons = page.locator("[data-search-box]")
+    boxes = [[int(v) for v in buttons.nth(i).get_attribute("data-search-box").split(",")] for i in range(2)]
+    smaller = min(range(2), key=lambda i: boxes[i][2] * boxes[i][3])
+    assert boxes[smaller][0] > left.shape[1]  # the smaller face is the right-hand one: Bob's
+    buttons.nth(smaller).click()
+    results = page.locator("[data-face-search-results]")
+    expect(results.locator("[data-match='1']")).to_have_attribute("data-person", "Bob", timeout=60_000)
+    expect(results.locator("[data-person-rank='1']")).to_have_attribute("data-person", "Bob")
+    buttons.nth(1 - smaller).click()
+    expect(results.locator("[data-match='1']")).to_have_attribute("data-person", "Ann", timeout=60_000)
+
+    # A face page leads to the faces like it: Ann's other face first, labelled the same person; no photo needed.
+    page.goto(f"{live_server.url}/faces/{ann_faces[0].face_id}/")
+    page.click("[data-find-similar='staff']")
+    expect(page.locator("[data-query-face]")).to_have_attribute("data-query-face", ann_faces[0].face_id)
+    first = page.locator("[data-match='1']")
+    expect(first).to_have_attribute("data-verdict", "same")
+    expect(first.locator("a").first).to_have_attribute("href", f"/faces/{ann_faces[1].face_id}/")
+    expect(page.locator("[data-match]")).to_have_count(2)  # the set's other two faces, not the face itself
+    expect(page.locator("[data-person-rank='1']")).to_have_attribute("data-person", "Ann")
