@@ -1,9 +1,10 @@
 from .library import Face, FaceSet, FaceSetMember, Group, Image, Person
-from .projects import Credential, Project, ProjectMembership
+from .projects import Credential, DashboardPreference, Project, ProjectMembership
 from .tasks import Task, TaskItem
 
 __all__ = [
     "Credential",
+    "DashboardPreference",
     "Face",
     "FaceSet",
     "FaceSetMember",

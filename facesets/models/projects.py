@@ -62,6 +62,16 @@ class ProjectMembership(models.Model):
         return f"{self.user} in {self.project} ({self.role})"
 
 
+class DashboardPreference(models.Model):
+    """What the dashboard remembers of a user across sessions: the project they last chose."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dashboard_preference")
+    last_project = models.ForeignKey(Project, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.user}: last project {self.last_project}"
+
+
 def _fernet() -> Fernet:
     digest = hashlib.sha256(settings.FACELIB_CREDENTIAL_KEY.encode()).digest()
     return Fernet(base64.urlsafe_b64encode(digest))

@@ -80,3 +80,35 @@ def credential_get(*, project: Project, access_key: str) -> Credential:
     if credential is None:
         raise NotFound(f"credential {access_key!r} does not exist", field="access_key")
     return credential
+
+
+def last_project(*, user) -> Project | None:
+    """The project a dashboard user chose last, if they may still open it."""
+    from ..models import DashboardPreference
+
+    preference = DashboardPreference.objects.filter(user=user).select_related("last_project").first()
+    project = preference.last_project if preference is not None else None
+    if project is not None and projects_for_user(user=user).filter(pk=project.pk).exists():
+        return project
+    return None
+
+
+def project_holding(*, user, **ids: str) -> Project | None:
+    """Which of the user's projects holds the object these dashboard URL ids name (face_id, face_set_id, person_id,
+    group_id, task_id), for offering to switch to it; None when none of theirs does."""
+    from ..models import Face, FaceSet, Group, Person, Task
+
+    projects = projects_for_user(user=user)
+    for model, field in (
+        (Face, "face_id"),
+        (FaceSet, "face_set_id"),
+        (Person, "person_id"),
+        (Group, "group_id"),
+        (Task, "task_id"),
+    ):
+        value = ids.get(field)
+        if value and "\x00" not in value:
+            row = model.objects.filter(**{field: value}, project__in=projects).select_related("project").first()
+            if row is not None:
+                return row.project
+    return None

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..exceptions import InvalidName
-from ..models import Credential, Project, ProjectMembership
+from ..models import Credential, DashboardPreference, Project, ProjectMembership
 
 PROJECT_NAME_MAX = 64
 
@@ -65,3 +65,8 @@ def project_member_remove(*, project: Project, user: AbstractBaseUser) -> int:
     """Take a user's role in a project away; returns how many memberships were removed (0 or 1)."""
     removed, _ = ProjectMembership.objects.filter(project=project, user=user).delete()
     return removed
+
+
+def last_project_remember(*, user: AbstractBaseUser, project: Project) -> None:
+    """Remember the project a dashboard user chose, for their next sign-in."""
+    DashboardPreference.objects.update_or_create(user=user, defaults={"last_project": project})

@@ -35,12 +35,13 @@ def wants_json(request: HttpRequest) -> bool:
 
 
 def current_project(request: HttpRequest) -> Project | None:
-    """The project chosen in this session if the user may still open it, else their first project."""
+    """The project chosen in this session if the user may still open it, else the one they chose last (remembered
+    across sign-ins), else their first project by name."""
     projects = selectors.projects_for_user(user=request.user)
     chosen = request.session.get(SESSION_PROJECT_KEY)
     project = projects.filter(project_id=chosen).first() if chosen else None
     if project is None:
-        project = projects.order_by("name").first()
+        project = selectors.last_project(user=request.user) or projects.order_by("name").first()
         if project is not None:
             request.session[SESSION_PROJECT_KEY] = project.project_id
     return project

@@ -8,8 +8,10 @@ import logging
 
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.urls import Resolver404, resolve
 from django.views import defaults
 
+from .. import selectors
 from .base import current_project, page
 
 logger = logging.getLogger(__name__)
@@ -24,11 +26,27 @@ def _wants_html(request: HttpRequest) -> bool:
     return "text/html" in request.headers.get("Accept", "")
 
 
+def _holding_project(request: HttpRequest):
+    """Another of the user's projects holding what the address names (a face, face set, person, group, task)."""
+    try:
+        match = resolve(request.path)
+    except Resolver404:
+        return None
+    if match.namespace != "dashboard" or not match.kwargs:
+        return None
+    holder = selectors.project_holding(user=request.user, **match.kwargs)
+    current = getattr(request, "project", None)
+    return holder if holder is not None and (current is None or holder.pk != current.pk) else None
+
+
 def _error_page(request: HttpRequest, status: int) -> HttpResponse:
     title, text = TEXTS[status]
     context = {"status": status, "title": title, "text": text, "path": request.path}
     if request.user.is_authenticated:
         request.project = current_project(request)
+        if status == 404 and (other := _holding_project(request)) is not None:
+            context.update(title="In another project", other_project=other)
+            context["text"] = f"What this address shows is in project {other.name}, not in {request.project.name}."
         return page(request, "dashboard/error.html", context, status=status)
     return HttpResponse(render_to_string("error_plain.html", context, request=request), status=status)
 

@@ -13,7 +13,7 @@ from .. import selectors
 from ..exceptions import DomainError
 from ..forms import MembershipForm, ProjectCreateForm
 from ..services.enrolment import ENROL_KINDS
-from ..services.projects import project_get_or_create, project_member_remove, project_member_set
+from ..services.projects import last_project_remember, project_get_or_create, project_member_remove, project_member_set
 from .base import SESSION_PROJECT_KEY, add_domain_error, dashboard_view, page, redirect_back, refuse
 
 # The checks of facesets.health (fetched from /healthz by the page, so a slow worker never delays it).
@@ -49,6 +49,7 @@ def project_switch(request: HttpRequest) -> HttpResponse:
     if project is None:
         return refuse(request, "You are not a member of that project.")
     request.session[SESSION_PROJECT_KEY] = project.project_id
+    last_project_remember(user=request.user, project=project)
     messages.info(request, f"Switched to project {project.name}.")
     return redirect(redirect_back(request, "dashboard:overview"))
 

@@ -24,9 +24,11 @@
     });
   }
 
-  /* Project switcher: switch as soon as another project is chosen. */
-  $all("form[data-autosubmit] select").forEach(function (select) {
-    select.addEventListener("change", function () { select.form.submit(); });
+  /* Project switcher: choosing another project in the list changes nothing until Switch is pressed (an arrow key
+     on the list must not change tenant); the button is highlighted while the choice differs. */
+  $all("form.switcher select").forEach(function (select) {
+    var initial = select.value, button = $("[data-switch]", select.form);
+    select.addEventListener("change", function () { if (button) button.classList.toggle("primary", select.value !== initial); });
   });
 
   /* Buttons that ask first. */

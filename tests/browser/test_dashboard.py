@@ -676,3 +676,49 @@ def test_recognition_pages_are_connected(new_page, live_server, worker, shared_d
     expect(first.locator("a").first).to_have_attribute("href", f"/faces/{ann_faces[1].face_id}/")
     expect(page.locator("[data-match]")).to_have_count(2)  # the set's other two faces, not the face itself
     expect(page.locator("[data-person-rank='1']")).to_have_attribute("data-person", "Ann")
+
+
+def test_projects_switch_only_on_an_explicit_choice(new_page, live_server, worker, shared_data):
+    """A link to a face of another of the user's projects offers to switch to it; an arrow key on the switcher
+    changes nothing until Switch is pressed; the next sign-in lands on the project chosen last."""
+    from facesets.services import library, projects
+    from facesets.services.runs import face_set_enrol_run
+
+    acme, zeta = make_team("acme"), make_team("zeta")
+    projects.project_member_set(project=zeta.project, user=acme.admin, role="admin")
+    photos = library.face_set_create(project=zeta.project, name="photos")
+    face = face_set_enrol_run(
+        face_set=photos, image=(shared_data / "people/person05/img59.jpg").read_bytes(), single=True
+    )[0].face
+    base = live_server.url
+    page = new_page()
+    sign_in(page, base, "acme-admin")  # lands on acme: first by name, nothing chosen yet
+
+    page.goto(f"{base}/faces/{face.face_id}/")
+    expect(page.locator("[data-error-page='404'] h1")).to_have_text("In another project")
+    page.click("[data-switch-offer='zeta'] button")
+    expect(page.locator("h1")).to_have_text(f"Face {face.face_id}")
+    expect(page.locator("#project-switch")).to_have_value(zeta.project.project_id)
+
+    page.focus("#project-switch")
+    page.keyboard.press("ArrowUp")  # acme comes first in the list
+    expect(page.locator("#project-switch")).to_have_value(acme.project.project_id)
+    expect(page.locator("[data-switch]")).to_have_class(re.compile(r"\bprimary\b"))
+    page.goto(f"{base}/")
+    expect(page.locator("h1")).to_have_text("zeta")  # nothing was switched
+
+    page.click("form.switcher button[type=submit]")  # the list shows zeta again after the reload: no change
+    page.select_option("#project-switch", acme.project.project_id)
+    page.click("form.switcher button[type=submit]")
+    expect(page.locator("h1")).to_have_text("acme")
+    page.select_option("#project-switch", zeta.project.project_id)
+    page.click("form.switcher button[type=submit]")
+    expect(page.locator("h1")).to_have_text("zeta")
+    page.click("button:has-text('Sign out')")
+
+    again = new_page()
+    again.goto(base + "/")
+    again.fill("#id_username", "acme-admin")
+    again.fill("#id_password", PASSWORD)
+    again.click("button[type=submit]")
+    expect(again.locator("h1")).to_have_text("zeta")  # the project chosen last
