@@ -105,6 +105,13 @@ class FaceSetFull(DomainError):
     code = "face_set_full"
 
 
+class DuplicatePhoto(DomainError):
+    """The very same photo (same bytes) is already in the face set; `details["face_ids"]` names its faces there.
+    Raised only for enrolments that ask for it (the dashboard's), never to the vendor dialects."""
+
+    code = "duplicate_photo"
+
+
 class QuotaExceeded(DomainError):
     """A per-project quota would be exceeded; `details["quota"]` names it."""
 

@@ -50,6 +50,8 @@ urlpatterns = [
     path("tasks/", enrol.task_list, name="tasks"),
     path("tasks/progress.json", enrol.task_progress, name="task_progress"),
     path("tasks/<str:task_id>/", enrol.task_detail, name="task"),
+    path("uploads/<str:batch>/", enrol.batch_detail, name="batch"),
+    path("uploads/<str:batch>/report.csv", enrol.batch_report, name="batch_report"),
 ]
 
 # Sign in and out (Django auth with FaceLib's templates), outside the "dashboard" namespace: LOGIN_URL = "login".

@@ -43,6 +43,22 @@ class Task(models.Model):
         return f"{self.kind} {self.task_id} ({self.status})"
 
     @property
+    def state(self) -> tuple[str, str]:
+        """The task's state for people, as (badge tone, label): a finished task whose every photo failed is not a
+        green "Done", one with some failures says how many."""
+        if self.status != self.Status.DONE or self.total <= 1 or not isinstance(self.result, dict):
+            return self.status, self.get_status_display()
+        outcomes = self.result.get("outcomes")
+        if not outcomes:
+            return self.status, self.get_status_display()
+        failed = self.total - int(outcomes.get("done", 0))
+        if failed >= self.total:
+            return "failed", "All failed"
+        if failed > 0:
+            return "warn", f"Done, {failed} failed"
+        return self.status, self.get_status_display()
+
+    @property
     def progress(self) -> float:
         """Fraction done, 0..1."""
         if self.status == self.Status.DONE:

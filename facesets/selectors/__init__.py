@@ -68,6 +68,9 @@ from .projects import (  # noqa: F401
     projects_for_user,
 )
 from .tasks import (  # noqa: F401
+    BATCH_ID_LENGTH,
+    batch_items,
+    batch_tasks,
     import_item_states,
     import_tasks_unfinished,
     task_get,

@@ -80,3 +80,30 @@ def import_tasks_unfinished(*, face_set: FaceSet, root: str) -> list[Task]:
             _import_runs(face_set, root), status__in=[Task.Status.PENDING, Task.Status.PROCESSING]
         ).order_by("created")
     )
+
+
+BATCH_ID_LENGTH = 32  # a dashboard upload's id: 32 hex characters, made by the page
+
+
+def batch_tasks(*, project: Project, batch: str):
+    """The tasks of one dashboard upload (its parts, each a task of up to 20 photos), oldest first."""
+    from ..exceptions import NotFound
+
+    if len(batch) != BATCH_ID_LENGTH or any(c not in "0123456789abcdef" for c in batch):
+        raise NotFound(f"upload {batch!r} does not exist", field="batch")
+    tasks = list(Task.objects.filter(project=project, params__batch=batch).order_by("created", "id"))
+    if not tasks:
+        raise NotFound(f"upload {batch!r} does not exist", field="batch")
+    return tasks
+
+
+def batch_items(*, tasks):
+    """The items of a batch's tasks in upload order, without their payloads."""
+    from ..models import TaskItem
+
+    return (
+        TaskItem.objects.filter(task__in=tasks)
+        .defer("payload")
+        .select_related("task")
+        .order_by("task__created", "task__id", "position")
+    )

@@ -23,7 +23,16 @@ from recognition.imageio import DecodedImage, ImageError, decode_image
 from recognition.models import Embedding
 
 from .. import fields
-from ..exceptions import FaceSetFull, FaceTooSmall, ImageInvalid, InvalidArgument, ModelMismatch, NoFace, QuotaExceeded
+from ..exceptions import (
+    DuplicatePhoto,
+    FaceSetFull,
+    FaceTooSmall,
+    ImageInvalid,
+    InvalidArgument,
+    ModelMismatch,
+    NoFace,
+    QuotaExceeded,
+)
 from ..models import Face, FaceSet, FaceSetMember, Image, Person, Project
 from .library import face_set_count_adjust
 from .lifecycle import Release, detected_face_expiry, faces_release
@@ -203,15 +212,30 @@ def face_set_enrol(
     person: Person | None = None,
     formats: Sequence[str] = DEFAULT_FORMATS,
     analysed: AnalysedImage | None = None,
+    skip_duplicates: bool = False,
 ) -> list[FaceSetMember]:
     """Add the faces of a photo to a face set (only the largest when `single`), all with the same
-    `external_image_id` (generated when absent) and custom-field values. No face -> NoFace; a full set -> FaceSetFull.
+    `external_image_id` (generated when absent) and custom-field values. No face -> NoFace; a full set -> FaceSetFull;
+    with `skip_duplicates`, the same photo (by content hash) already in the set -> DuplicatePhoto.
     Everything is validated before the engine runs, so bad input changes nothing and costs no inference."""
     if external_image_id is None or external_image_id == "":
         external_image_id = _new_external_image_id()
     else:
         fields.validate_external_image_id(external_image_id)
     values = fields.validate_values(face_set.field_schema, external_fields)
+    if skip_duplicates and data:
+        digest = hashlib.sha256(data).hexdigest()
+        already = list(
+            FaceSetMember.objects.filter(face_set=face_set, face__image__content_sha256=digest).values_list(
+                "face__face_id", flat=True
+            )[:5]
+        )
+        if already:
+            raise DuplicatePhoto(
+                f"the same photo is already in {face_set.name} (face {', '.join(already)})",
+                field="image",
+                face_ids=already,
+            )
     analysed = analysed or image_analyse(data=data, formats=formats, max_faces=1 if single else None)
     detected_faces = require_faces(analysed)[: 1 if single else None]
     _check_capacity(face_set, len(detected_faces))

@@ -62,6 +62,8 @@ class FaceSetEnrol(JobParams):
     face_set_id: str | None = None  # for the task page, which shows the set
     source: str | None = None  # who queued it: "dashboard", "import_faces"
     root: str | None = None  # import_faces: the folder, so an interrupted import resumes
+    skip_duplicates: bool = False  # the same photo already in the set is reported, not enrolled again (dashboard)
+    batch: str | None = None  # the dashboard upload this task is part of (one upload, several tasks)
 
 
 @_job("person.enrol")

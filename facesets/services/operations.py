@@ -47,6 +47,7 @@ def enrol_into_face_set(task: Task, item: TaskItem, params: jobs.FaceSetEnrol) -
         single=bool(params.single),
         person=person,
         formats=_formats(params),
+        skip_duplicates=bool(params.skip_duplicates),
     )
     return {"members": [member.pk for member in members], "faces": [member.face.face_id for member in members]}
 

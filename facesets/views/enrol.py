@@ -26,6 +26,7 @@ OUTCOME_LABELS = {
     "face_too_small": "Face too small",
     "image_invalid": "Not a usable image",
     "face_set_full": "Face set full",
+    "duplicate_photo": "Already in the set",
     "quota_exceeded": "Quota exceeded",
     "invalid_field_value": "Bad field value",
     "invalid_external_image_id": "Bad external image id",
@@ -41,7 +42,8 @@ def item_outcome(item: TaskItem) -> dict:
         return {"label": label, "tone": "ok", "faces": faces, "detail": ""}
     if item.status == Task.Status.FAILED:
         label = OUTCOME_LABELS.get(item.error_code, item.error_code or "Failed")
-        return {"label": label, "tone": "bad", "faces": [], "detail": item.error_message, "code": item.error_code}
+        tone = "warn" if item.error_code == "duplicate_photo" else "bad"  # reported, not an error of the photo
+        return {"label": label, "tone": tone, "faces": [], "detail": item.error_message, "code": item.error_code}
     if item.status == Task.Status.PROCESSING:
         return {"label": "Processing", "tone": "busy", "faces": [], "detail": ""}
     return {"label": "Waiting", "tone": "wait", "faces": [], "detail": ""}
@@ -49,6 +51,14 @@ def item_outcome(item: TaskItem) -> dict:
 
 def _photos(request: HttpRequest) -> list[Photo]:
     return [Photo(name=upload.name, data=upload.read()) for upload in request.FILES.getlist("photos")]
+
+
+def _upload_params(request: HttpRequest) -> dict:
+    """A dashboard upload reports a photo already in the set instead of enrolling it twice, and names the batch its
+    parts belong to (made by the page: 32 hex characters; anything else is ignored)."""
+    batch = request.POST.get("batch", "")
+    valid = len(batch) == selectors.BATCH_ID_LENGTH and all(c in "0123456789abcdef" for c in batch)
+    return {"skip_duplicates": True, **({"batch": batch} if valid else {})}
 
 
 def _submitted(request: HttpRequest, task: Task, person=None) -> HttpResponse:
@@ -106,6 +116,7 @@ def face_set_enrol(request: HttpRequest, face_set_id: str) -> HttpResponse:
                         external_fields=form.field_values(),
                         single=form.cleaned_data["single"],
                         user=request.user,
+                        extra_params=_upload_params(request),
                     )
             except InvalidFieldValue as error:
                 add_domain_error(form, error, field=form.error_field_for(error.details.get("key")))
@@ -118,7 +129,14 @@ def face_set_enrol(request: HttpRequest, face_set_id: str) -> HttpResponse:
         if wants_json(request):
             return _form_errors_json(form)
     max_mb = settings.FACELIB_MAX_IMAGE_BYTES // (1024 * 1024)
-    return page(request, "dashboard/enrol.html", {"face_set": face_set, "form": form, "max_mb": max_mb, "nav": "enrol"})
+    context = {
+        "face_set": face_set,
+        "form": form,
+        "max_mb": max_mb,
+        "max_bytes": settings.FACELIB_MAX_IMAGE_BYTES,
+        "nav": "enrol",
+    }
+    return page(request, "dashboard/enrol.html", context)
 
 
 @require_http_methods(["POST"])
@@ -209,4 +227,74 @@ def task_progress(request: HttpRequest) -> JsonResponse:
     finished = all(task["status"] in (Task.Status.DONE, Task.Status.FAILED) for task in payload)
     response = JsonResponse({"tasks": payload, "total": total, "done": done, "finished": finished and bool(payload)})
     response["Cache-Control"] = "no-store"
+    return response
+
+
+def _batch_summary(tasks) -> dict:
+    """An upload's totals by photo: one sent again (Retry failed) counts once, with its latest outcome."""
+    latest: dict[tuple, tuple[str, str]] = {}  # by (person, file name): a folder upload repeats names across persons
+    rows = selectors.batch_items(tasks=tasks).values_list("task__params__person", "name", "status", "error_code")
+    for person, name, status, code in rows:
+        latest[(person, name)] = (status, code)
+    outcomes: dict[str, int] = {}
+    for status, code in latest.values():
+        if status in (Task.Status.DONE, Task.Status.FAILED):
+            key = "done" if status == Task.Status.DONE else (code or "failed")
+            outcomes[key] = outcomes.get(key, 0) + 1
+    done = sum(outcomes.values())
+    labels = [
+        {"code": key, "label": "Enrolled" if key == "done" else OUTCOME_LABELS.get(key, key), "count": count}
+        for key, count in sorted(outcomes.items(), key=lambda pair: (pair[0] != "done", pair[0]))
+    ]
+    total = len(latest)
+    return {
+        "total": total,
+        "done": done,
+        "failed": done - outcomes.get("done", 0),
+        "finished": done == total,
+        "outcomes": labels,
+        "attempts": sum(task.total for task in tasks),
+    }
+
+
+@require_safe
+@dashboard_view
+def batch_detail(request: HttpRequest, batch: str) -> HttpResponse:
+    """One dashboard upload as a whole, whatever became of the tab that sent it: totals, what failed and why, each
+    file's outcome, the report to download."""
+    tasks = selectors.batch_tasks(project=request.project, batch=batch)
+    pager = Pager(request, selectors.batch_items(tasks=tasks), total=sum(task.total for task in tasks), size=100)
+    rows = [{"item": item, "outcome": item_outcome(item)} for item in pager.rows]
+    return page(
+        request,
+        "dashboard/batch_detail.html",
+        {
+            "batch": batch,
+            "tasks": tasks,
+            "summary": _batch_summary(tasks),
+            "face_set_id": (tasks[0].params or {}).get("face_set_id"),
+            "pager": pager,
+            "rows": rows,
+            "nav": "tasks",
+        },
+    )
+
+
+@require_safe
+@dashboard_view
+def batch_report(request: HttpRequest, batch: str) -> HttpResponse:
+    """The upload's per-file report as CSV: file, outcome, code, faces added, detail."""
+    import csv
+
+    tasks = selectors.batch_tasks(project=request.project, batch=batch)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="upload-{batch[:8]}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["file", "outcome", "code", "faces", "detail", "task"])
+    for item in selectors.batch_items(tasks=tasks).iterator(chunk_size=500):
+        outcome = item_outcome(item)
+        code = "done" if item.status == Task.Status.DONE else (outcome.get("code") or item.status)
+        writer.writerow(
+            [item.name, outcome["label"], code, " ".join(outcome["faces"]), outcome["detail"], item.task.task_id]
+        )
     return response

@@ -315,89 +315,139 @@
       errorBox.textContent = general.join(" ");
     };
 
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      if (!files.length) { showErrors({ photos: ["Choose or drop at least one photo."] }); return; }
-      var submit = $("button[type=submit]", form); submit.disabled = true;
-      /* chunks of at most CHUNK photos, never mixing two person folders; `start` is the first file's position */
-      var chunks = [];
-      files.forEach(function (file, index) {
-        var last = chunks[chunks.length - 1];
-        if (!last || last.files.length >= CHUNK || last.person !== (file.folderPerson || null)) {
-          last = { files: [], person: file.folderPerson || null, start: index }; chunks.push(last);
+    /* One upload = one batch (its parts are tasks of up to CHUNK photos): the page names it, the server keeps it, and
+       /uploads/<batch>/ follows it after this tab is closed. Size and type are checked here before anything is sent;
+       the files that failed for a reason a retry can cure are offered again with "Retry failed". */
+    var maxBytes = Number(uploader.getAttribute("data-max-bytes") || 0);
+    var TYPES = /\.(jpe?g|png|bmp|webp)$/i;
+    var CONTENT_FAILURES = ["no_face", "face_too_small", "image_invalid", "duplicate_photo", "invalid_external_image_id", "refused_here"];
+    var batch = null, rowsByFile = [], submit = $("button[type=submit]", form), retry = $("[data-retry]", panel);
+    var newBatch = function () {
+      var hex = "";
+      var bytes = new Uint8Array(16);
+      (window.crypto || window.msCrypto).getRandomValues(bytes);
+      bytes.forEach(function (b) { hex += (b < 16 ? "0" : "") + b.toString(16); });
+      return hex;
+    };
+    var setRow = function (row, code, tone, label, detail) {
+      row.setAttribute("data-state", "final");
+      row.setAttribute("data-outcome", code);
+      row.children[1].innerHTML = "<span class='badge " + tone + "'>" + escapeHtml(label) + "</span>";
+      row.children[2].textContent = detail || "";
+    };
+    var upload = function (chosenFiles, fresh) {
+      if (fresh) {
+        batch = newBatch(); rowsByFile = []; list.innerHTML = "";
+        var link = $("[data-batch-link]", panel);
+        if (link) { link.href = link.getAttribute("data-base").replace("BATCH", batch); link.hidden = false; }
+      }
+      panel.hidden = false; submit.disabled = true; if (retry) retry.hidden = true;
+      var sendable = [];
+      chosenFiles.forEach(function (file) {
+        var row;
+        var index = rowsByFile.findIndex(function (entry) { return entry.file === file; });
+        if (index < 0) {
+          row = document.createElement("tr");
+          row.innerHTML = "<td>" + escapeHtml(file.webkitRelativePath || file.name) + "</td><td></td><td class='muted'></td>";
+          list.appendChild(row);
+          rowsByFile.push({ file: file, row: row });
+          index = rowsByFile.length - 1;
         }
-        last.files.push(file);
-      });
-      var taskIds = [];
-      var total = files.length;
-      panel.hidden = false;
-      list.innerHTML = "";
-      files.forEach(function (file, index) {
-        var row = document.createElement("tr");
+        row = rowsByFile[index].row;
         row.setAttribute("data-file", String(index));
-        row.innerHTML = "<td>" + escapeHtml(file.name) + "</td><td><span class='badge wait'>Uploading</span></td><td class='muted'></td>";
-        list.appendChild(row);
+        row.removeAttribute("data-state"); row.removeAttribute("data-outcome");
+        if (maxBytes && file.size > maxBytes) {
+          setRow(row, "refused_here", "bad", "Too large", "over " + Math.floor(maxBytes / 1048576) + " MB: not sent");
+        } else if (!TYPES.test(file.name) && !/^image\/(jpeg|png|bmp|webp)$/.test(file.type)) {
+          setRow(row, "refused_here", "bad", "Not a photo type", "JPEG, PNG, BMP or WebP only: not sent");
+        } else {
+          row.children[1].innerHTML = "<span class='badge wait'>Uploading</span>"; row.children[2].textContent = "";
+          sendable.push({ file: file, index: index });
+        }
       });
-      setBar(panel, 0, total, false);
-      var offsets = [];
+      var total = rowsByFile.length;
+      /* parts of at most CHUNK photos, never mixing two person folders */
+      var chunks = [];
+      sendable.forEach(function (entry) {
+        var last = chunks[chunks.length - 1];
+        var person = entry.file.folderPerson === undefined ? null : entry.file.folderPerson;
+        if (!last || last.entries.length >= CHUNK || last.person !== person) { last = { entries: [], person: person }; chunks.push(last); }
+        last.entries.push(entry);
+      });
+      var taskIds = [], positions = [];
       var send = function (index) {
         if (index >= chunks.length) return Promise.resolve();
         var data = new FormData(form);
-        data.delete("photos");
-        data.delete("folder");
+        data.delete("photos"); data.delete("folder");
+        data.set("batch", batch);
         if (chunks[index].person !== null) { data.set("folder_person", chunks[index].person); data.set("person", ""); data.delete("new_person"); }
-        chunks[index].files.forEach(function (file) { data.append("photos", file, file.name); });
+        chunks[index].entries.forEach(function (entry) { data.append("photos", entry.file, entry.file.name); });
         return fetch(form.action || window.location.href, {
           method: "POST", body: data, headers: { "X-Requested-With": "fetch", "X-CSRFToken": csrfToken() },
         }).then(function (response) {
           return response.json().then(function (body) {
             if (!response.ok) { var e = new Error("refused"); e.body = body; throw e; }
-            /* a person created by the first request is named by id in the next ones */
-            var fresh = form.querySelector("input[name=new_person]");
-            if (fresh && fresh.value && body.person_id && chunks[index].person === null) {
-              fresh.value = ""; var personInput = form.querySelector("input[name=person]"); if (personInput) personInput.value = body.person_id;
+            /* a person created by the first part is named by id in the next ones */
+            var freshPerson = form.querySelector("input[name=new_person]");
+            if (freshPerson && freshPerson.value && body.person_id && chunks[index].person === null) {
+              freshPerson.value = ""; var personInput = form.querySelector("input[name=person]"); if (personInput) personInput.value = body.person_id;
             }
-            offsets.push(chunks[index].start);
             taskIds.push(body.task_id);
+            positions.push(chunks[index].entries.map(function (entry) { return entry.index; }));
             return send(index + 1);
           });
         });
       };
-      send(0).then(function () {
+      var finish = function () {
+        submit.disabled = false;
+        var links = $("[data-done-links]", panel); if (links) links.hidden = false;
+        var state = $("[data-state-label]", panel); if (state) state.textContent = "Finished";
+        var again = rowsByFile.filter(function (entry) {
+          var code = entry.row.getAttribute("data-outcome");
+          return code && code !== "ok" && CONTENT_FAILURES.indexOf(code) < 0;
+        });
+        if (retry && again.length) {
+          retry.hidden = false;
+          retry.textContent = "Retry " + again.length + " failed";
+          retry.onclick = function () { upload(again.map(function (entry) { return entry.file; }), false); };
+        }
+      };
+      setBar(panel, 0, total, false);
+      return send(0).then(function () {
         showErrors({});
+        if (!taskIds.length) { setBar(panel, total, total, true); finish(); return; }
         pollTasks(taskIds, function (data) {
-          setBar(panel, data.done, total, data.finished);
           var counts = {};
           data.tasks.forEach(function (task) {
-            var offset = offsets[taskIds.indexOf(task.task_id)] || 0;
+            var mine = positions[taskIds.indexOf(task.task_id)] || [];
             (task.items || []).forEach(function (item) {
-              var row = list.querySelector("[data-file='" + (offset + item.position) + "']");
-              counts[item.label] = (counts[item.label] || 0) + 1;
-              if (!row || row.getAttribute("data-state") === "final") return;
-              row.setAttribute("data-state", "final");
-              row.setAttribute("data-outcome", item.code || item.tone);
-              row.children[1].innerHTML = "<span class='badge " + item.tone + "'>" + escapeHtml(item.label) + "</span>";
-              row.children[2].textContent = item.faces.length ? item.faces.join(", ") : (item.detail || "");
+              var entry = rowsByFile[mine[item.position]];
+              if (!entry || entry.row.getAttribute("data-state") === "final") return;
+              setRow(entry.row, item.code || item.tone, item.tone, item.label, item.faces.length ? item.faces.join(", ") : (item.detail || ""));
             });
           });
           $all("tr[data-file]:not([data-state])", list).forEach(function (row) {
             row.children[1].innerHTML = "<span class='badge busy'>Queued</span>";
           });
-          var summary = $("[data-summary]", panel);
-          summary.innerHTML = Object.keys(counts).sort().map(function (label) {
+          var finals = $all("tr[data-state=final]", list);
+          finals.forEach(function (row) { var label = row.children[1].textContent; counts[label] = (counts[label] || 0) + 1; });
+          setBar(panel, finals.length, total, data.finished);
+          $("[data-summary]", panel).innerHTML = Object.keys(counts).sort().map(function (label) {
             return "<span class='badge'>" + escapeHtml(label) + ": " + counts[label] + "</span>";
           }).join(" ");
-          if (data.finished) {
-            submit.disabled = false;
-            var links = $("[data-done-links]", panel); if (links) links.hidden = false;
-            var state = $("[data-state-label]", panel); if (state) state.textContent = "Finished";
-          }
+          if (data.finished) finish();
         });
       }).catch(function (error) {
         submit.disabled = false;
         panel.hidden = !taskIds.length;
         showErrors(error.body ? error.body.errors : { __all__: ["The upload failed: " + error.message] });
       });
+    };
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (!files.length) { showErrors({ photos: ["Choose or drop at least one photo."] }); return; }
+      upload(files.slice(), true);
     });
   }
 

@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from facesets.models import Credential, Face, FaceSet, Person
+from facesets.models import Credential, Face, FaceSet, Person, Task
 from tests.support.dashboard import PASSWORD, make_team
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -722,3 +722,64 @@ def test_projects_switch_only_on_an_explicit_choice(new_page, live_server, worke
     again.fill("#id_password", PASSWORD)
     again.click("button[type=submit]")
     expect(again.locator("h1")).to_have_text("zeta")  # the project chosen last
+
+
+def test_an_upload_is_one_batch(new_page, live_server, worker, shared_data, tmp_path):
+    """25 files chosen at once: a file too large and a text file are refused in the browser before upload; the 23
+    sent go in two parts of one batch; a photo already in the set is reported, not enrolled twice; the set being full,
+    the others fail with a reason a retry can cure, and Retry sends exactly those again once there is room. The upload's
+    page (which does not need the tab) counts each photo once and offers the per-file report."""
+    import csv
+    import io
+
+    from facesets.models import FaceSetMember
+    from facesets.services import library
+    from facesets.services.runs import face_set_enrol_run
+
+    team = make_team("acme")
+    staff = library.face_set_create(project=team.project, name="staff")
+    photos = sorted(p for p in (shared_data / "people").glob("person0[1-6]/*.jpg") if "reflection" not in p.name)
+    already, good = photos[0], photos[1:22]
+    face_set_enrol_run(face_set=staff, image=already.read_bytes(), single=True)
+    FaceSet.objects.filter(pk=staff.pk).update(capacity=1)  # full: every new face is refused, deterministically
+    big = tmp_path / "big.jpg"
+    big.write_bytes(b"\xff\xd8" + bytes(9 * 1024 * 1024))
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a photo")
+    chosen = [str(p) for p in good] + [str(already), str(shared_data / "no_face/brick.jpg"), str(big), str(notes)]
+
+    page = new_page()
+    sign_in(page, live_server.url, "acme-admin")
+    page.goto(f"{live_server.url}/face-sets/{staff.face_set_id}/enrol/")
+    page.set_input_files("#id_photos", chosen)
+    page.click("button:has-text('Upload and enrol')")
+    panel = page.locator("[data-progress-panel]")
+    expect(panel).to_have_attribute("data-progress", "100", timeout=180_000)
+    expect(page.locator("[data-state-label]")).to_have_text("Finished")
+    expect(page.locator("tr[data-outcome=refused_here]")).to_have_count(2)
+    expect(page.locator("tr[data-outcome=face_set_full]")).to_have_count(21)
+    expect(page.locator("tr[data-outcome=duplicate_photo] .badge")).to_have_text("Already in the set")
+    expect(page.locator("tr[data-outcome=no_face]")).to_have_count(1)
+    assert FaceSetMember.objects.filter(face_set=staff).count() == 1
+    batch_url = page.locator("[data-batch-link]").get_attribute("href")
+    batch = batch_url.rstrip("/").rsplit("/", 1)[1]
+    assert len(Task.objects.filter(project=team.project, params__batch=batch)) == 2  # two parts of one upload
+
+    FaceSet.objects.filter(pk=staff.pk).update(capacity=100)
+    expect(page.locator("[data-retry]")).to_have_text("Retry 21 failed")
+    page.click("[data-retry]")
+    expect(page.locator("tr[data-outcome=ok]")).to_have_count(21, timeout=180_000)
+    expect(page.locator("[data-state-label]")).to_have_text("Finished")
+    assert FaceSetMember.objects.filter(face_set=staff).count() == 22
+
+    page.goto(live_server.url + batch_url)
+    summary = page.locator("[data-batch-summary]")
+    expect(summary).to_have_attribute("data-total", "23")
+    expect(summary).to_have_attribute("data-failed", "2")
+    expect(page.locator("[data-batch-state]")).to_have_text("Done, 2 failed")
+    expect(page.locator("[data-outcome=done]")).to_have_text("Enrolled: 21")
+    report = page.request.get(live_server.url + page.locator("[data-report]").get_attribute("href"))
+    rows = list(csv.DictReader(io.StringIO(report.text())))
+    assert len(rows) == 23 + 21  # every attempt, each with its part
+    assert {row["code"] for row in rows} == {"done", "face_set_full", "duplicate_photo", "no_face"}
+    assert next(row for row in rows if row["file"] == already.name)["code"] == "duplicate_photo"
