@@ -77,6 +77,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "facesets.middleware.ProjectInPathMiddleware",  # /p/<project_id>/...: first, so static files resolve under it too
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "facesets.middleware.RequestIdMiddleware",

@@ -78,3 +78,27 @@ class ContentSecurityPolicyMiddleware:
         if html and not request.path.startswith(CSP_EXEMPT_PREFIXES) and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         return response
+
+
+# The dashboard's addresses carry their project: /p/<project_id>/face-sets/... (links work across tabs and can be
+# shared). This middleware takes the prefix off before the URL is resolved and remembers the project asked for;
+# dashboard_view (facesets/views/base.py) opens that project, and makes every address the page generates carry it.
+PROJECT_PREFIX = re.compile(r"^/p/([0-9a-f]{32})(/.*)$")
+
+
+class ProjectInPathMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.urls import get_script_prefix, set_script_prefix
+
+        match = PROJECT_PREFIX.match(request.path_info)
+        if match:
+            request.url_project_id = match[1]
+            request.path_info = match[2]
+        prefix = get_script_prefix()
+        try:
+            return self.get_response(request)
+        finally:  # the project's prefix (set by dashboard_view) ends with its request: nothing else reverses with it
+            set_script_prefix(prefix)

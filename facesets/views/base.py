@@ -16,11 +16,12 @@ from typing import Any
 from django import forms
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-from django.urls import reverse
+from django.shortcuts import redirect, render
+from django.urls import get_script_prefix, reverse, set_script_prefix
 
 from .. import selectors
 from ..exceptions import DomainError, NotFound
+from ..middleware import PROJECT_PREFIX
 from ..models import Project, ProjectMembership
 
 SESSION_PROJECT_KEY = "facelib_project"
@@ -35,9 +36,19 @@ def wants_json(request: HttpRequest) -> bool:
 
 
 def current_project(request: HttpRequest) -> Project | None:
-    """The project chosen in this session if the user may still open it, else the one they chose last (remembered
-    across sign-ins), else their first project by name."""
+    """The project the address names (/p/<project_id>/..., facesets.middleware), if the user may open it (else
+    None); for an address without one, the project chosen in this session if the user may still open it, else the
+    one they chose last (remembered across sign-ins), else their first project by name."""
     projects = selectors.projects_for_user(user=request.user)
+    named = getattr(request, "url_project_id", None)
+    if named:
+        project = projects.filter(project_id=named).first()
+        if project is not None and request.session.get(SESSION_PROJECT_KEY) != project.project_id:
+            from ..services.projects import last_project_remember
+
+            request.session[SESSION_PROJECT_KEY] = project.project_id  # the project last opened, for bare addresses
+            last_project_remember(user=request.user, project=project)
+        return project
     chosen = request.session.get(SESSION_PROJECT_KEY)
     project = projects.filter(project_id=chosen).first() if chosen else None
     if project is None:
@@ -77,6 +88,16 @@ def dashboard_view(
                     return JsonResponse({"error": "unauthenticated", "message": "sign in first"}, status=401)
                 return redirect_to_login(request.get_full_path())
             request.project = current_project(request)
+            if request.project is None and getattr(request, "url_project_id", None):
+                raise Http404("no such project, or not one of yours")
+            if request.project is not None:
+                if (
+                    request.method == "GET"
+                    and not getattr(request, "url_project_id", None)
+                    and "text/html" in request.headers.get("Accept", "")
+                ):  # a browser on a bare address: show it with its project, so it can be bookmarked and shared
+                    return redirect(project_path(request.get_full_path(), request.project))
+                project_addresses(request.project)
             request.role = (
                 selectors.project_role(user=request.user, project=request.project) if request.project else None
             )
@@ -98,6 +119,21 @@ def dashboard_view(
         return wrapper
 
     return decorate(view) if view is not None else decorate
+
+
+def project_addresses(project: Project) -> None:
+    """From here on in this request, every address Django generates (reverse, {% url %}, static files) carries the
+    project: /p/<project_id>/... . Django sets the script prefix afresh at the start of every request."""
+    base = get_script_prefix().split("/p/")[0].rstrip("/")
+    set_script_prefix(f"{base}/p/{project.project_id}/")
+
+
+def project_path(path: str, project: Project) -> str:
+    """`path` (an address of this server, with or without a project) in `project`."""
+    match = PROJECT_PREFIX.match(path)
+    rest = match[2] if match else path
+    base = get_script_prefix().split("/p/")[0].rstrip("/")
+    return f"{base}/p/{project.project_id}{rest}"
 
 
 def page_context(request: HttpRequest, context: dict[str, Any]) -> dict[str, Any]:

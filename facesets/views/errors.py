@@ -29,7 +29,7 @@ def _wants_html(request: HttpRequest) -> bool:
 def _holding_project(request: HttpRequest):
     """Another of the user's projects holding what the address names (a face, face set, person, group, task)."""
     try:
-        match = resolve(request.path)
+        match = resolve(request.path_info)  # without the /p/<project_id> prefix
     except Resolver404:
         return None
     if match.namespace != "dashboard" or not match.kwargs:

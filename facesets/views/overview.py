@@ -14,7 +14,7 @@ from ..exceptions import DomainError
 from ..forms import MembershipForm, ProjectCreateForm
 from ..services.enrolment import ENROL_KINDS
 from ..services.projects import last_project_remember, project_get_or_create, project_member_remove, project_member_set
-from .base import SESSION_PROJECT_KEY, add_domain_error, dashboard_view, page, redirect_back, refuse
+from .base import SESSION_PROJECT_KEY, add_domain_error, dashboard_view, page, project_path, redirect_back, refuse
 
 # The checks of facesets.health (fetched from /healthz by the page, so a slow worker never delays it).
 HEALTH_CHECKS = [("database", "Database"), ("broker", "Broker"), ("worker", "Worker"), ("model", "Model")]
@@ -51,7 +51,7 @@ def project_switch(request: HttpRequest) -> HttpResponse:
     request.session[SESSION_PROJECT_KEY] = project.project_id
     last_project_remember(user=request.user, project=project)
     messages.info(request, f"Switched to project {project.name}.")
-    return redirect(redirect_back(request, "dashboard:overview"))
+    return redirect(project_path(redirect_back(request, "dashboard:overview"), project))
 
 
 @require_http_methods(["GET", "POST"])

@@ -212,7 +212,7 @@
 
   /* ---- progress of background tasks ------------------------------------------------------------------------- */
   function pollTasks(taskIds, onUpdate) {
-    var url = "/tasks/progress.json?items=1&ids=" + encodeURIComponent(taskIds.join(","));
+    var url = (document.body.getAttribute("data-progress-url") || "/tasks/progress.json") + "?items=1&ids=" + encodeURIComponent(taskIds.join(","));
     var stop = false;
     function tick() {
       fetch(url, { headers: { "X-Requested-With": "fetch" }, cache: "no-store" })

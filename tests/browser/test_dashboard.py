@@ -673,7 +673,9 @@ def test_recognition_pages_are_connected(new_page, live_server, worker, shared_d
     expect(page.locator("[data-query-face]")).to_have_attribute("data-query-face", ann_faces[0].face_id)
     first = page.locator("[data-match='1']")
     expect(first).to_have_attribute("data-verdict", "same")
-    expect(first.locator("a").first).to_have_attribute("href", f"/faces/{ann_faces[1].face_id}/")
+    expect(first.locator("a").first).to_have_attribute(
+        "href", f"/p/{team.project.project_id}/faces/{ann_faces[1].face_id}/"
+    )
     expect(page.locator("[data-match]")).to_have_count(2)  # the set's other two faces, not the face itself
     expect(page.locator("[data-person-rank='1']")).to_have_attribute("data-person", "Ann")
 
@@ -714,6 +716,15 @@ def test_projects_switch_only_on_an_explicit_choice(new_page, live_server, worke
     page.select_option("#project-switch", zeta.project.project_id)
     page.click("form.switcher button[type=submit]")
     expect(page.locator("h1")).to_have_text("zeta")
+    expect(page).to_have_url(re.compile(rf"/p/{zeta.project.project_id}/$"))  # the address carries the project
+
+    # Two tabs, two projects: each address keeps its own, whatever the other tab opened last.
+    tab = page.context.new_page()
+    tab.goto(f"{base}/p/{acme.project.project_id}/persons/")
+    expect(tab.locator("#project-switch")).to_have_value(acme.project.project_id)
+    page.reload()
+    expect(page.locator("h1")).to_have_text("zeta")
+    tab.close()
     page.click("button:has-text('Sign out')")
 
     again = new_page()
@@ -721,7 +732,7 @@ def test_projects_switch_only_on_an_explicit_choice(new_page, live_server, worke
     again.fill("#id_username", "acme-admin")
     again.fill("#id_password", PASSWORD)
     again.click("button[type=submit]")
-    expect(again.locator("h1")).to_have_text("zeta")  # the project chosen last
+    expect(again.locator("h1")).to_have_text("zeta")  # the project opened last
 
 
 def test_an_upload_is_one_batch(new_page, live_server, worker, shared_data, tmp_path):

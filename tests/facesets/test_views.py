@@ -187,7 +187,8 @@ def test_create_face_set_with_typed_fields(admin_client, team):
         },
     )
     face_set = FaceSet.objects.get(project=team.project, name="staff")
-    assert response.status_code == 302 and response["Location"] == f"/face-sets/{face_set.face_set_id}/"
+    location = f"/p/{team.project.project_id}/face-sets/{face_set.face_set_id}/"  # addresses carry their project
+    assert response.status_code == 302 and response["Location"] == location
     assert face_set.field_schema == {"age": "integer", "vip": "boolean"}
 
 
@@ -552,7 +553,7 @@ def test_bulk_actions_are_all_or_nothing(admin_client, team):
 
 
 def test_error_pages_are_in_the_dashboard_frame_for_browsers(admin_client, client, team):
-    page = admin_client.get("/face-sets/nope/", HTTP_ACCEPT="text/html")
+    page = admin_client.get("/face-sets/nope/", HTTP_ACCEPT="text/html", follow=True)  # bare address: redirected
     assert page.status_code == 404
     text = page.content.decode()
     assert 'data-error-page="404"' in text and "Back to the overview" in text and 'aria-label="Dashboard"' in text
@@ -571,3 +572,22 @@ def test_service_messages_are_put_in_the_page_words():
     assert page_words("the two images together exceed 10 bytes", CompareForm()) == (
         "The two images together exceed 10 bytes"
     )
+
+
+def test_addresses_carry_their_project(admin_client, team):
+    """/p/<project_id>/...: a browser on a bare address is sent to it with the current project; every link on the
+    page keeps the project; two tabs on two projects each act on their own; another project is a 404."""
+    other = make_team("other")
+    stranger = make_team("stranger")
+    projects.project_member_set(project=other.project, user=team.admin, role="admin")
+    mine, theirs = f"/p/{team.project.project_id}", f"/p/{other.project.project_id}"
+    response = admin_client.get("/face-sets/?x=1", HTTP_ACCEPT="text/html")
+    assert response.status_code == 302 and response["Location"] == f"{mine}/face-sets/?x=1"
+    page = admin_client.get(f"{mine}/face-sets/").content.decode()
+    assert f'href="{mine}/persons/"' in page and 'src="/static/facelib/app.js"' in page  # static: shared
+    assert admin_client.get(f"{theirs}/").content.decode().count("<h1>other</h1>") == 1
+    admin_client.post(f"{mine}/persons/", {"name": "in-mine"})  # the session was last on the other project
+    assert Person.objects.filter(project=team.project, name="in-mine").exists()
+    assert not Person.objects.filter(project=other.project, name="in-mine").exists()
+    assert admin_client.get(f"/p/{stranger.project.project_id}/face-sets/").status_code == 404
+    assert admin_client.get(f"{mine}/static/facelib/app.css").status_code in (200, 304)
