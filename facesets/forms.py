@@ -94,6 +94,25 @@ class FaceEditForm(FieldValuesForm):
     field_order = ["external_image_id"]
 
 
+class BoxField(forms.CharField):
+    """A face chosen on the detect page: "x,y,w,h" in the photo's pixels, or nothing (the largest face)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, widget=forms.HiddenInput, **kwargs)
+
+    def clean(self, value: Any) -> list[int] | None:
+        text = (super().clean(value) or "").strip()
+        if not text:
+            return None
+        try:
+            box = [int(float(part)) for part in text.split(",")]
+        except ValueError:
+            box = []
+        if len(box) != 4 or min(box) < 0 or box[2] == 0 or box[3] == 0 or max(box) > 100_000:
+            raise forms.ValidationError("The chosen face is not a box: choose the face again.")
+        return box
+
+
 class EnrolForm(FieldValuesForm):
     person = forms.CharField(
         required=False,
@@ -101,6 +120,7 @@ class EnrolForm(FieldValuesForm):
         widget=forms.TextInput(attrs={"data-person-picker": "", "data-allow-new": "", "autocomplete": "off"}),
     )
     single = forms.BooleanField(required=False, initial=True, label="Only the largest face of each photo")
+    box = BoxField()  # from the detect page: enrol the face found there instead of the largest
 
 
 class FilterForm(forms.Form):
@@ -134,19 +154,7 @@ class SearchForm(forms.Form):
         widget=forms.TextInput(attrs={"spellcheck": "false", "placeholder": 'e.g. age:[20 TO 40] && city:"Paris"'}),
     )
 
-    box = forms.CharField(required=False, widget=forms.HiddenInput)  # "x,y,w,h": a face chosen on the detect page
-
-    def clean_box(self) -> list[int] | None:
-        text = self.cleaned_data.get("box", "").strip()
-        if not text:
-            return None
-        try:
-            box = [int(float(value)) for value in text.split(",")]
-        except ValueError:
-            box = []
-        if len(box) != 4 or min(box) < 0 or box[2] == 0 or box[3] == 0 or max(box) > 100_000:
-            raise forms.ValidationError("The chosen face is not a box: choose the face again.")
-        return box
+    box = BoxField()
 
     def __init__(self, *args: Any, face_sets, groups, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

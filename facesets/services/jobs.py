@@ -63,6 +63,7 @@ class FaceSetEnrol(JobParams):
     source: str | None = None  # who queued it: "dashboard", "import_faces"
     root: str | None = None  # import_faces: the folder, so an interrupted import resumes
     skip_duplicates: bool = False  # the same photo already in the set is reported, not enrolled again (dashboard)
+    box: list[int] | None = None  # [x, y, w, h]: enrol only the face found there (chosen on the detect page)
     batch: str | None = None  # the dashboard upload this task is part of (one upload, several tasks)
 
 

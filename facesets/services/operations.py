@@ -14,6 +14,7 @@ from . import jobs, matching
 from .detection import image_detect_upright
 from .faces import (
     DEFAULT_FORMATS,
+    AnalysedImage,
     face_at,
     face_set_enrol,
     image_analyse,
@@ -39,9 +40,17 @@ def enrol_into_face_set(task: Task, item: TaskItem, params: jobs.FaceSetEnrol) -
     person)."""
     face_set = FaceSet.objects.select_related("project").get(pk=params.face_set, project=task.project)
     person = Person.objects.get(pk=params.person, project=task.project) if params.person else None
+    data = _payload(item)
+    analysed = None
+    if params.box:  # a face chosen in the photo: every face is embedded, the one at the box is enrolled
+        found = image_analyse(data=data, formats=_formats(params))
+        analysed = AnalysedImage(
+            image=found.image, faces=[face_at(require_faces(found), params.box)], model=found.model
+        )
     members = face_set_enrol(
         face_set=face_set,
-        data=_payload(item),
+        data=data,
+        analysed=analysed,
         external_image_id=params.external_image_id,
         external_fields=params.external_fields,
         single=bool(params.single),

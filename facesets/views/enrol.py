@@ -53,12 +53,13 @@ def _photos(request: HttpRequest) -> list[Photo]:
     return [Photo(name=upload.name, data=upload.read()) for upload in request.FILES.getlist("photos")]
 
 
-def _upload_params(request: HttpRequest) -> dict:
-    """A dashboard upload reports a photo already in the set instead of enrolling it twice, and names the batch its
-    parts belong to (made by the page: 32 hex characters; anything else is ignored)."""
+def _upload_params(request: HttpRequest, box: list[int] | None = None) -> dict:
+    """A dashboard upload reports a photo already in the set instead of enrolling it twice, names the batch its
+    parts belong to (made by the page: 32 hex characters; anything else is ignored) and, from the detect page, the
+    box of the one face to enrol."""
     batch = request.POST.get("batch", "")
     valid = len(batch) == selectors.BATCH_ID_LENGTH and all(c in "0123456789abcdef" for c in batch)
-    return {"skip_duplicates": True, **({"batch": batch} if valid else {})}
+    return {"skip_duplicates": True, **({"batch": batch} if valid else {}), **({"box": box} if box else {})}
 
 
 def _submitted(request: HttpRequest, task: Task, person=None) -> HttpResponse:
@@ -116,7 +117,10 @@ def face_set_enrol(request: HttpRequest, face_set_id: str) -> HttpResponse:
                         external_fields=form.field_values(),
                         single=form.cleaned_data["single"],
                         user=request.user,
-                        extra_params=_upload_params(request),
+                        extra_params={
+                            **_upload_params(request),
+                            **({"box": box} if (box := form.cleaned_data["box"]) else {}),
+                        },
                     )
             except InvalidFieldValue as error:
                 add_domain_error(form, error, field=form.error_field_for(error.details.get("key")))

@@ -218,18 +218,13 @@ def detect(request: HttpRequest) -> HttpResponse:
         )
         if result is not None:
             result["faces_json"] = json.dumps({"faces": result["faces"]})
-    scopes = (
-        SearchForm(
-            face_sets=selectors.face_set_list(project=request.project).order_by("name"),
-            groups=selectors.group_list(project=request.project).order_by("name"),
-        )
-        .fields["scope"]
-        .choices
-    )
+    face_sets = list(selectors.face_set_list(project=request.project).order_by("name"))
+    groups = selectors.group_list(project=request.project).order_by("name")
     context = {
         "form": form,
         "result": result,
-        "scopes": scopes,
+        "scopes": SearchForm(face_sets=face_sets, groups=groups).fields["scope"].choices,  # search with a face
+        "enrol_sets": face_sets,  # or enrol it
         "min_face_size": settings.FACELIB_MIN_FACE_SIZE,
         "nav": "detect",
     }

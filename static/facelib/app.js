@@ -42,8 +42,8 @@
      a picked person is sent by id, so ids are never typed; where allowed, "create" sends new_person instead. ---- */
   var lookupUrl = document.body.getAttribute("data-person-lookup");
   function personPicker(input) {
-    var form = input.form;
-    if (!form || !lookupUrl) return;
+    var holder = input.form || input.parentNode;  /* where "create" puts its hidden new_person field */
+    if (!lookupUrl) return;
     input.removeAttribute("list");
     input.setAttribute("autocomplete", "off");
     input.setAttribute("role", "combobox");
@@ -52,7 +52,7 @@
     var allowNew = input.hasAttribute("data-allow-new");
     var fresh = document.createElement("input");
     fresh.type = "hidden"; fresh.name = "new_person"; fresh.value = "";
-    if (allowNew) form.appendChild(fresh);
+    if (allowNew) holder.appendChild(fresh);
     var box = document.createElement("div");
     box.className = "picker-list"; box.hidden = true;
     box.id = "picker-" + Math.random().toString(36).slice(2);
@@ -560,6 +560,40 @@
     }).then(function () { button.disabled = false; });
   });
 
+  /* Detect page: enrol one chosen face into a face set (optionally for a person, new or picked), and say how it
+     went on the face's row once the worker is done. */
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-enrol-box]") : null;
+    if (!button) return;
+    var bar = $("[data-face-enrol]"), form = $("#detect-form");
+    var file = form && $("input[type=file]", form).files[0];
+    if (!bar || !file) return;
+    var data = new FormData();
+    data.append("photos", file, file.name);
+    data.append("box", button.getAttribute("data-enrol-box"));
+    data.append("single", "on");
+    var person = $("input[name=person]", bar), fresh = $("input[name=new_person]", bar);
+    if (person && person.value) data.append("person", person.value);
+    if (fresh && fresh.value) data.append("new_person", fresh.value);
+    var note = button.parentNode.querySelector("[data-enrolled]");
+    button.disabled = true; note.textContent = " enrolling…";
+    fetch(bar.getAttribute("data-enrol-url").replace("FACESET", $("select", bar).value), {
+      method: "POST", body: data, headers: { "X-Requested-With": "fetch", "X-CSRFToken": csrfToken() },
+    }).then(function (response) {
+      return response.json().then(function (body) {
+        if (!response.ok) throw new Error(Object.values(body.errors || {}).join(" ") || "refused");
+        if (fresh && fresh.value && body.person_id) { fresh.value = ""; person.value = body.person_id; }
+        pollTasks([body.task_id], function (progress) {
+          if (!progress.finished) return;
+          var item = ((progress.tasks[0] || {}).items || [])[0] || {};
+          note.setAttribute("data-outcome", item.code || item.tone || "");
+          note.textContent = " " + (item.label || "done") + (item.faces && item.faces.length ? ": " + item.faces.join(", ") : "");
+          button.disabled = false;
+        });
+      });
+    }).catch(function (error) { note.textContent = " " + error.message; button.disabled = false; });
+  });
+
   $all("form[data-photo-form]").forEach(function (form) {
     var target = document.getElementById(form.getAttribute("data-photo-form"));
     form.addEventListener("submit", function (event) {
@@ -577,6 +611,7 @@
         });
       }).then(function (response) { return response.text(); }).then(function (html) {
         target.innerHTML = html;
+        $all("input[data-person-picker], input[list=person-suggestions]", target).forEach(personPicker);
         // Errors come back in the fragment's own form-errors block; field errors are moved next to their fields.
         $all(".errorlist.js", form).forEach(function (el) { el.remove(); });
         $all(".field.has-error", form).forEach(function (el) { el.classList.remove("has-error"); });

@@ -667,6 +667,17 @@ def test_recognition_pages_are_connected(new_page, live_server, worker, shared_d
     buttons.nth(1 - smaller).click()
     expect(results.locator("[data-match='1']")).to_have_attribute("data-person", "Ann", timeout=60_000)
 
+    # Enrol the smaller face, for Bob picked by name: only that face is added, with that box.
+    page.fill("#face-enrol-person", "bob")
+    page.click(f".picker-option[data-option='{bob.person_id}']")
+    page.locator("[data-enrol-box]").nth(smaller).click()
+    note = page.locator("[data-enrolled]").nth(smaller)
+    expect(note).to_have_attribute("data-outcome", "ok", timeout=60_000)
+    added = Face.objects.filter(project=team.project, person=bob).exclude(pk=bob_face.pk).get()
+    assert staff.members.filter(face=added).exists() and staff.members.count() == 4
+    x, y, w, h = boxes[smaller]
+    assert abs(added.box_x - x) <= 2 and abs(added.box_width - w) <= 2, (added.bounding_box(), boxes[smaller])
+
     # A face page leads to the faces like it: Ann's other face first, labelled the same person; no photo needed.
     page.goto(f"{live_server.url}/faces/{ann_faces[0].face_id}/")
     page.click("[data-find-similar='staff']")
@@ -676,7 +687,7 @@ def test_recognition_pages_are_connected(new_page, live_server, worker, shared_d
     expect(first.locator("a").first).to_have_attribute(
         "href", f"/p/{team.project.project_id}/faces/{ann_faces[1].face_id}/"
     )
-    expect(page.locator("[data-match]")).to_have_count(2)  # the set's other two faces, not the face itself
+    expect(page.locator("[data-match]")).to_have_count(3)  # the set's other three faces, not the face itself
     expect(page.locator("[data-person-rank='1']")).to_have_attribute("data-person", "Ann")
 
 
