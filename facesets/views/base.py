@@ -161,7 +161,7 @@ def page_words(message: str, form: forms.Form | None = None) -> str:
     if form is not None:
         for name, field in form.fields.items():
             if field.label and re.search(rf"\b{re.escape(name)}\b", message):
-                message = re.sub(rf"\b{re.escape(name)}\b", str(field.label).lower(), message)
+                message = re.sub(rf"\b{re.escape(name)}\b", str(field.label), message)
     return message[:1].upper() + message[1:]
 
 
