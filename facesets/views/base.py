@@ -230,6 +230,11 @@ def person_suggestions(request: HttpRequest, exclude=None):
     return selectors.person_choices(project=request.project, limit=PERSON_SUGGESTIONS, exclude=exclude)
 
 
+def bulk_groups(request: HttpRequest):
+    """The groups a grid's bulk bar offers (the first 200 by name)."""
+    return selectors.group_list(project=request.project).order_by("name")[:200]
+
+
 def person_picked(request: HttpRequest, text: str | None = None):
     """The person a person picker chose: a new one named `new_person` when the operator chose "create" (the picker,
     static/facelib/app.js), else the one whose id or name was typed or picked (selectors.person_find); None when

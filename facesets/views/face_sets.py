@@ -19,7 +19,7 @@ from ..forms import BatchDeleteForm, FaceEditForm, FaceSetCreateForm, FilterForm
 from ..services.faces import face_set_member_update, face_set_remove_members
 from ..services.library import face_set_create, face_set_delete
 from ..services.lifecycle import Release
-from .base import Pager, add_domain_error, dashboard_view, page, person_suggestions
+from .base import Pager, add_domain_error, bulk_groups, dashboard_view, page, person_suggestions
 from .faces import whereabouts
 
 THUMB_MAX_AGE = 7 * 24 * 3600
@@ -99,6 +99,7 @@ def face_set_detail(request: HttpRequest, face_set_id: str) -> HttpResponse:
             "pager": pager,
             "filter_text": filter_text,
             "field_names": list(face_set.field_schema),
+            "bulk_groups": bulk_groups(request),
             "nav": "face_sets",
         },
     )

@@ -15,9 +15,9 @@ from .. import selectors
 from ..exceptions import DomainError, NotFound
 from ..models import Project
 from ..services.faces import face_set_remove_members, faces_take_from_persons, person_add_faces
-from ..services.library import faces_delete_everywhere
+from ..services.library import faces_delete_everywhere, group_add_persons
 from ..services.lifecycle import Release
-from .base import Pager, dashboard_view, page, person_picked, person_suggestions, redirect_back
+from .base import Pager, bulk_groups, dashboard_view, page, person_picked, person_suggestions, redirect_back
 
 
 def whereabouts(project: Project, face_id: str) -> str:
@@ -56,6 +56,7 @@ def faces_unassigned(request: HttpRequest) -> HttpResponse:
             "pager": pager,
             "detached": detached,
             "suggestions": person_suggestions(request),
+            "bulk_groups": bulk_groups(request),
             "nav": "unassigned",
         },
     )
@@ -106,7 +107,8 @@ BULK_MAX = 500  # faces one bulk action takes (a page of the grid is 48)
 @dashboard_view
 def faces_bulk(request: HttpRequest) -> HttpResponse:
     """One action on the faces ticked in a grid: give them to a person (an existing one or a new one, from the
-    person picker), take them from their persons, remove them from the face set shown, or delete them everywhere.
+    person picker), take them from their persons, add their persons to a group, remove them from the face set shown,
+    or delete them everywhere.
     All or nothing; the message says what was done to how many."""
     face_ids = list(dict.fromkeys(request.POST.getlist("face")))
     action = request.POST.get("action", "")
@@ -154,6 +156,20 @@ def faces_bulk(request: HttpRequest) -> HttpResponse:
                     request,
                     f"Removed {removed} face{pluralize(removed)} from {face_set.name}: {removed - kept} deleted with "
                     f"their vectors and thumbnails, {kept} kept by their person or another face set.",
+                )
+            elif action == "group":
+                group = selectors.group_get(project=request.project, group_id=request.POST.get("group", ""))
+                persons = {face.person_id: face.person for face in faces if face.person_id is not None}
+                if not persons:
+                    messages.error(request, "None of these faces belongs to a person: give them to one first.")
+                    return back
+                added = group_add_persons(group=group, persons=persons.values())
+                without = count - sum(1 for face in faces if face.person_id is not None)
+                messages.success(
+                    request,
+                    f"{added} person{pluralize(added)} added to group {group}"
+                    + (f" ({len(persons) - added} already in it)" if added < len(persons) else "")
+                    + (f"; {without} face{pluralize(without)} without a person left out." if without else "."),
                 )
             elif action == "delete":
                 deleted = faces_delete_everywhere(project=request.project, face_pks=[face.pk for face in faces])

@@ -26,7 +26,16 @@ from ..services.library import (
     person_update,
 )
 from ..services.lifecycle import Release
-from .base import Pager, add_domain_error, dashboard_view, page, person_picked, person_suggestions, redirect_back
+from .base import (
+    Pager,
+    add_domain_error,
+    bulk_groups,
+    dashboard_view,
+    page,
+    person_picked,
+    person_suggestions,
+    redirect_back,
+)
 from .faces import whereabouts
 
 
@@ -85,6 +94,7 @@ def person_detail(request: HttpRequest, person_id: str) -> HttpResponse:
             "rename": rename,
             "merge_form": PersonTargetForm(),
             "groups": person.groups.order_by("name"),
+            "bulk_groups": bulk_groups(request),
             "suggestions": person_suggestions(request, exclude=person),
             "face_sets": selectors.face_set_list(project=request.project).order_by("name"),
             "nav": "persons",

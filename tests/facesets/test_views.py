@@ -546,6 +546,10 @@ def test_bulk_actions_are_all_or_nothing(admin_client, team):
     admin_client.post("/faces/bulk/", {"face": ids[:2], "action": "assign", "new_person": "Zed"})
     zed = Person.objects.get(project=team.project, name="Zed")
     assert set(zed.faces.values_list("face_id", flat=True)) == set(ids[:2])
+    group = library.group_create(project=team.project, name="badges")
+    response = admin_client.post("/faces/bulk/", {"face": ids, "action": "group", "group": group.group_id}, follow=True)
+    assert "1 person added to group badges; 1 face without a person left out." in response.content.decode()
+    assert list(group.persons.all()) == [zed]
     response = admin_client.post("/faces/bulk/", {"face": ids, "action": "delete"}, follow=True)
     assert "Deleted 3 faces everywhere" in response.content.decode()
     assert not Face.objects.filter(project=team.project).exists()
