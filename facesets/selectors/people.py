@@ -44,6 +44,8 @@ def person_find(*, project: Project, text: str) -> Person:
     """A person by id, or by name ignoring case when one person bears it (names may repeat: then the person picker,
     which shows each one's faces, or the id tells them apart)."""
     text = (text or "").strip()
+    if "\x00" in text:
+        raise PersonNotFound("no person's id or name holds a NUL character", field="person")
     persons = Person.objects.filter(project=project)
     person = persons.filter(person_id=text).first() if text else None
     if person is not None:

@@ -233,8 +233,8 @@ def _check_uid(project: Project, uid: str | None, exclude_pk: int | None = None)
 def _name(value: Any, field: str = "name") -> str:
     if value is None:
         return ""
-    if not isinstance(value, str) or len(value) > 256:
-        raise InvalidName(f"{field} must be a string of at most 256 characters", field=field)
+    if not isinstance(value, str) or len(value) > 256 or "\x00" in value:
+        raise InvalidName(f"{field} must be a string of at most 256 characters, without NUL", field=field)
     return value
 
 

@@ -83,6 +83,10 @@ def dashboard_view(
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if _holds_nul(request):  # no id or search holds one; PostgreSQL would refuse it
                 raise Http404("no such page")
+            if request.method == "POST" and any(
+                "\x00" in value for values in request.POST.lists() for value in values[1]
+            ):  # no form field may hold one either (the views read some fields raw: ids, a picked person's name)
+                return refuse(request, "A field holds a NUL character. Nothing was changed.", status=400)
             if not request.user.is_authenticated:
                 if wants_json(request):
                     return JsonResponse({"error": "unauthenticated", "message": "sign in first"}, status=401)

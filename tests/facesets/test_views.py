@@ -595,3 +595,17 @@ def test_addresses_carry_their_project(admin_client, team):
     assert not Person.objects.filter(project=other.project, name="in-mine").exists()
     assert admin_client.get(f"/p/{stranger.project.project_id}/face-sets/").status_code == 404
     assert admin_client.get(f"{mine}/static/facelib/app.css").status_code in (200, 304)
+
+
+def test_nul_characters_in_dashboard_posts_change_nothing(admin_client, team):
+    face_set = library.face_set_create(project=team.project, name="staff")
+    face = _face(team.project, face_set)
+    for data in (
+        {"face": [face.face_id, "a\x00b"], "action": "delete"},
+        {"face": [face.face_id], "action": "assign", "new_person": "Zed\x00"},
+    ):
+        response = admin_client.post("/faces/bulk/", data)
+        assert response.status_code == 400 and "NUL" in response.content.decode()
+    response = admin_client.post(f"/faces/{face.face_id}/person/", {"person": "x\x00"})
+    assert response.status_code == 400
+    assert Face.objects.filter(pk=face.pk, person=None).exists() and not Person.objects.exists()
