@@ -66,6 +66,11 @@ class Task(models.Model):
         return self.done / self.total if self.total else 0.0
 
 
+def outcome_key(status: str, error_code: str) -> str:
+    """How a finished item is counted in outcome totals: "done", or its error code ("failed" without one)."""
+    return "done" if status == Task.Status.DONE else (error_code or "failed")
+
+
 class TaskItem(models.Model):
     """One unit of a bulk task — a photo to enrol — with its input kept until it is processed.
 

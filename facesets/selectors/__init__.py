@@ -69,7 +69,9 @@ from .projects import (  # noqa: F401
 )
 from .tasks import (  # noqa: F401
     BATCH_ID_LENGTH,
+    batch_id_valid,
     batch_items,
+    batch_outcomes,
     batch_tasks,
     import_item_states,
     import_tasks_unfinished,

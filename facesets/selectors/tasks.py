@@ -85,11 +85,15 @@ def import_tasks_unfinished(*, face_set: FaceSet, root: str) -> list[Task]:
 BATCH_ID_LENGTH = 32  # a dashboard upload's id: 32 hex characters, made by the page
 
 
+def batch_id_valid(batch: str) -> bool:
+    return len(batch) == BATCH_ID_LENGTH and all(c in "0123456789abcdef" for c in batch)
+
+
 def batch_tasks(*, project: Project, batch: str):
     """The tasks of one dashboard upload (its parts, each a task of up to 20 photos), oldest first."""
     from ..exceptions import NotFound
 
-    if len(batch) != BATCH_ID_LENGTH or any(c not in "0123456789abcdef" for c in batch):
+    if not batch_id_valid(batch):
         raise NotFound(f"upload {batch!r} does not exist", field="batch")
     tasks = list(Task.objects.filter(project=project, params__batch=batch).order_by("created", "id"))
     if not tasks:
@@ -107,3 +111,21 @@ def batch_items(*, tasks):
         .select_related("task")
         .order_by("task__created", "task__id", "position")
     )
+
+
+def batch_outcomes(*, tasks) -> tuple[int, dict[str, int]]:
+    """An upload's photos and its finished outcomes by key (models.outcome_key), counting a photo sent again (Retry
+    failed) once, with its latest outcome; photos are told apart by (person, file name), since a folder upload
+    repeats names across persons."""
+    from ..models.tasks import outcome_key
+
+    latest: dict[tuple, tuple[str, str]] = {}
+    rows = batch_items(tasks=tasks).values_list("task__params__person", "name", "status", "error_code")
+    for person, name, status, code in rows:
+        latest[(person, name)] = (status, code)
+    outcomes: dict[str, int] = {}
+    for status, code in latest.values():
+        if status in (Task.Status.DONE, Task.Status.FAILED):
+            key = outcome_key(status, code)
+            outcomes[key] = outcomes.get(key, 0) + 1
+    return len(latest), outcomes

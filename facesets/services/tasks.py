@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from ..exceptions import DomainError, Timeout
 from ..models import Project, Task, TaskItem
+from ..models.tasks import outcome_key
 from .jobs import SCHEMAS, JobParams
 
 logger = logging.getLogger(__name__)
@@ -226,7 +227,7 @@ def _task_finish_if_complete(task_pk: int) -> None:
             task.status = Task.Status.DONE
             outcomes: dict[str, int] = {}
             for item in items:
-                key = "done" if item.status == Task.Status.DONE else (item.error_code or "failed")
+                key = outcome_key(item.status, item.error_code)
                 outcomes[key] = outcomes.get(key, 0) + 1
             task.result = {"outcomes": outcomes}
         task.finished = timezone.now()

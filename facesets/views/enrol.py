@@ -58,7 +58,7 @@ def _upload_params(request: HttpRequest, box: list[int] | None = None) -> dict:
     parts belong to (made by the page: 32 hex characters; anything else is ignored) and, from the detect page, the
     box of the one face to enrol."""
     batch = request.POST.get("batch", "")
-    valid = len(batch) == selectors.BATCH_ID_LENGTH and all(c in "0123456789abcdef" for c in batch)
+    valid = selectors.batch_id_valid(batch)
     return {"skip_duplicates": True, **({"batch": batch} if valid else {}), **({"box": box} if box else {})}
 
 
@@ -235,22 +235,13 @@ def task_progress(request: HttpRequest) -> JsonResponse:
 
 
 def _batch_summary(tasks) -> dict:
-    """An upload's totals by photo: one sent again (Retry failed) counts once, with its latest outcome."""
-    latest: dict[tuple, tuple[str, str]] = {}  # by (person, file name): a folder upload repeats names across persons
-    rows = selectors.batch_items(tasks=tasks).values_list("task__params__person", "name", "status", "error_code")
-    for person, name, status, code in rows:
-        latest[(person, name)] = (status, code)
-    outcomes: dict[str, int] = {}
-    for status, code in latest.values():
-        if status in (Task.Status.DONE, Task.Status.FAILED):
-            key = "done" if status == Task.Status.DONE else (code or "failed")
-            outcomes[key] = outcomes.get(key, 0) + 1
+    """An upload's totals for its page: each photo once, with its latest outcome (selectors.batch_outcomes)."""
+    total, outcomes = selectors.batch_outcomes(tasks=tasks)
     done = sum(outcomes.values())
     labels = [
         {"code": key, "label": "Enrolled" if key == "done" else OUTCOME_LABELS.get(key, key), "count": count}
         for key, count in sorted(outcomes.items(), key=lambda pair: (pair[0] != "done", pair[0]))
     ]
-    total = len(latest)
     return {
         "total": total,
         "done": done,
