@@ -41,31 +41,41 @@ _INTEGER_TEXT_RE = re.compile(r"^[+-]?[0-9]+$")
 _FLOAT_TEXT_RE = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 
 
-def validate_schema(definitions: Any) -> dict[str, str]:
-    """Normalise a field-schema definition to `{name: type}`.
+def schema_problems(definitions: Any) -> tuple[dict[str, str], list[InvalidFieldSchema]]:
+    """A field-schema definition normalised to `{name: type}` (in the order given), with every problem found in it,
+    in the same order (the dashboard shows them all at once; `validate_schema` raises the first).
 
     Accepts Huawei's `{"name": {"type": "long"}}` form and the plain `{"name": "long"}` form.
     """
     if definitions in (None, ""):
-        return {}
+        return {}, []
     if not isinstance(definitions, dict):
-        raise InvalidFieldSchema("external_fields must be an object of field definitions", field="external_fields")
+        problem = InvalidFieldSchema("external_fields must be an object of field definitions", field="external_fields")
+        return {}, [problem]
+    problems: list[InvalidFieldSchema] = []
     if len(definitions) > MAX_FIELDS:
-        raise InvalidFieldSchema(f"at most {MAX_FIELDS} custom fields are allowed", field="external_fields")
+        problems.append(InvalidFieldSchema(f"at most {MAX_FIELDS} custom fields are allowed", field="external_fields"))
     schema: dict[str, str] = {}
     for name, definition in definitions.items():
         if not isinstance(name, str) or not FIELD_KEY_RE.match(name):
-            raise InvalidFieldSchema(
-                f"field name {name!r} must be 1-36 letters, digits, '_' or '-'", field="external_fields"
-            )
-        if name in RESERVED_FIELD_NAMES:
-            raise InvalidFieldSchema(f"field name {name!r} is reserved", field="external_fields")
-        field_type = definition.get("type") if isinstance(definition, dict) else definition
-        if not isinstance(field_type, str) or field_type.lower() not in FIELD_TYPES:
-            raise InvalidFieldSchema(
-                f"field {name!r} has type {field_type!r}; allowed: {', '.join(FIELD_TYPES)}", field="external_fields"
-            )
-        schema[name] = field_type.lower()
+            problem = f"field name {name!r} must be 1-36 letters, digits, '_' or '-'"
+        elif name in RESERVED_FIELD_NAMES:
+            problem = f"field name {name!r} is reserved"
+        else:
+            field_type = definition.get("type") if isinstance(definition, dict) else definition
+            if isinstance(field_type, str) and field_type.lower() in FIELD_TYPES:
+                schema[name] = field_type.lower()
+                continue
+            problem = f"field {name!r} has type {field_type!r}; allowed: {', '.join(FIELD_TYPES)}"
+        problems.append(InvalidFieldSchema(problem, field="external_fields", key=name))
+    return schema, problems
+
+
+def validate_schema(definitions: Any) -> dict[str, str]:
+    """A field-schema definition normalised to `{name: type}`, or InvalidFieldSchema for its first problem."""
+    schema, problems = schema_problems(definitions)
+    if problems:
+        raise problems[0]
     return schema
 
 
@@ -167,22 +177,40 @@ def coerce_value(name: str, field_type: str, value: Any) -> Any:
     return value
 
 
-def validate_values(schema: dict[str, str], values: Any) -> dict[str, Any]:
-    """A face's custom-field values checked against its face set's schema: unknown keys and wrong types refused."""
+def value_problems(schema: dict[str, str], values: Any) -> tuple[dict[str, Any], list[InvalidFieldValue]]:
+    """A face's custom-field values converted by its face set's schema, with every problem found (unknown keys, wrong
+    types), in the order the values were given."""
     if values in (None, ""):
-        return {}
+        return {}, []
     if not isinstance(values, dict):
-        raise InvalidFieldValue("external_fields must be an object", field="external_fields", reason="not_object")
+        problem = InvalidFieldValue("external_fields must be an object", field="external_fields", reason="not_object")
+        return {}, [problem]
     cleaned: dict[str, Any] = {}
+    problems: list[InvalidFieldValue] = []
     for name, value in values.items():
         if name not in schema:
-            raise InvalidFieldValue(
-                f"external_fields.{name} is not defined in the face set",
-                field="external_fields",
-                key=name,
-                reason="undefined",
+            problems.append(
+                InvalidFieldValue(
+                    f"external_fields.{name} is not defined in the face set",
+                    field="external_fields",
+                    key=name,
+                    reason="undefined",
+                )
             )
-        cleaned[name] = coerce_value(name, schema[name], value)
+            continue
+        try:
+            cleaned[name] = coerce_value(name, schema[name], value)
+        except InvalidFieldValue as problem:
+            problems.append(problem)
+    return cleaned, problems
+
+
+def validate_values(schema: dict[str, str], values: Any) -> dict[str, Any]:
+    """A face's custom-field values checked against its face set's schema: unknown keys and wrong types refused (the
+    first problem is raised)."""
+    cleaned, problems = value_problems(schema, values)
+    if problems:
+        raise problems[0]
     return cleaned
 
 

@@ -3,10 +3,13 @@ services', and their DomainErrors are shown next to the field that caused them (
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
 
+from . import fields
+from .exceptions import InvalidExternalImageId
 from .fields import FIELD_TYPES
 from .models import FaceSet, ProjectMembership
 
@@ -19,7 +22,8 @@ class ProjectCreateForm(forms.Form):
 
 class FaceSetCreateForm(forms.Form):
     """Name, capacity and the custom-field schema, which arrives as parallel lists `field_name` / `field_type`
-    (rows of the schema editor)."""
+    (rows of the schema editor, kept in the order typed). A problem with a row is shown under that row
+    (`schema_error`)."""
 
     name = forms.CharField(max_length=64, help_text="1-64 letters, digits, '-' or '_'.")
     capacity = forms.TypedChoiceField(choices=CAPACITY_CHOICES, coerce=int, initial=100_000)
@@ -32,7 +36,8 @@ class FaceSetCreateForm(forms.Form):
         names = data.getlist("field_name") if hasattr(data, "getlist") else []
         types = data.getlist("field_type") if hasattr(data, "getlist") else []
         self.schema_rows = [
-            {"name": name.strip(), "type": field_type} for name, field_type in zip(names, types, strict=False)
+            {"name": name.strip(), "type": field_type, "errors": []}
+            for name, field_type in zip(names, types, strict=False)
         ]
 
     def clean(self) -> dict[str, Any]:
@@ -42,10 +47,33 @@ class FaceSetCreateForm(forms.Form):
             if not row["name"]:
                 continue
             if row["name"] in schema:
-                self.add_error("field_schema", f"the field {row['name']!r} is defined twice")
+                row["errors"].append(f"The field “{row['name']}” is defined twice.")
             schema[row["name"]] = row["type"]
         cleaned["schema"] = schema
         return cleaned
+
+    def schema_error(self, message: str, key: str | None = None) -> None:
+        """A problem with the schema: under the first row named `key` without an error yet, else under the editor."""
+        for row in self.schema_rows:
+            if key is not None and row["name"] == key:
+                row["errors"].append(message)
+                return
+        self.add_error("field_schema", message)
+
+    def schema_valid(self) -> bool:
+        return not any(row["errors"] for row in self.schema_rows) and "field_schema" not in self.errors
+
+
+def page_words(message: str, form: forms.Form | None = None) -> str:
+    """A service's message in the page's words: `external_fields.age` becomes the field "age", and a parameter named
+    like one of the form's fields (`image1`) becomes that field's label ("First photo")."""
+    message = re.sub(r"external_fields\.([\w-]+)", lambda match: f"the field “{match.group(1)}”", message)
+    message = message.replace("external_fields", "the field values")
+    if form is not None:
+        for name, field in form.fields.items():
+            if field.label and re.search(rf"\b{re.escape(name)}\b", message):
+                message = re.sub(rf"\b{re.escape(name)}\b", str(field.label), message)
+    return message[:1].upper() + message[1:]
 
 
 FIELD_TYPE_CHOICES = [(name, name) for name in FIELD_TYPES]
@@ -74,6 +102,19 @@ class FieldValuesForm(forms.Form):
             field.label = name
             self.fields[self.PREFIX + name] = field
 
+    def clean(self) -> dict[str, Any]:
+        """Every typed value checked by its field's type at once (the rule is the services': fields.value_problems),
+        each error under its own input."""
+        cleaned = super().clean()
+        typed = {
+            key[len(self.PREFIX) :]: value
+            for key, value in cleaned.items()
+            if key.startswith(self.PREFIX) and value not in (None, "")
+        }
+        for problem in fields.value_problems(self.face_set.field_schema, typed)[1]:
+            self.add_error(self.error_field_for(problem.details.get("key")), page_words(problem.message))
+        return cleaned
+
     def field_values(self) -> dict[str, str]:
         return {
             key[len(self.PREFIX) :]: value
@@ -92,6 +133,12 @@ class FaceEditForm(FieldValuesForm):
     external_image_id = forms.CharField(max_length=36, help_text="1-36 letters, digits, '_' or '-'.")
 
     field_order = ["external_image_id"]
+
+    def clean_external_image_id(self) -> str:
+        try:
+            return fields.validate_external_image_id(self.cleaned_data["external_image_id"])
+        except InvalidExternalImageId as error:
+            raise forms.ValidationError(page_words(error.message)) from None
 
 
 class BoxField(forms.CharField):

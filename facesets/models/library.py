@@ -23,6 +23,25 @@ def new_face_set_id() -> str:
     return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(8))
 
 
+class FieldSchemaField(models.JSONField):
+    """A face set's field schema `{name: type}` that keeps the order the fields were defined in.
+
+    PostgreSQL's jsonb stores an object's keys sorted (shortest first), so a schema typed as name, age, city came back
+    as age, city, name on every form and listing. Stored as a list of `[name, type]` pairs, whose order jsonb keeps;
+    read back as a dict in that order. A schema stored as an object (before this field) still reads."""
+
+    def get_prep_value(self, value):
+        if isinstance(value, dict):
+            value = [[name, field_type] for name, field_type in value.items()]
+        return super().get_prep_value(value)
+
+    def from_db_value(self, value, expression, connection):
+        value = super().from_db_value(value, expression, connection)
+        if isinstance(value, list):
+            return {pair[0]: pair[1] for pair in value if isinstance(pair, list) and len(pair) == 2}
+        return value
+
+
 class FaceSet(models.Model):
     """A searchable collection of faces with a typed custom-field schema.
 
@@ -39,7 +58,7 @@ class FaceSet(models.Model):
     tags = models.JSONField(default=list, blank=True)
     name = models.CharField(max_length=64)
     capacity = models.PositiveIntegerField(default=100_000)
-    field_schema = models.JSONField(default=dict, blank=True)
+    field_schema = FieldSchemaField(default=dict, blank=True)
     user_data = models.TextField(blank=True, default="")
     # Faces in the set, kept by the services so listing and capacity checks need no count(*).
     face_count = models.PositiveIntegerField(default=0)

@@ -15,6 +15,7 @@ from django.db.models import F
 from .. import fields
 from ..exceptions import (
     AlreadyExists,
+    DomainError,
     FaceSetNameTaken,
     InvalidArgument,
     InvalidCapacity,
@@ -108,6 +109,40 @@ def _tags(tags: Any) -> list[str]:
     return list(dict.fromkeys(tags))
 
 
+def _check_capacity(project: Project, capacity: Any) -> None:
+    if isinstance(capacity, bool) or not isinstance(capacity, int):
+        raise InvalidCapacity("face_set_capacity must be an integer", field="face_set_capacity")
+    if capacity <= 0 or capacity % CAPACITY_STEP or capacity > project.max_face_set_capacity:
+        raise InvalidCapacity(
+            f"face_set_capacity must be a multiple of {CAPACITY_STEP} up to {project.max_face_set_capacity}",
+            field="face_set_capacity",
+        )
+
+
+def face_set_create_problems(
+    *, project: Project, name: str | None = None, capacity: int | None = None, field_schema: Any = None
+) -> list[DomainError]:
+    """Everything `face_set_create` would refuse in these arguments, all at once and in the order of the arguments
+    (a form shows them together instead of one per submit). None skips an argument. Concurrent creates can still
+    clash; `face_set_create` checks again under the project's lock."""
+    problems: list[DomainError] = []
+    if name is not None:
+        try:
+            validate_face_set_name(name)
+        except DomainError as problem:
+            problems.append(problem)
+        else:
+            if FaceSet.objects.filter(project=project, name=name).exists():
+                problems.append(FaceSetNameTaken(f"a face set named {name!r} already exists", field="face_set_name"))
+    if capacity is not None:
+        try:
+            _check_capacity(project, capacity)
+        except DomainError as problem:
+            problems.append(problem)
+    problems += fields.schema_problems(field_schema)[1]
+    return problems
+
+
 @transaction.atomic
 def face_set_create(
     *,
@@ -128,13 +163,7 @@ def face_set_create(
         validate_face_set_name(name)
     if capacity is None:
         capacity = min(DEFAULT_CAPACITY, project.max_face_set_capacity)
-    if isinstance(capacity, bool) or not isinstance(capacity, int):
-        raise InvalidCapacity("face_set_capacity must be an integer", field="face_set_capacity")
-    if capacity <= 0 or capacity % CAPACITY_STEP or capacity > project.max_face_set_capacity:
-        raise InvalidCapacity(
-            f"face_set_capacity must be a multiple of {CAPACITY_STEP} up to {project.max_face_set_capacity}",
-            field="face_set_capacity",
-        )
+    _check_capacity(project, capacity)
     schema = fields.validate_schema(field_schema)
     display_name = _name(display_name, "display_name")
     tags = _tags(tags)

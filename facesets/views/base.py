@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +20,7 @@ from django.urls import get_script_prefix, reverse, set_script_prefix
 
 from .. import selectors
 from ..exceptions import DomainError, NotFound
+from ..forms import page_words
 from ..middleware import PROJECT_PREFIX
 from ..models import Project, ProjectMembership
 
@@ -155,18 +155,6 @@ def page_context(request: HttpRequest, context: dict[str, Any]) -> dict[str, Any
 
 def page(request: HttpRequest, template: str, context: dict[str, Any] | None = None, status: int = 200) -> HttpResponse:
     return render(request, template, page_context(request, context or {}), status=status)
-
-
-def page_words(message: str, form: forms.Form | None = None) -> str:
-    """A service's message in the page's words: `external_fields.age` becomes the field "age", and a parameter named
-    like one of the form's fields (`image1`) becomes that field's label ("First photo")."""
-    message = re.sub(r"external_fields\.([\w-]+)", lambda match: f"the field “{match.group(1)}”", message)
-    message = message.replace("external_fields", "the field values")
-    if form is not None:
-        for name, field in form.fields.items():
-            if field.label and re.search(rf"\b{re.escape(name)}\b", message):
-                message = re.sub(rf"\b{re.escape(name)}\b", str(field.label), message)
-    return message[:1].upper() + message[1:]
 
 
 def add_domain_error(

@@ -17,9 +17,9 @@ from ..exceptions import DomainError, FilterInvalid, InvalidFieldValue, SortInva
 from ..fields import FIELD_TYPES
 from ..forms import BatchDeleteForm, FaceEditForm, FaceSetCreateForm, FilterForm
 from ..services.faces import face_set_member_update, face_set_remove_members
-from ..services.library import face_set_create, face_set_delete
+from ..services.library import face_set_create, face_set_create_problems, face_set_delete
 from ..services.lifecycle import Release
-from .base import Pager, add_domain_error, bulk_groups, dashboard_view, page, person_suggestions
+from .base import Pager, add_domain_error, bulk_groups, dashboard_view, page, page_words, person_suggestions
 from .faces import whereabouts
 
 THUMB_MAX_AGE = 7 * 24 * 3600
@@ -41,23 +41,34 @@ def face_set_list(request: HttpRequest) -> HttpResponse:
 def face_set_new(request: HttpRequest) -> HttpResponse:
     project = request.project
     form = FaceSetCreateForm(request.POST or None, max_capacity=project.max_face_set_capacity)
-    if request.method == "POST" and form.is_valid():
-        try:
-            face_set = face_set_create(
-                project=project,
-                name=form.cleaned_data["name"],
-                capacity=form.cleaned_data["capacity"],
-                field_schema=form.cleaned_data["schema"],
-            )
-        except DomainError as error:
-            add_domain_error(
-                form,
-                error,
-                {"face_set_name": "name", "face_set_capacity": "capacity", "external_fields": "field_schema"},
-            )
-        else:
-            messages.success(request, f"Face set {face_set.name} created. Enrol photos to fill it.")
-            return redirect("dashboard:face_set", face_set_id=face_set.face_set_id)
+    field_map = {"face_set_name": "name", "face_set_capacity": "capacity"}
+    if request.method == "POST":
+        valid = form.is_valid()
+        # Every problem at once: the form's own and all the services would find, each under its field or row.
+        problems = face_set_create_problems(
+            project=project,
+            name=form.cleaned_data.get("name"),
+            capacity=form.cleaned_data.get("capacity"),
+            field_schema=form.cleaned_data.get("schema"),
+        )
+        for problem in problems:
+            if problem.field == "external_fields":
+                form.schema_error(page_words(problem.message, form), problem.details.get("key"))
+            else:
+                add_domain_error(form, problem, field_map)
+        if valid and not problems and form.schema_valid():
+            try:
+                face_set = face_set_create(
+                    project=project,
+                    name=form.cleaned_data["name"],
+                    capacity=form.cleaned_data["capacity"],
+                    field_schema=form.cleaned_data["schema"],
+                )
+            except DomainError as error:  # e.g. the quota, or a set of the same name created meanwhile
+                add_domain_error(form, error, {**field_map, "external_fields": "field_schema"})
+            else:
+                messages.success(request, f"Face set {face_set.name} created. Enrol photos to fill it.")
+                return redirect("dashboard:face_set", face_set_id=face_set.face_set_id)
     rows = form.schema_rows if form.is_bound else []
     return page(
         request,

@@ -600,6 +600,37 @@ def test_accessibility_and_phone_layout(new_page, live_server, worker, shared_da
     expect(page.locator("[data-match]")).to_have_count(1, timeout=60_000)
     if found := serious_violations(page):
         problems["/search/ (results)"] = found
+    # a form with several problems: all of them at once, each under its own input or schema row, the rows as typed
+    page.goto(base + "/face-sets/new/")
+    page.fill("#id_name", "staff")  # taken
+    rows = page.locator("[data-schema-rows] .schema-row")
+    for number, name in enumerate(["city", "face_id", "bad name"]):
+        if number:
+            page.click("[data-add-row]")
+        rows.nth(number).locator("input").fill(name)
+    page.click("button:has-text('Create face set')")
+    expect(page.locator("[data-error-for=name]")).to_contain_text("already exists")
+    expect(page.locator("[data-error-for-row]")).to_have_count(2)
+    expect(rows.nth(1).locator(".errorlist")).to_contain_text("reserved")
+    expect(rows.nth(2).locator(".errorlist")).to_contain_text("1-36 letters")
+    expect(rows.nth(2).locator("input")).to_have_attribute("aria-invalid", "true")
+    assert [rows.nth(n).locator("input").input_value() for n in range(3)] == ["city", "face_id", "bad name"]
+    if found := serious_violations(page):
+        problems["/face-sets/new/ (errors)"] = found
+    # the upload page once its files have their outcomes, and the upload's own page
+    page.goto(f"{base}/face-sets/{staff.face_set_id}/enrol/")
+    page.set_input_files(
+        "#id_photos", [str(shared_data / "people/person02/img3.jpg"), str(shared_data / "no_face/brick.jpg")]
+    )
+    page.click("button:has-text('Upload and enrol')")
+    expect(page.locator("[data-progress-panel]")).to_have_attribute("data-progress", "100", timeout=120_000)
+    expect(page.locator("tr[data-outcome=no_face]")).to_have_count(1)
+    if found := serious_violations(page):
+        problems["enrol (outcomes)"] = found
+    page.goto(base + page.locator("[data-batch-link]").get_attribute("href").removeprefix(base))
+    expect(page.locator("[data-batch-state]")).to_have_text("Done, 1 failed")
+    if found := serious_violations(page):
+        problems["upload page"] = found
     assert not problems, "\n".join(f"{path}: {line}" for path, lines in problems.items() for line in lines)
 
     phone = new_page(viewport=PHONE, bypass_csp=True)
