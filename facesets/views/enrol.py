@@ -79,9 +79,11 @@ def _submitted(request: HttpRequest, task: Task, person=None) -> HttpResponse:
 
 
 def _form_errors_json(form) -> JsonResponse:
+    """Every error of the form, in the order of its inputs (as the page shows them), then those of no input."""
+    order = [*form.fields, "__all__"]
+    keys = sorted(form.errors, key=lambda key: order.index(key) if key in order else len(order))
     return JsonResponse(
-        {"error": "invalid", "errors": {key: [str(e) for e in value] for key, value in form.errors.items()}},
-        status=400,
+        {"error": "invalid", "errors": {key: [str(e) for e in form.errors[key]] for key in keys}}, status=400
     )
 
 
@@ -101,7 +103,14 @@ def face_set_enrol(request: HttpRequest, face_set_id: str) -> HttpResponse:
     face_set = _face_set(request, face_set_id)
     form = EnrolForm(request.POST or None, face_set=face_set, initial={"person": request.GET.get("person", "")})
     if request.method == "POST":
-        if form.is_valid():
+        valid = form.is_valid()
+        typed = request.POST.get("person", "").strip()
+        if not valid and typed and not request.POST.get("new_person", "").strip():
+            try:  # every problem at once: an unknown or ambiguous person too (nothing is created here)
+                selectors.person_find(project=request.project, text=typed)
+            except DomainError as error:
+                add_domain_error(form, error, field="person")
+        if valid:
             person = None
             try:
                 with transaction.atomic():  # a person created here exists only with the upload

@@ -457,6 +457,12 @@ def test_enrol_validates_defaults_before_queueing(admin_client, team):
     assert team.project.tasks.count() == 0
     response = admin_client.post(
         f"/face-sets/{face_set.face_set_id}/enrol/",
+        {"field__age": "old", "person": "Nobody", "photos": [photo]},
+        HTTP_X_REQUESTED_WITH="fetch",
+    )
+    assert list(response.json()["errors"]) == ["person", "field__age"]  # both at once, in the form's order
+    response = admin_client.post(
+        f"/face-sets/{face_set.face_set_id}/enrol/",
         {"person": "Nobody", "photos": [photo]},
         HTTP_X_REQUESTED_WITH="fetch",
     )
