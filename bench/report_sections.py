@@ -760,6 +760,26 @@ def sync_latency_section(sync: dict | None, step: dict | None = None) -> str:
     return "\n".join(lines)
 
 
+def search_trace_section(trace: dict | None) -> str:
+    """Where a search by photo spends its time beyond the engine (bench/search_trace.py)."""
+    if not trace:
+        return "### Where a search's time goes\n\nNot measured (`bench/search_trace.py`)."
+    lines = [
+        "### Where a search's time goes",
+        "",
+        f"`bench/search_trace.py`: the stages of a Huawei search by photo, one after the other in one process, on the "
+        f"benchmark's set of {trace['faces']:,} faces; {trace['repeat']} queries, medians (p99). Both vector searches "
+        f"ran on every query: the in-memory scan returned the same faces in the same order as PostgreSQL's exact scan "
+        f"for {trace['same_answer']:.0%} of them. Conditions: {_conditions(trace['conditions'])}.",
+        "",
+        "| stage | p50 (ms) | p99 (ms) |",
+        "|---|---|---|",
+    ]
+    for name, figures in trace["stages"].items():
+        lines.append(f"| {name} | {figures['p50']:.2f} | {figures['p99']:.2f} |")
+    return "\n".join(lines)
+
+
 def _sync_reference(sync: dict, operation: str) -> tuple[float, str]:
     """What a call's one-client time is held against: the engine's time for one photo, or for compare two photos at
     once in two processes when that was measured."""

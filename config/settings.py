@@ -271,6 +271,11 @@ FACELIB_HNSW_BUILD_MEMORY_MAX_MB = env_int("FACELIB_HNSW_BUILD_MEMORY_MAX_MB", 8
 # file under FACELIB_GRAPH_DIR, memory-mapped by every process that searches, kept in step with PostgreSQL (which
 # stays the source of truth: a missing or stale graph falls back to the SQL paths above and is rebuilt).
 FACELIB_GRAPH = env_bool("FACELIB_GRAPH", True)
+# A set too small for a graph but at least this large is scanned in the searching process's memory (facesets.search:
+# its vectors are loaded once, then candidates are re-ranked exactly in SQL with the rows added since); 0 turns it off.
+FACELIB_MEMORY_SCAN_MIN_FACES = env_int("FACELIB_MEMORY_SCAN_MIN_FACES", 2_000)
+# ... keeping at most this many faces' vectors per process (least recently searched sets dropped first; 512 B each).
+FACELIB_MEMORY_SCAN_MAX_FACES = env_int("FACELIB_MEMORY_SCAN_MAX_FACES", 500_000)
 FACELIB_GRAPH_DIR = Path(env_str("FACELIB_GRAPH_DIR", str(VAR_DIR / "graphs")))
 FACELIB_GRAPH_DTYPE = env_str("FACELIB_GRAPH_DTYPE", "f16")  # vectors in the graph: f32, f16 or i8 (re-ranked exactly)
 FACELIB_GRAPH_EF_SEARCH = env_int("FACELIB_GRAPH_EF_SEARCH", 0)  # 0: by set size (recognition.search)

@@ -3,7 +3,9 @@ limit, one query.
 
 Strategy, per face set, by measurement (see bench/ and README):
 - a face set below FACELIB_HNSW_MIN_FACES faces is searched by an exact scan of its rows (a b-tree on face_set_id
-  narrows the scan to the set; exact is always right and at these sizes fast);
+  narrows the scan to the set; exact is always right and at these sizes fast); from FACELIB_MEMORY_SCAN_MIN_FACES
+  faces an unfiltered search scans the set's vectors in the process's memory instead and lets PostgreSQL rank the
+  best of them with the rows added since (_memory_search: the same answer, ~1.5 ms instead of ~10 ms at 10,000);
 - a larger set gets its own partial HNSW index (m=32, ef_construction=128: default HNSW settings put the wrong person
   first for 29 % of queries at 1M faces) searched with ef_search=100 and pgvector's iterative index scan, so a
   filtered search keeps walking the graph until it has enough rows; if it still returns fewer than asked for, the
@@ -29,10 +31,13 @@ import hashlib
 import logging
 import math
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
+import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 from psycopg import sql
@@ -41,6 +46,7 @@ from recognition import graph as graphs
 from recognition.models import Embedding
 from recognition.search import (
     HNSW_MAX_EF_SEARCH,
+    ExactMatrix,
     Match,
     build_memory_mb,
     ef_search_for,
@@ -165,6 +171,10 @@ def face_set_search(
         else:
             share = rows / max(face_set.face_count, rows)  # a lower bound: counting stopped at cap + 1
             ef_search = min(HNSW_MAX_EF_SEARCH, max(ef_search, math.ceil(CANDIDATES_PER_ROW * limit / share)))
+    if not use_index and not filtered and exact is None:
+        matches = _memory_search(face_set, vector, model, limit)
+        if matches is not None:
+            return _at_least(matches, min_cosine)
     if use_index:
         matches = _face_set_query(face_set, vector, model, limit, filter_sql, indexed=True, ef_search=ef_search)
         if len(matches) < limit:
@@ -208,6 +218,83 @@ def _graph_search(face_set, vector, model, limit, filter_sql, rows: int | None) 
     keys = graph.search(np.asarray(vector, dtype=np.float32), candidates, ef_search * (2 if filtered else 1))
     matches = _members_ranked(face_set, vector, model, limit, filter_sql, keys=keys, above=graph.watermark)
     return matches if len(matches) >= limit else None
+
+
+# --- a small set's vectors in memory ----------------------------------------------------------------------------
+# Below the graph's size PostgreSQL scans a set's rows for every search (~8 ms for 10,000 faces, most of a search's
+# time beyond the engine: bench/search_trace.py). The searching process keeps the vectors of the sets it searched
+# (ExactMatrix) and asks PostgreSQL only to rank its candidates exactly together with the rows added since they were
+# loaded (ids above the watermark), as the graph path does: a face removed since is never returned, a new one is found
+# at once, and the answer is the exact scan's (every held row is scored; candidates make room for removed rows).
+_MATRICES: OrderedDict[tuple[int, float, str], ExactMatrix] = OrderedDict()
+_MATRICES_LOCK = threading.Lock()
+MEMORY_RELOAD_NEW_ROWS = 1_000  # more rows than this added since the load (or as many removed): load again
+
+
+def _memory_search(face_set, vector, model: str, limit: int) -> list[Match] | None:
+    """An unfiltered search of a small set through its vectors in memory, or None (off, too small, or too few rows
+    came back: the SQL scan answers)."""
+    minimum = settings.FACELIB_MEMORY_SCAN_MIN_FACES
+    if not minimum or face_set.face_count < minimum or face_set.face_count > settings.FACELIB_MEMORY_SCAN_MAX_FACES:
+        return None
+    matrix = _matrix(face_set, model)
+    removed = max(0, len(matrix) - int(face_set.face_count))  # at least this many held rows are gone
+    if removed > MEMORY_RELOAD_NEW_ROWS or int(face_set.face_count) - len(matrix) > MEMORY_RELOAD_NEW_ROWS:
+        matrix = _matrix(face_set, model, reload=True)
+        removed = max(0, len(matrix) - int(face_set.face_count))
+    if len(vector) != matrix.vectors.shape[1] and len(matrix):
+        return None
+    # Spare candidates cover removed rows and near-ties between this scan's float32 scores and PostgreSQL's.
+    keys = matrix.nearest(vector, limit + removed + max(8, limit // 2))
+    query = (
+        f"SELECT m.id, m.face_id, m.vector <=> %s::vector AS distance, count(*) FILTER (WHERE m.id <= %s) OVER () "
+        f"FROM {MEMBER_TABLE} m WHERE m.face_set_id = %s AND m.model = %s AND (m.id = ANY(%s) OR m.id > %s) "
+        "ORDER BY distance LIMIT %s"
+    )
+    params = [vector_literal(vector), matrix.watermark, face_set.pk, model, keys, matrix.watermark, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
+    held = int(rows[0][3]) if rows else 0  # candidates still in the set
+    # The candidates are the best held rows: the answer is exact while at least `limit` of them are still there (any
+    # held row outside them ranks below all of them), or when every held row was a candidate.
+    if held < limit and len(keys) < len(matrix):
+        return None
+    return [
+        Match(face_pk=face_pk, member_pk=member_pk, cosine=1.0 - distance) for member_pk, face_pk, distance, _ in rows
+    ]
+
+
+def _matrix(face_set, model: str, *, reload: bool = False) -> ExactMatrix:
+    key = (face_set.pk, face_set.created.timestamp() if face_set.created else 0.0, model)  # a re-used pk is another set
+    with _MATRICES_LOCK:
+        matrix = _MATRICES.get(key)
+        if matrix is not None and not reload:
+            _MATRICES.move_to_end(key)
+            return matrix
+    connection.ensure_connection()
+    # pgvector's binary form (int16 dimensions, int16 unused, big-endian float4s) read straight into one array: the
+    # text form costs ~100 µs a row to parse, this ~1 µs.
+    with psycopg.Cursor(connection.connection) as cursor:  # Django's own cursors cannot return binary rows
+        cursor.execute(
+            f"SELECT m.id, m.vector FROM {MEMBER_TABLE} m WHERE m.face_set_id = %s AND m.model = %s",
+            [face_set.pk, model],
+            binary=True,
+        )
+        rows = cursor.fetchall()
+    dimensions = int.from_bytes(rows[0][1][:2], "big") if rows else 0
+    blob = b"".join(bytes(row[1])[4:] for row in rows)
+    vectors = np.frombuffer(blob, dtype=">f4").astype(np.float32).reshape(len(rows), dimensions)
+    matrix = ExactMatrix(np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows)), vectors)
+    with _MATRICES_LOCK:
+        _MATRICES[key] = matrix
+        _MATRICES.move_to_end(key)
+        while (
+            len(_MATRICES) > 1
+            and sum(len(held) for held in _MATRICES.values()) > settings.FACELIB_MEMORY_SCAN_MAX_FACES
+        ):
+            _MATRICES.popitem(last=False)
+    return matrix
 
 
 def _with_filter(where: list[str], params: list, filter_sql: tuple[str, list] | None) -> str:

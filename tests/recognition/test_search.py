@@ -87,6 +87,53 @@ def test_exact_search_ranks_the_right_identity_first(project):
 
 
 @pytest.mark.django_db
+def test_a_small_set_scanned_in_memory_answers_as_the_exact_scan_while_faces_come_and_go(project, settings):
+    """The in-memory scan (facesets.search._memory_search) against PostgreSQL's exact scan on the same queries: the
+    same faces in the same order, also after faces were removed (they never come back) and added (found at once)."""
+    from facesets import search
+
+    settings.FACELIB_MEMORY_SCAN_MIN_FACES = 50
+    face_set = library.face_set_create(project=project, name="s")
+    centres, faces, labels, rng = _populate(project, face_set, identities=60, samples=5)
+    picks, queries = _queries(centres, rng, 20)
+
+    def agree(limit):
+        for query in queries:
+            held = search._memory_search(face_set, query.tolist(), MODEL, limit)
+            exact = face_set_search(face_set=face_set, vector=query, model=MODEL, limit=limit, exact=True)
+            assert held is not None
+            assert [m.member_pk for m in held] == [m.member_pk for m in exact]
+            assert np.allclose([m.cosine for m in held], [m.cosine for m in exact], atol=1e-6)
+
+    agree(10)
+    assert len(search._matrix(face_set, MODEL)) == 300  # loaded once, held
+    # the best match of every query removed: it must not come back, the next one takes its place
+    best = {face_set_search(face_set=face_set, vector=query, model=MODEL, limit=1)[0].member_pk for query in queries}
+    FaceSetMember.objects.filter(pk__in=best).delete()
+    face_set.face_count -= len(best)
+    face_set.save()
+    agree(10)
+    returned = {
+        m.member_pk for q in queries for m in face_set_search(face_set=face_set, vector=q, model=MODEL, limit=10)
+    }
+    assert not returned & best
+    # new faces, identical to the queries: each is found first without reloading the set
+    new_faces = Face.objects.bulk_create(
+        Face(project=project, box_x=0, box_y=0, box_width=10, box_height=10, detection_score=1.0) for _ in queries
+    )
+    added = FaceSetMember.objects.bulk_create(
+        FaceSetMember(face_set=face_set, face=face, model=MODEL, vector=query.tolist())
+        for face, query in zip(new_faces, queries, strict=True)
+    )
+    face_set.face_count += len(added)
+    face_set.save()
+    agree(25)
+    for member, query in zip(added, queries, strict=True):
+        assert face_set_search(face_set=face_set, vector=query, model=MODEL, limit=1)[0].member_pk == member.pk
+    assert len(search._matrix(face_set, MODEL)) == 300  # still the rows loaded first: the new ones came from SQL
+
+
+@pytest.mark.django_db
 def test_threshold_and_model_scope(project):
     face_set = library.face_set_create(
         project=project, name="s", field_schema={"bucket": "integer", "identity": "integer"}
