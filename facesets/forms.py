@@ -53,7 +53,7 @@ class FaceSetCreateForm(forms.Form):
         return cleaned
 
     def schema_error(self, message: str, key: str | None = None) -> None:
-        """A problem with the schema: under the first row named `key` without an error yet, else under the editor."""
+        """A problem with the schema: under the first row named `key`, else under the editor."""
         for row in self.schema_rows:
             if key is not None and row["name"] == key:
                 row["errors"].append(message)

@@ -5,7 +5,7 @@ Strategy, per face set, by measurement (see bench/ and README):
 - a face set below FACELIB_HNSW_MIN_FACES faces is searched by an exact scan of its rows (a b-tree on face_set_id
   narrows the scan to the set; exact is always right and at these sizes fast); from FACELIB_MEMORY_SCAN_MIN_FACES
   faces an unfiltered search scans the set's vectors in the process's memory instead and lets PostgreSQL rank the
-  best of them with the rows added since (_memory_search: the same answer, ~1.5 ms instead of ~10 ms at 10,000);
+  best of them with the rows added since (_memory_search: the same answer, ~2 ms instead of ~8 ms at 10,000);
 - a larger set gets its own partial HNSW index (m=32, ef_construction=128: default HNSW settings put the wrong person
   first for 29 % of queries at 1M faces) searched with ef_search=100 and pgvector's iterative index scan, so a
   filtered search keeps walking the graph until it has enough rows; if it still returns fewer than asked for, the
@@ -229,6 +229,7 @@ def _graph_search(face_set, vector, model, limit, filter_sql, rows: int | None) 
 _MATRICES: OrderedDict[tuple[int, float, str], ExactMatrix] = OrderedDict()
 _MATRICES_LOCK = threading.Lock()
 MEMORY_RELOAD_NEW_ROWS = 1_000  # more rows than this added since the load (or as many removed): load again
+MEMORY_SETTLED_SECONDS = 120  # rows younger than this when the vectors were read are ranked by SQL as new ones
 
 
 def _memory_search(face_set, vector, model: str, limit: int) -> list[Match] | None:
@@ -247,11 +248,11 @@ def _memory_search(face_set, vector, model: str, limit: int) -> list[Match] | No
     # Spare candidates cover removed rows and near-ties between this scan's float32 scores and PostgreSQL's.
     keys = matrix.nearest(vector, limit + removed + max(8, limit // 2))
     query = (
-        f"SELECT m.id, m.face_id, m.vector <=> %s::vector AS distance, count(*) FILTER (WHERE m.id <= %s) OVER () "
+        f"SELECT m.id, m.face_id, m.vector <=> %s::vector AS distance, count(*) FILTER (WHERE m.id = ANY(%s)) OVER () "
         f"FROM {MEMBER_TABLE} m WHERE m.face_set_id = %s AND m.model = %s AND (m.id = ANY(%s) OR m.id > %s) "
         "ORDER BY distance LIMIT %s"
     )
-    params = [vector_literal(vector), matrix.watermark, face_set.pk, model, keys, matrix.watermark, limit]
+    params = [vector_literal(vector), keys, face_set.pk, model, keys, matrix.watermark, limit]
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         rows = cursor.fetchall()
@@ -282,10 +283,19 @@ def _matrix(face_set, model: str, *, reload: bool = False) -> ExactMatrix:
             binary=True,
         )
         rows = cursor.fetchall()
+        # Member ids come from a sequence but commit in any order: a row with a lower id than those read may commit
+        # after the read. Rows added in the last minutes are therefore always ranked by SQL too (an enrolment's
+        # transaction lasts well under a second).
+        cursor.execute(
+            f"SELECT coalesce(max(m.id), 0) FROM {MEMBER_TABLE} m WHERE m.face_set_id = %s AND m.model = %s "
+            "AND m.added < now() - make_interval(secs => %s)",
+            [face_set.pk, model, MEMORY_SETTLED_SECONDS],
+        )
+        settled = int(cursor.fetchone()[0])
     dimensions = int.from_bytes(rows[0][1][:2], "big") if rows else 0
     blob = b"".join(bytes(row[1])[4:] for row in rows)
     vectors = np.frombuffer(blob, dtype=">f4").astype(np.float32).reshape(len(rows), dimensions)
-    matrix = ExactMatrix(np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows)), vectors)
+    matrix = ExactMatrix(np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows)), vectors, settled)
     with _MATRICES_LOCK:
         _MATRICES[key] = matrix
         _MATRICES.move_to_end(key)

@@ -66,16 +66,18 @@ def build_memory_mb(rows: int, dimensions: int) -> int:
 class ExactMatrix:
     """The vectors of a small face set held in memory for an exact scan: ``keys`` (row ids, ascending) and their
     vectors normalised, so the cosine with a query is one matrix-vector product (10,000 x 128 floats: a fraction of a
-    millisecond, where PostgreSQL's scan of the same rows takes ~8 ms). ``watermark`` is the highest row id held:
-    rows added later are not in it, and the caller ranks them with the candidates."""
+    millisecond, where PostgreSQL's scan of the same rows takes ~8 ms). ``watermark``: every row with an id up to it is
+    held (the highest id held, or lower when given); the caller ranks the rows above it with the candidates."""
 
-    def __init__(self, keys: np.ndarray, vectors: np.ndarray) -> None:
+    def __init__(self, keys: np.ndarray, vectors: np.ndarray, watermark: int | None = None) -> None:
         order = np.argsort(keys)
         self.keys = np.asarray(keys, dtype=np.int64)[order]
         vectors = np.asarray(vectors, dtype=np.float32)[order]
         norms = np.linalg.norm(vectors, axis=1, keepdims=True) if len(vectors) else np.ones((0, 1), np.float32)
         self.vectors = vectors / np.maximum(norms, 1e-12)
         self.watermark = int(self.keys[-1]) if len(self.keys) else 0
+        if watermark is not None:  # lower: rows above it may have been committed after these were read
+            self.watermark = min(self.watermark, int(watermark))
 
     def __len__(self) -> int:
         return len(self.keys)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
 import numpy as np
 import pytest
+from django.utils import timezone
 
 from facesets.filters import compile_filter_sql, parse_filter
 from facesets.models import Face, FaceSetMember
@@ -95,6 +97,8 @@ def test_a_small_set_scanned_in_memory_answers_as_the_exact_scan_while_faces_com
     settings.FACELIB_MEMORY_SCAN_MIN_FACES = 50
     face_set = library.face_set_create(project=project, name="s")
     centres, faces, labels, rng = _populate(project, face_set, identities=60, samples=5)
+    # enrolled an hour ago: settled, so held in memory (rows younger than a few minutes are always ranked by SQL)
+    FaceSetMember.objects.filter(face_set=face_set).update(added=timezone.now() - timedelta(hours=1))
     picks, queries = _queries(centres, rng, 20)
 
     def agree(limit):
@@ -106,7 +110,8 @@ def test_a_small_set_scanned_in_memory_answers_as_the_exact_scan_while_faces_com
             assert np.allclose([m.cosine for m in held], [m.cosine for m in exact], atol=1e-6)
 
     agree(10)
-    assert len(search._matrix(face_set, MODEL)) == 300  # loaded once, held
+    matrix = search._matrix(face_set, MODEL)
+    assert len(matrix) == 300 and matrix.watermark == max(m.pk for m in FaceSetMember.objects.filter(face_set=face_set))
     # the best match of every query removed: it must not come back, the next one takes its place
     best = {face_set_search(face_set=face_set, vector=query, model=MODEL, limit=1)[0].member_pk for query in queries}
     FaceSetMember.objects.filter(pk__in=best).delete()
