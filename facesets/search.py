@@ -216,7 +216,7 @@ def _graph_search(face_set, vector, model, limit, filter_sql, rows: int | None) 
     # A filter's answer lies deeper in the ranking (a 10 % filter's top 10 is about the overall top 100), where a walk
     # of ef candidates is less sure: it walks twice as far (at 1M faces, 10 % filter: recall@10 0.89 -> 0.96).
     keys = graph.search(np.asarray(vector, dtype=np.float32), candidates, ef_search * (2 if filtered else 1))
-    matches = _members_ranked(face_set, vector, model, limit, filter_sql, keys=keys, above=graph.watermark)
+    matches, _ = _members_ranked(face_set, vector, model, limit, filter_sql, keys=keys, above=graph.watermark)
     return matches if len(matches) >= limit else None
 
 
@@ -247,23 +247,12 @@ def _memory_search(face_set, vector, model: str, limit: int) -> list[Match] | No
         return None
     # Spare candidates cover removed rows and near-ties between this scan's float32 scores and PostgreSQL's.
     keys = matrix.nearest(vector, limit + removed + max(8, limit // 2))
-    query = (
-        f"SELECT m.id, m.face_id, m.vector <=> %s::vector AS distance, count(*) FILTER (WHERE m.id = ANY(%s)) OVER () "
-        f"FROM {MEMBER_TABLE} m WHERE m.face_set_id = %s AND m.model = %s AND (m.id = ANY(%s) OR m.id > %s) "
-        "ORDER BY distance LIMIT %s"
-    )
-    params = [vector_literal(vector), keys, face_set.pk, model, keys, matrix.watermark, limit]
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        rows = cursor.fetchall()
-    held = int(rows[0][3]) if rows else 0  # candidates still in the set
+    matches, held = _members_ranked(face_set, vector, model, limit, None, keys=keys, above=matrix.watermark)
     # The candidates are the best held rows: the answer is exact while at least `limit` of them are still there (any
     # held row outside them ranks below all of them), or when every held row was a candidate.
     if held < limit and len(keys) < len(matrix):
         return None
-    return [
-        Match(face_pk=face_pk, member_pk=member_pk, cosine=1.0 - distance) for member_pk, face_pk, distance, _ in rows
-    ]
+    return matches
 
 
 def _matrix(face_set, model: str, *, reload: bool = False) -> ExactMatrix:
@@ -317,20 +306,26 @@ def _with_filter(where: list[str], params: list, filter_sql: tuple[str, list] | 
     return f"JOIN {FACE_TABLE} f ON f.id = m.face_id " if re.search(r"\bf\.", filter_sql[0]) else ""
 
 
-def _members_ranked(face_set, vector, model, limit, filter_sql, *, keys, above: int) -> list[Match]:
-    """The set's rows among ``keys`` or with an id above ``above`` (not in the graph yet), ranked by exact cosine."""
+def _members_ranked(face_set, vector, model, limit, filter_sql, *, keys, above: int) -> tuple[list[Match], int]:
+    """The set's rows among ``keys`` or with an id above ``above`` (not held by the caller's index yet), ranked by exact
+    cosine; and how many of ``keys`` are still in the set (and pass the filter)."""
+    keys = [int(key) for key in keys]
     where = ["m.face_set_id = %s", "m.model = %s", "(m.id = ANY(%s) OR m.id > %s)"]
-    params: list = [vector_literal(vector), face_set.pk, model, [int(key) for key in keys], int(above)]
+    params: list = [vector_literal(vector), keys, face_set.pk, model, keys, int(above)]
     join = _with_filter(where, params, filter_sql)
     params.append(limit)
     query = (
-        f"SELECT m.id, m.face_id, m.vector <=> %s::vector AS distance FROM {MEMBER_TABLE} m {join}"
-        f"WHERE {' AND '.join(where)} ORDER BY distance LIMIT %s"
+        "SELECT m.id, m.face_id, m.vector <=> %s::vector AS distance, count(*) FILTER (WHERE m.id = ANY(%s)) OVER () "
+        f"FROM {MEMBER_TABLE} m {join}WHERE {' AND '.join(where)} ORDER BY distance LIMIT %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         rows = cursor.fetchall()
-    return [Match(face_pk=face_pk, member_pk=member_pk, cosine=1.0 - distance) for member_pk, face_pk, distance in rows]
+    held = int(rows[0][3]) if rows else 0
+    matches = [
+        Match(face_pk=face_pk, member_pk=member_pk, cosine=1.0 - distance) for member_pk, face_pk, distance, _ in rows
+    ]
+    return matches, held
 
 
 def _graph_refresh_schedule(face_set) -> None:
