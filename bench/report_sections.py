@@ -780,6 +780,52 @@ def search_trace_section(trace: dict | None) -> str:
     return "\n".join(lines)
 
 
+def server_timing_section(timing: dict | None) -> str:
+    """Where one synchronous request's time goes, as the server reports it (bench/server_timing.py)."""
+    if not timing:
+        return "### Where a request's time goes, end to end\n\nNot measured (`bench/server_timing.py`)."
+    operations = timing["operations"]
+    names: list[str] = []  # every operation's stages in the order they ended, merged
+    for stages in operations.values():
+        previous = None
+        for name in stages:
+            if name in ("total", "client", "other"):
+                continue
+            if name not in names:
+                names.insert(names.index(previous) + 1 if previous else len(names), name)
+            previous = name
+    lines = [
+        "### Where a request's time goes, end to end",
+        "",
+        f"`bench/server_timing.py`: the benchmark stack (gunicorn 2×4 threads, one Celery worker of 2 processes, "
+        f"pool {timing.get('pool', 'prefork')}) with `FACELIB_SERVER_TIMING` on serves {timing['requests']} Huawei "
+        "requests of each kind to one client through the SDK; each answer's `Server-Timing` header breaks it down. "
+        "Medians in ms. `call-wait` is the web process waiting for the worker; the rows in *italics* are its parts "
+        "(the broker's hand-off, the worker's own stages, the reply's way back), measured by the worker and across "
+        "processes. `other` is what the web process's stages leave of its total (the view's own checks, rendering, "
+        "middleware); `client − total` is the HTTP exchange and the SDK's own work. A comparison's two photos run in "
+        "parallel, so its worker rows add up to more than its wait. The engine alone (decode, detect, embed, in one "
+        f"process) took {timing['engine_ms']['p50']:.1f} ms a photo in the same run. "
+        f"Conditions: {_conditions(timing['conditions_start'])}.",
+        "",
+        "| stage | " + " | ".join(operations) + " |",
+        "|---|" + "---|" * len(operations),
+    ]
+
+    def cell(stages: dict, name: str) -> str:
+        return f"{stages[name]:.1f}" if name in stages else "–"
+
+    for name in names:
+        label = f"*{name}*" if name.startswith(("wait-", "worker-")) else name
+        lines.append(f"| {label} | " + " | ".join(cell(stages, name) for stages in operations.values()) + " |")
+    for name in ("other", "total"):
+        lines.append(f"| {name} | " + " | ".join(cell(stages, name) for stages in operations.values()) + " |")
+    gaps = [f"{stages['client'] - stages['total']:.1f}" for stages in operations.values()]
+    lines.append("| client − total | " + " | ".join(gaps) + " |")
+    lines.append("| **client** | " + " | ".join(f"**{stages['client']:.1f}**" for stages in operations.values()) + " |")
+    return "\n".join(lines)
+
+
 def _sync_reference(sync: dict, operation: str) -> tuple[float, str]:
     """What a call's one-client time is held against: the engine's time for one photo, or for compare two photos at
     once in two processes when that was measured."""

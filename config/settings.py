@@ -77,7 +77,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "facesets.middleware.ProjectInPathMiddleware",  # /p/<project_id>/...: first, so static files resolve under it too
+    "facesets.timing.ServerTimingMiddleware",  # first: its total covers every other middleware
+    "facesets.middleware.ProjectInPathMiddleware",  # /p/<project_id>/...: early, so static files resolve under it too
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "facesets.middleware.RequestIdMiddleware",
@@ -208,6 +209,8 @@ FACELIB_MAX_IMAGE_BYTES = env_int("FACELIB_MAX_IMAGE_BYTES", 8 * 1024 * 1024)
 FACELIB_MAX_IMAGE_PIXELS = env_int("FACELIB_MAX_IMAGE_PIXELS", 40_000_000)
 FACELIB_MAX_IMAGE_SIDE = env_int("FACELIB_MAX_IMAGE_SIDE", 10_000)
 FACELIB_SYNC_TIMEOUT = env_float("FACELIB_SYNC_TIMEOUT", 30.0)
+# A Server-Timing header on every answer: where the request's time went, the worker's stages included (facesets.timing).
+FACELIB_SERVER_TIMING = env_bool("FACELIB_SERVER_TIMING", False)
 # A liveness clip (at most 15 s) is analysed within this many seconds of worker time, and the request waits for it
 # at most FACELIB_LIVENESS_TIMEOUT (queueing included).
 FACELIB_LIVENESS_TIME_LIMIT = env_float("FACELIB_LIVENESS_TIME_LIMIT", 40.0)

@@ -32,6 +32,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from .. import timing
 from ..exceptions import DomainError, Timeout
 from ..models import Project, Task, TaskItem
 from .jobs import SCHEMAS, JobParams
@@ -75,14 +76,17 @@ def calls_run(
     """Run one transient job over each photo, in parallel in the workers through Redis, and wait: per photo its result
     or the DomainError it met. Timeout when not every answer came in ``timeout`` seconds; None when Redis did not take
     the calls (the caller uses a stored task instead)."""
-    from .tasks import domain_error_from, queue_for
+    from .tasks import queue_for
 
     call_ids = [uuid.uuid4().hex for _ in payloads]
     deadline = time.time() + timeout
-    call = json.dumps({"kind": kind, "project": project.pk, "params": params, "deadline": deadline})
+    call = {"kind": kind, "project": project.pk, "params": params, "deadline": deadline}
+    if timing.active():
+        call["timed"] = True  # the worker times its stages too and sends them back (Server-Timing)
+    call = json.dumps(call)
     redis = client()
     try:
-        with redis.pipeline() as pipe:
+        with timing.stage("call-store"), redis.pipeline() as pipe:
             for call_id, payload in zip(call_ids, payloads, strict=True):
                 pipe.hset(KEY.format(call_id), mapping={"call": call, "photo": payload or b""})
                 pipe.expire(KEY.format(call_id), int(timeout) + GRACE_SECONDS + 1)
@@ -92,8 +96,18 @@ def calls_run(
         return None
     from ..tasks import process_call
 
-    for call_id in call_ids:
-        process_call.apply_async((call_id,), queue=queue_for(kind))
+    with timing.stage("call-queue"):
+        for call_id in call_ids:
+            process_call.apply_async((call_id,), queue=queue_for(kind))
+    queued = time.time()
+    with timing.stage("call-wait"):
+        return _replies(redis, call_ids, deadline, what, queued)
+
+
+def _replies(redis, call_ids: list[str], deadline: float, what: str, queued: float) -> list[dict | DomainError]:
+    """Wait for the calls' replies (BLPOP until the deadline): per call its result or its DomainError."""
+    from .tasks import domain_error_from
+
     waiting = {REPLY.format(call_id).encode(): position for position, call_id in enumerate(call_ids)}
     outcomes: list[dict | DomainError | None] = [None] * len(call_ids)
     while waiting:
@@ -110,6 +124,8 @@ def calls_run(
             raise Timeout(f"{what} did not finish in time; send the request again")
         outcome = json.loads(reply[1])
         position = waiting.pop(reply[0])
+        if outcome.get("timing"):
+            _timing_add(outcome["timing"], queued)
         if outcome["status"] == Task.Status.DONE:
             outcomes[position] = outcome["result"]
         else:
@@ -130,7 +146,6 @@ def call_run(*, project: Project, kind: str, params: dict, payload: bytes | None
 
 def call_process(*, call_id: str) -> str:
     """Run a call in this worker and push its outcome for the waiting request. Returns what happened."""
-    from .tasks import OPERATIONS, error_outcome
 
     redis = client()
     stored = redis.hgetall(KEY.format(call_id))
@@ -140,6 +155,32 @@ def call_process(*, call_id: str) -> str:
     if time.time() > float(call["deadline"]):
         redis.delete(KEY.format(call_id))
         return "abandoned"
+    if call.get("timed"):  # its stages go back with the answer (Server-Timing)
+        started = time.time()
+        with timing.recording() as stages:
+            outcome = _outcome(call, stored)
+        outcome["timing"] = {"started": started, "finished": time.time(), "stages": stages}
+    else:
+        outcome = _outcome(call, stored)
+    _reply(call_id, outcome)
+    return outcome["status"]
+
+
+def _timing_add(worker: dict, queued: float) -> None:
+    """A timed call's hand-offs and its worker's stages, as this request's (wall clocks of one host, or of hosts kept
+    in step: a negative hand-off counts as 0)."""
+    stages = [(str(name), float(ms)) for name, ms in worker.get("stages") or []]
+    timing.add("wait-pickup", (worker["started"] - queued) * 1000.0)  # the message through the broker to a worker
+    for name, ms in stages:
+        timing.add(f"worker-{name}", ms)
+    ran = (worker["finished"] - worker["started"]) * 1000.0
+    timing.add("worker-other", ran - sum(ms for _, ms in stages))
+    timing.add("wait-return", (time.time() - worker["finished"]) * 1000.0)  # the reply back through Redis
+
+
+def _outcome(call: dict, stored: dict) -> dict[str, Any]:
+    from .tasks import OPERATIONS, error_outcome
+
     kind = call["kind"]
     outcome: dict[str, Any]
     try:
@@ -158,8 +199,7 @@ def call_process(*, call_id: str) -> str:
     except DomainError as error:
         code, message, details = error_outcome(error)
         outcome = {"status": Task.Status.FAILED, "error_code": code, "error_message": message, "details": details}
-    _reply(call_id, outcome)
-    return outcome["status"]
+    return outcome
 
 
 def call_fail(*, call_id: str, code: str, message: str) -> None:

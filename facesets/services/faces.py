@@ -22,7 +22,7 @@ from recognition.engine import DetectedFace, configured_model_name, get_engine
 from recognition.imageio import DecodedImage, ImageError, decode_image
 from recognition.models import Embedding
 
-from .. import fields
+from .. import fields, timing
 from ..exceptions import (
     DuplicatePhoto,
     FaceSetFull,
@@ -61,11 +61,13 @@ def image_analyse(
     """Decode and run detection (and embedding; and, with `analysis`, the face analysis) on a photo. Bad images
     raise ImageInvalid; stores nothing."""
     try:
-        decoded = decode_image(data, formats=formats)
+        with timing.stage("decode"):
+            decoded = decode_image(data, formats=formats)
     except ImageError as error:
         raise ImageInvalid(error.message, field="image", reason=error.code) from error
     engine = get_engine()
-    faces = engine.detect(decoded.pixels, max_faces=max_faces, embed=embed, min_face_size=min_face_size)
+    with timing.stage("detect-embed" if embed else "detect"):
+        faces = engine.detect(decoded.pixels, max_faces=max_faces, embed=embed, min_face_size=min_face_size)
     analysed = AnalysedImage(image=decoded, faces=faces, model=engine.model_name)
     if analysis:
         faces_analyse(analysed)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from recognition.engine import DetectedFace
 
+from .. import timing
 from ..exceptions import FaceNotFound, FaceSetNotFound, GroupNotFound, PersonNotFound
 from ..filters import compile_filter_sql, parse_filter
 from ..models import Face, FaceSet, Group, Person, Task, TaskItem
@@ -132,28 +133,30 @@ def search(task: Task, item: TaskItem, params: jobs.Search) -> dict:
         person = None
         if params.person:
             person = _one(Person, PersonNotFound, task, params.person, "person", "uid")
-        matches = faces_search(
-            project_pk=task.project_id,
-            vector=query_face.embedding,
-            model=analysed.model,
-            limit=limit,
-            group_pks=groups if (params.group or params.groups) else None,
-            person_pk=person.pk if person else None,
-            min_cosine=params.min_cosine,
-        )
+        with timing.stage("search"):
+            matches = faces_search(
+                project_pk=task.project_id,
+                vector=query_face.embedding,
+                model=analysed.model,
+                limit=limit,
+                group_pks=groups if (params.group or params.groups) else None,
+                person_pk=person.pk if person else None,
+                min_cosine=params.min_cosine,
+            )
     else:
         face_set = FaceSet.objects.get(pk=params.face_set, project=task.project)
         filter_sql = None
         if params.filter:
             filter_sql = compile_filter_sql(parse_filter(params.filter, face_set.field_schema))
-        matches = face_set_search(
-            face_set=face_set,
-            vector=query_face.embedding,
-            model=analysed.model,
-            limit=limit,
-            min_cosine=params.min_cosine,
-            filter_sql=filter_sql,
-        )
+        with timing.stage("search"):
+            matches = face_set_search(
+                face_set=face_set,
+                vector=query_face.embedding,
+                model=analysed.model,
+                limit=limit,
+                min_cosine=params.min_cosine,
+                filter_sql=filter_sql,
+            )
     return {
         "query": face_summary(query_face),
         "matches": [

@@ -15,7 +15,7 @@ from django.conf import settings
 
 from recognition.engine import cosine_similarity
 
-from .. import fields
+from .. import fields, timing
 from ..exceptions import FilterInvalid, ImageInvalid, InvalidArgument, NoFace
 from ..models import Face, FaceSet, FaceSetMember, Group, Image, Person, Project
 from ..selectors import face_set_query_validate, face_set_search_by_face
@@ -164,7 +164,8 @@ def face_search_run(
         box=[int(value) for value in box] if box else None,
     )
     result = task_run(project=project, kind=params.kind, params=params, payload=image)
-    hits = search_hits(project=project, matches=result["matches"], face_set=face_set, sort=sort)
+    with timing.stage("hydrate"):
+        hits = search_hits(project=project, matches=result["matches"], face_set=face_set, sort=sort)
     return SearchResult(hits=hits, query=result.get("query"))
 
 

@@ -26,6 +26,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from facesets import timing
 from facesets.exceptions import DomainError, InvalidArgument
 from facesets.models import Credential
 from facesets.services.ratelimit import RateLimit, credential_rate_limit_hit
@@ -163,13 +164,16 @@ class DialectView(APIView):
             self.body_refused = True
             raise self.errors.body_too_large(limit)
         self.check_request(request)
-        super().initial(request, *args, **kwargs)
-        self.credential = self.authenticate_caller(request)
+        with timing.stage("auth"):  # DRF's authentication classes, where a dialect has them, and the dialect's own
+            super().initial(request, *args, **kwargs)
+            self.credential = self.authenticate_caller(request)
         if self.credential is not None:
-            self.rate_limit = credential_rate_limit_hit(credential=self.credential)
+            with timing.stage("ratelimit"):
+                self.rate_limit = credential_rate_limit_hit(credential=self.credential)
             if self.rate_limit is not None and self.rate_limit.exceeded:
                 raise self.errors.rate_limited(self.rate_limit)
-        refused = nul_argument(request, kwargs)
+        with timing.stage("parse"):
+            refused = nul_argument(request, kwargs)  # the first look at request.data parses the body
         if refused is not None:
             # PostgreSQL stores no NUL in text or JSON: refused here, once, for every parameter of every dialect.
             raise InvalidArgument(f"{refused} must not contain a NUL character", field=refused)

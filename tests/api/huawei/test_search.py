@@ -223,3 +223,33 @@ def test_the_readme_example_runs(frs_env, people, repo_root, capsys):
     exec(code, {"AK": frs_env.ak, "SK": frs_env.sk, "PROJECT_ID": frs_env.project_id})
     printed = capsys.readouterr().out
     assert people.face_ids["person04"] in printed
+
+
+def _server_timing(header: str) -> dict[str, float]:
+    stages = {}
+    for part in header.split(","):
+        name, _, duration = part.strip().partition(";dur=")
+        stages[name] = float(duration)
+    return stages
+
+
+def test_server_timing_breaks_a_search_down_when_switched_on(frs_env, people, settings):
+    body = json.dumps({"image_base64": b64(frs_env.photo(people.queries["person05"])), "top_n": 3})
+    path = f"/v2/{{project_id}}/face-sets/{people.name}/search"
+    assert "Server-Timing" not in frs_env.signed("POST", path, body=body).headers  # off by default
+
+    settings.FACELIB_SERVER_TIMING = True
+    response = frs_env.signed("POST", path, body=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["faces"][0]["external_image_id"] == "person05"
+    stages = _server_timing(response.headers["Server-Timing"])
+    web = ["auth", "ratelimit", "parse", "call-store", "call-queue", "call-wait", "hydrate", "other"]
+    wait = ["wait-pickup", "worker-decode", "worker-detect-embed", "worker-search", "worker-other", "wait-return"]
+    assert list(stages) == [*web[:5], *wait, *web[5:], "total"]  # in the order they ended
+    print(response.headers["Server-Timing"])
+    assert all(value >= 0 for value in stages.values())
+    # The web process's stages add up to the request; the wait's parts (measured in the worker and across
+    # processes) to the wait, within the clocks' rounding.
+    assert sum(stages[name] for name in web) == pytest.approx(stages["total"], abs=0.5)
+    assert sum(stages[name] for name in wait) == pytest.approx(stages["call-wait"], abs=2.0)
+    assert stages["worker-detect-embed"] > 1.0  # the engine ran in the worker for this request
