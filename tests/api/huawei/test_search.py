@@ -246,7 +246,6 @@ def test_server_timing_breaks_a_search_down_when_switched_on(frs_env, people, se
     web = ["auth", "ratelimit", "parse", "call-store", "call-queue", "call-wait", "hydrate", "other"]
     wait = ["wait-pickup", "worker-decode", "worker-detect-embed", "worker-search", "worker-other", "wait-return"]
     assert list(stages) == [*web[:5], *wait, *web[5:], "total"]  # in the order they ended
-    print(response.headers["Server-Timing"])
     assert all(value >= 0 for value in stages.values())
     # The web process's stages add up to the request; the wait's parts (measured in the worker and across
     # processes) to the wait, within the clocks' rounding.
