@@ -32,6 +32,7 @@ import logging
 import math
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -240,7 +241,11 @@ def _memory_search(face_set, vector, model: str, limit: int) -> list[Match] | No
         return None
     matrix = _matrix(face_set, model)
     removed = max(0, len(matrix) - int(face_set.face_count))  # at least this many held rows are gone
-    if removed > MEMORY_RELOAD_NEW_ROWS or int(face_set.face_count) - len(matrix) > MEMORY_RELOAD_NEW_ROWS:
+    changed = removed > MEMORY_RELOAD_NEW_ROWS or int(face_set.face_count) - len(matrix) > MEMORY_RELOAD_NEW_ROWS
+    # Rows that were young when read are ranked by SQL on every search until read again once they have settled (a
+    # set enrolled just before its first search would otherwise be scanned by SQL as long as the process lives).
+    unsettled = matrix.watermark < matrix.newest and time.monotonic() - matrix.loaded > MEMORY_SETTLED_SECONDS
+    if changed or unsettled:
         matrix = _matrix(face_set, model, reload=True)
         removed = max(0, len(matrix) - int(face_set.face_count))
     if len(vector) != matrix.vectors.shape[1] and len(matrix):

@@ -8,6 +8,7 @@ facesets.search, built on these.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -67,7 +68,8 @@ class ExactMatrix:
     """The vectors of a small face set held in memory for an exact scan: ``keys`` (row ids, ascending) and their
     vectors normalised, so the cosine with a query is one matrix-vector product (10,000 x 128 floats: a fraction of a
     millisecond, where PostgreSQL's scan of the same rows takes ~8 ms). ``watermark``: every row with an id up to it is
-    held (the highest id held, or lower when given); the caller ranks the rows above it with the candidates."""
+    held (the highest id held, or lower when given); the caller ranks the rows above it with the candidates. ``newest``:
+    the highest id held; ``loaded``: when (time.monotonic) the vectors were read."""
 
     def __init__(self, keys: np.ndarray, vectors: np.ndarray, watermark: int | None = None) -> None:
         order = np.argsort(keys)
@@ -75,9 +77,11 @@ class ExactMatrix:
         vectors = np.asarray(vectors, dtype=np.float32)[order]
         norms = np.linalg.norm(vectors, axis=1, keepdims=True) if len(vectors) else np.ones((0, 1), np.float32)
         self.vectors = vectors / np.maximum(norms, 1e-12)
-        self.watermark = int(self.keys[-1]) if len(self.keys) else 0
+        self.newest = int(self.keys[-1]) if len(self.keys) else 0
+        self.watermark = self.newest
         if watermark is not None:  # lower: rows above it may have been committed after these were read
             self.watermark = min(self.watermark, int(watermark))
+        self.loaded = time.monotonic()
 
     def __len__(self) -> int:
         return len(self.keys)

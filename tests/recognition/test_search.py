@@ -271,3 +271,35 @@ def test_ef_search_follows_the_set_size_unless_configured(settings):
     assert ef_search_for(5_000_000) == large_ef
     settings.FACELIB_HNSW_EF_SEARCH = 64
     assert ef_search_for(5_000_000) == 64 == ef_search_for(30_000)
+
+
+@pytest.mark.django_db
+def test_rows_young_when_read_are_read_again_once_they_have_settled(project, settings):
+    """Rows enrolled just before a set's first search are ranked by SQL (a lower id may still commit), but only until
+    they have settled: the next search after that reads the set again and holds them."""
+    from facesets import search
+
+    settings.FACELIB_MEMORY_SCAN_MIN_FACES = 50
+    face_set = library.face_set_create(project=project, name="young")
+    centres, faces, labels, rng = _populate(project, face_set, identities=20, samples=5)
+    picks, queries = _queries(centres, rng, 5)
+    newest = max(FaceSetMember.objects.filter(face_set=face_set).values_list("pk", flat=True))
+
+    def answers() -> None:
+        held = [search._memory_search(face_set, query.tolist(), MODEL, 10) for query in queries]
+        exact = [face_set_search(face_set=face_set, vector=q, model=MODEL, limit=10, exact=True) for q in queries]
+        assert [[m.member_pk for m in h] for h in held] == [[m.member_pk for m in e] for e in exact]
+
+    answers()
+    first = search._matrix(face_set, MODEL)
+    assert first.newest == newest and first.watermark < newest  # read while young: ranked by SQL as new
+    answers()
+    assert search._matrix(face_set, MODEL) is first  # not read again before they can have settled
+    # The settling time passes (the rows' age and the vectors' read moved back rather than waited for).
+    FaceSetMember.objects.filter(face_set=face_set).update(added=timezone.now() - timedelta(hours=1))
+    first.loaded -= search.MEMORY_SETTLED_SECONDS + 1
+    answers()
+    settled = search._matrix(face_set, MODEL)
+    assert settled is not first and settled.watermark == newest  # read again: every row held
+    answers()
+    assert search._matrix(face_set, MODEL) is settled  # and kept
