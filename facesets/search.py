@@ -267,28 +267,19 @@ def _matrix(face_set, model: str, *, reload: bool = False) -> ExactMatrix:
         if matrix is not None and not reload:
             _MATRICES.move_to_end(key)
             return matrix
-    connection.ensure_connection()
-    # pgvector's binary form (int16 dimensions, int16 unused, big-endian float4s) read straight into one array: the
-    # text form costs ~100 µs a row to parse, this ~1 µs.
-    with psycopg.Cursor(connection.connection) as cursor:  # Django's own cursors cannot return binary rows
-        cursor.execute(
-            f"SELECT m.id, m.vector FROM {MEMBER_TABLE} m WHERE m.face_set_id = %s AND m.model = %s",
-            [face_set.pk, model],
-            binary=True,
-        )
-        rows = cursor.fetchall()
-        # Member ids come from a sequence but commit in any order: a row with a lower id than those read may commit
-        # after the read. Rows added in the last minutes are therefore always ranked by SQL too (an enrolment's
-        # transaction lasts well under a second).
+    rows, vectors = vectors_fetch(
+        f"SELECT m.id, m.vector FROM {MEMBER_TABLE} m WHERE m.face_set_id = %s AND m.model = %s", [face_set.pk, model]
+    )
+    # Member ids come from a sequence but commit in any order: a row with a lower id than those read may commit after
+    # the read. Rows added in the last minutes are therefore always ranked by SQL too (an enrolment's transaction
+    # lasts well under a second).
+    with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT coalesce(max(m.id), 0) FROM {MEMBER_TABLE} m WHERE m.face_set_id = %s AND m.model = %s "
             "AND m.added < now() - make_interval(secs => %s)",
             [face_set.pk, model, MEMORY_SETTLED_SECONDS],
         )
         settled = int(cursor.fetchone()[0])
-    dimensions = int.from_bytes(rows[0][1][:2], "big") if rows else 0
-    blob = b"".join(bytes(row[1])[4:] for row in rows)
-    vectors = np.frombuffer(blob, dtype=">f4").astype(np.float32).reshape(len(rows), dimensions)
     matrix = ExactMatrix(np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows)), vectors, settled)
     with _MATRICES_LOCK:
         _MATRICES[key] = matrix
@@ -299,6 +290,20 @@ def _matrix(face_set, model: str, *, reload: bool = False) -> ExactMatrix:
         ):
             _MATRICES.popitem(last=False)
     return matrix
+
+
+def vectors_fetch(query: str, params: list) -> tuple[list[tuple], np.ndarray]:
+    """The rows of a query whose last column is a pgvector vector: each row's other columns, and the vectors as one
+    float32 array (n x dimensions). pgvector's binary form (int16 dimensions, int16 unused, big-endian float4s) is
+    read straight into the array: its text form costs ~100 µs a row to parse, this ~1 µs."""
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:  # Django's own cursors cannot return binary rows
+        cursor.execute(query, params, binary=True)
+        rows = cursor.fetchall()
+    dimensions = int.from_bytes(rows[0][-1][:2], "big") if rows else 0
+    blob = b"".join(bytes(row[-1])[4:] for row in rows)
+    vectors = np.frombuffer(blob, dtype=">f4").astype(np.float32).reshape(len(rows), dimensions)
+    return [tuple(row[:-1]) for row in rows], vectors
 
 
 def _with_filter(where: list[str], params: list, filter_sql: tuple[str, list] | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import credentials, enrol, face_sets, faces, overview, persons, recognition
+from .views import credentials, enrol, face_sets, faces, insight, overview, persons, recognition
 from .views.accounts import SignInForm
 
 app_name = "dashboard"
@@ -38,6 +38,7 @@ urlpatterns = [
     path("persons/<str:person_id>/merge/", persons.person_merge_view, name="person_merge"),
     path("persons/<str:person_id>/delete/", persons.person_remove, name="person_delete"),
     path("persons/<str:person_id>/erase/", persons.person_erase_view, name="person_erase"),
+    path("identities/", insight.identity_review, name="identities"),
     path("groups/", persons.group_list, name="groups"),
     path("groups/<str:group_id>/", persons.group_detail, name="group"),
     path("groups/<str:group_id>/delete/", persons.group_remove, name="group_delete"),

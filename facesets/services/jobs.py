@@ -218,6 +218,19 @@ class FaceTraining(JobParams):
     groups: list[int] = dataclasses.field(default_factory=list)
 
 
+# --- reviews of the stored vectors ----------------------------------------------------------------------------
+
+
+@_job("identities.review")
+class IdentitiesReview(JobParams):
+    """Persons that are probably one human and faces that probably belong to someone else (selectors.identities)."""
+
+    transient = True
+
+    min_cosine: float
+    limit: int = 100
+
+
 SCHEMAS: dict[str, type[JobParams]] = {
     cls.kind: cls
     for cls in (
@@ -234,5 +247,6 @@ SCHEMAS: dict[str, type[JobParams]] = {
         FaceSearch,
         FaceIdentify,
         FaceTraining,
+        IdentitiesReview,
     )
 }

@@ -4,13 +4,14 @@ own format."""
 
 from __future__ import annotations
 
-from recognition.engine import DetectedFace
+from recognition.engine import DetectedFace, configured_model_name
 
 from .. import timing
 from ..exceptions import FaceNotFound, FaceSetNotFound, GroupNotFound, PersonNotFound
 from ..filters import compile_filter_sql, parse_filter
 from ..models import Face, FaceSet, Group, Person, Task, TaskItem
 from ..search import face_set_search, faces_search
+from ..selectors.identities import identities_review
 from . import jobs, matching
 from .detection import image_detect_upright
 from .faces import (
@@ -360,3 +361,12 @@ def video_liveness(task: Task, item: TaskItem, params: jobs.VideoLiveness) -> di
     if params.trace:
         result["trace"] = trace(signals.samples)
     return result
+
+
+@operation("identities.review")
+def review_identities(task: Task, item: TaskItem, params: jobs.IdentitiesReview) -> dict:
+    """Review the project's labelled faces for duplicate persons and stray faces, on the current model's vectors."""
+    review = identities_review(
+        project=task.project, model=configured_model_name(), min_cosine=params.min_cosine, limit=params.limit
+    )
+    return review.to_json()

@@ -342,3 +342,43 @@ def video_liveness_run(
         return task_result(task)
     finally:
         task_discard(task=task)
+
+
+@dataclass
+class IdentityReviewResult:
+    """An identity review with its persons and faces read back (those deleted since it ran left out)."""
+
+    faces: int
+    persons: int
+    min_cosine: float
+    pairs: list[dict]  # {"keep": Person, "merge": Person, "cosine": float}
+    strays: list[dict]  # {"face": Face, "person": Person, "own": float, "closer": Person | None, "closer_cosine"}
+
+
+def identities_review_run(*, project: Project, min_cosine: float, limit: int = 100) -> IdentityReviewResult:
+    """Persons that are probably one human and faces that probably belong to someone else (selectors.identities),
+    computed in a worker on the stored vectors; Timeout past FACELIB_SYNC_TIMEOUT."""
+    params = jobs.IdentitiesReview(min_cosine=float(min_cosine), limit=int(limit))
+    result = task_run(project=project, kind=params.kind, params=params)
+    person_pks = {pk for pair in result["pairs"] for pk in (pair["keep"], pair["merge"])}
+    person_pks |= {pk for stray in result["strays"] for pk in (stray["person"], stray["closer"]) if pk}
+    persons = Person.objects.filter(project=project, pk__in=person_pks).in_bulk()
+    faces = Face.objects.filter(project=project, pk__in=[stray["face"] for stray in result["strays"]]).in_bulk()
+    pairs = [
+        {"keep": persons[pair["keep"]], "merge": persons[pair["merge"]], "cosine": pair["cosine"]}
+        for pair in result["pairs"]
+        if pair["keep"] in persons and pair["merge"] in persons
+    ]
+    strays = [
+        {
+            **stray,
+            "face": faces[stray["face"]],
+            "person": persons[stray["person"]],
+            "closer": persons.get(stray["closer"]),
+        }
+        for stray in result["strays"]
+        if stray["face"] in faces and stray["person"] in persons
+    ]
+    return IdentityReviewResult(
+        faces=result["faces"], persons=result["persons"], min_cosine=result["min_cosine"], pairs=pairs, strays=strays
+    )

@@ -152,7 +152,7 @@ def person_merge_view(request: HttpRequest, person_id: str) -> HttpResponse:
             messages.error(request, error.message)
         else:
             messages.success(request, f"Merged {other} into {person}: {moved} faces moved.")
-        return redirect("dashboard:person", person_id=person.person_id)
+        return redirect(redirect_back(request, reverse("dashboard:person", args=[person.person_id])))
     if other is None and form.is_bound and not form.errors:
         form.add_error("person", "Choose a person.")
     return page(

@@ -836,3 +836,61 @@ def test_an_upload_is_one_batch(new_page, live_server, worker, shared_data, tmp_
     assert len(rows) == 23 + 21  # every attempt, each with its part
     assert {row["code"] for row in rows} == {"done", "face_set_full", "duplicate_photo", "no_face"}
     assert next(row for row in rows if row["file"] == already.name)["code"] == "duplicate_photo"
+
+
+def test_identity_review_merges_a_twice_entered_person_and_flags_a_stray_face(
+    new_page, live_server, worker, shared_data
+):
+    """Real photos: two persons made from photos of one labelled person are proposed for merging and merged in one
+    click; a face of another labelled person, given to the wrong person, is flagged with the person it matches and
+    moved there in one click; afterwards the review finds nothing."""
+    from facesets.services import library
+    from facesets.services.faces import person_add_faces
+    from facesets.services.runs import face_set_enrol_run
+
+    team = make_team("acme")
+    staff = library.face_set_create(project=team.project, name="staff")
+
+    def person(name, photos):
+        faces = [
+            face_set_enrol_run(face_set=staff, image=(shared_data / "people" / photo).read_bytes(), single=True)[0].face
+            for photo in photos
+        ]
+        created = library.person_create(project=team.project, name=name)
+        person_add_faces(person=created, faces=faces)
+        return created, faces
+
+    ann, _ = person("Ann", ["person02/img3.jpg", "person02/img12.jpg"])
+    ann_badge, _ = person("Ann (badge photo)", ["person02/img53.jpg", "person02/img54.jpg"])
+    bob, _ = person("Bob", ["person03/img48.jpg", "person03/img49.jpg", "person03/img50.jpg"])
+    cy, _ = person("Cy", ["person05/img17.jpg", "person05/img59.jpg"])
+    stray = face_set_enrol_run(face_set=staff, image=(shared_data / "people/person05/img16.jpg").read_bytes())[0].face
+    person_add_faces(person=bob, faces=[stray])  # Cy's photo given to Bob by mistake
+
+    page = new_page()
+    sign_in(page, live_server.url, "acme-admin")
+    page.click("text=Identity review")
+    expect(page.locator("h1")).to_have_text("Identity review")
+    expect(page.locator("[data-review-counts]")).to_have_text("10 faces of 4 persons reviewed.")
+    pairs = page.locator("[data-pair]")
+    expect(pairs).to_have_count(1)
+    expect(pairs.first).to_have_attribute("data-pair", f"{ann.person_id} {ann_badge.person_id}")
+    assert float(pairs.first.locator("[data-pair-score]").inner_text()) >= 0.93
+    strays = page.locator("[data-stray]")
+    expect(strays).to_have_count(1)
+    expect(strays.first).to_have_attribute("data-stray", stray.face_id)
+    expect(strays.first).to_contain_text("Given to Bob")
+    expect(strays.first).to_contain_text("Matches Cy")
+
+    pairs.first.locator("[data-merge]").click()
+    expect(page.locator("body")).to_contain_text("Merged Ann (badge photo) into Ann: 2 faces moved.")
+    expect(page.locator("h1")).to_have_text("Identity review")
+    expect(page.locator("[data-no-pairs]")).to_be_visible()
+    assert not Person.objects.filter(pk=ann_badge.pk).exists() and ann.faces.count() == 4
+
+    page.locator(f"[data-stray='{stray.face_id}'] [data-move]").click()
+    expect(page.locator("body")).to_contain_text(f"Face {stray.face_id} now belongs to Cy.")
+    expect(page.locator("[data-no-strays]")).to_be_visible()
+    stray.refresh_from_db()
+    assert stray.person_id == cy.pk
+    expect(page.locator("[data-review-counts]")).to_have_text("10 faces of 3 persons reviewed.")
