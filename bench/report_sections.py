@@ -826,6 +826,35 @@ def server_timing_section(timing: dict | None) -> str:
     return "\n".join(lines)
 
 
+def identity_review_section(review: dict | None) -> str:
+    """The identity review's cost and behaviour at library sizes, on synthetic faces (bench/identity_review.py)."""
+    if not review:
+        return "### Identity review at library sizes\n\nNot measured (`bench/identity_review.py`)."
+    lines = [
+        "### Identity review at library sizes",
+        "",
+        "`bench/identity_review.py`: the dashboard's identity review (`facesets/selectors/identities.py`, computed "
+        f"exactly) on **synthetic** faces from the fitted generator, {review['per_person']} faces a person, with "
+        "mistakes planted: 1 % of the persons entered twice (their faces split between two persons) and 0.5 % of the "
+        "faces given to a random other person; threshold 0.93 on the Huawei scale. Time: the whole computation, "
+        "median; reading the vectors from PostgreSQL is not included. The generator makes many look-alike "
+        "identities (in its 1M-face set a query's exact top 10 holds ~4.6 strangers above 0.93), so the other pairs "
+        "it proposes say more about the generator than about real libraries; it claims no accuracy. "
+        f"Conditions: {_conditions(review['conditions'])}.",
+        "",
+        "| faces | persons | time (ms) | twice-entered persons proposed | other pairs proposed "
+        "| misgiven faces flagged | other faces flagged |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in review["sizes"]:
+        lines.append(
+            f"| {row['faces']:,} | {row['persons']:,} | {row['ms']['p50']:,.0f} | "
+            f"{row['twice_entered_proposed']} / {row['twice_entered']} | {row['other_pairs_proposed']:,} | "
+            f"{row['misgiven_flagged']} / {row['misgiven']} | {row['other_faces_flagged']:,} |"
+        )
+    return "\n".join(lines)
+
+
 def _sync_reference(sync: dict, operation: str) -> tuple[float, str]:
     """What a call's one-client time is held against: the engine's time for one photo, or for compare two photos at
     once in two processes when that was measured."""

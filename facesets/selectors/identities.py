@@ -70,7 +70,7 @@ class IdentityReview:
 
 def identities_review(*, project: Project, model: str, min_cosine: float, limit: int = 100) -> IdentityReview:
     """The project's pairs of persons whose faces match on average at `min_cosine` or more (best first), and its
-    faces whose mean match with the rest of their own person is below it (worst first); at most `limit` of each."""
+    faces whose median match with the rest of their own person is below it (worst first); at most `limit` of each."""
     from ..search import vectors_fetch
 
     rows, vectors = vectors_fetch(
@@ -78,10 +78,19 @@ def identities_review(*, project: Project, model: str, min_cosine: float, limit:
         "WHERE f.project_id = %s AND f.person_id IS NOT NULL AND e.model = %s ORDER BY f.id",
         [project.pk, model],
     )
-    if not rows:
-        return IdentityReview(faces=0, persons=0, min_cosine=min_cosine, pairs=[], strays=[])
     face_pks = np.array([row[0] for row in rows], dtype=np.int64)
-    person_pks, labels = np.unique(np.array([row[1] for row in rows], dtype=np.int64), return_inverse=True)
+    person_ids = np.array([row[1] for row in rows], dtype=np.int64)
+    return identities_from_vectors(face_pks, person_ids, vectors, min_cosine=min_cosine, limit=limit)
+
+
+def identities_from_vectors(
+    face_pks: np.ndarray, person_ids: np.ndarray, vectors: np.ndarray, *, min_cosine: float, limit: int = 100
+) -> IdentityReview:
+    """The review of faces given as arrays (their keys, their persons' keys, their vectors): the whole computation,
+    without the database (bench/identity_review.py times it)."""
+    if not len(face_pks):
+        return IdentityReview(faces=0, persons=0, min_cosine=min_cosine, pairs=[], strays=[])
+    person_pks, labels = np.unique(person_ids, return_inverse=True)
     vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
     sums = np.zeros((len(person_pks), vectors.shape[1]), dtype=np.float64)
     np.add.at(sums, labels, vectors)
@@ -89,7 +98,9 @@ def identities_review(*, project: Project, model: str, min_cosine: float, limit:
     counts = np.bincount(labels, minlength=len(person_pks)).astype(np.float32)
     pairs = _pairs(sums, counts, person_pks, min_cosine, limit)
     strays = _strays(vectors, labels, sums, counts, face_pks, person_pks, min_cosine, limit)
-    return IdentityReview(faces=len(rows), persons=len(person_pks), min_cosine=min_cosine, pairs=pairs, strays=strays)
+    return IdentityReview(
+        faces=len(face_pks), persons=len(person_pks), min_cosine=min_cosine, pairs=pairs, strays=strays
+    )
 
 
 def _pairs(sums, counts, person_pks, min_cosine: float, limit: int) -> list[PersonPair]:
@@ -112,42 +123,65 @@ def _pairs(sums, counts, person_pks, min_cosine: float, limit: int) -> list[Pers
 
 def _strays(vectors, labels, sums, counts, face_pks, person_pks, min_cosine: float, limit: int) -> list[StrayFace]:
     own = _own_medians(vectors, labels)
+    # Only the flagged faces are held against every other person (a face alone in its person has a NaN median: it is
+    # never flagged, there is nothing to compare it with).
+    flagged = np.flatnonzero(own < min_cosine)
+    flagged = flagged[np.argsort(own[flagged], kind="stable")][:limit]
     found: list[StrayFace] = []
-    for start in range(0, len(vectors), BLOCK_ROWS):
-        own_labels = labels[start : start + BLOCK_ROWS]
-        positions = np.arange(len(own_labels))
-        others = (vectors[start : start + BLOCK_ROWS] @ sums.T) / counts  # each face's mean against each person
-        others[positions, own_labels] = -np.inf
+    for start in range(0, len(flagged), BLOCK_ROWS):
+        rows = flagged[start : start + BLOCK_ROWS]
+        positions = np.arange(len(rows))
+        others = (vectors[rows] @ sums.T) / counts  # each face's mean against each person
+        others[positions, labels[rows]] = -np.inf
         closer = np.argmax(others, axis=1)
         closer_cosine = others[positions, closer]
-        # A face alone in its person has nothing to be compared with (its median is NaN): it is never flagged.
-        for position in np.nonzero(own[start : start + BLOCK_ROWS] < min_cosine)[0].tolist():
+        for position, row in enumerate(rows.tolist()):
             other_fits = bool(closer_cosine[position] >= min_cosine)
             found.append(
                 StrayFace(
-                    face=int(face_pks[start + position]),
-                    person=int(person_pks[own_labels[position]]),
-                    own=round(float(own[start + position]), 6),
+                    face=int(face_pks[row]),
+                    person=int(person_pks[labels[row]]),
+                    own=round(float(own[row]), 6),
                     closer=int(person_pks[closer[position]]) if other_fits else None,
                     closer_cosine=round(float(closer_cosine[position]), 6) if other_fits else None,
                 )
             )
-    found.sort(key=lambda stray: stray.own)
-    return found[:limit]
+    return found
 
 
 def _own_medians(vectors, labels) -> np.ndarray:
-    """Each face's median cosine with the other faces of its person (NaN for a person's only face)."""
+    """Each face's median cosine with the other faces of its person (NaN for a person's only face). Persons with the
+    same number of faces are done together, as one stack of small matrices."""
     medians = np.full(len(vectors), np.nan, dtype=np.float32)
     order = np.argsort(labels, kind="stable")
-    bounds = np.flatnonzero(np.diff(labels[order])) + 1
-    for members in np.split(order, bounds):
-        if len(members) < 2:
-            continue
-        group = vectors[members]
-        rows = max(1, BLOCK_ROWS * BLOCK_ROWS // len(members))  # a block of rows x the person's faces, bounded
-        for start in range(0, len(members), rows):
-            scores = group[start : start + rows] @ group.T
-            scores[np.arange(len(scores)), np.arange(start, start + len(scores))] = np.nan  # not with itself
-            medians[members[start : start + rows]] = np.nanmedian(scores, axis=1)
+    by_size: dict[int, list[np.ndarray]] = {}
+    for members in np.split(order, np.flatnonzero(np.diff(labels[order])) + 1):
+        if len(members) >= 2:
+            by_size.setdefault(len(members), []).append(members)
+    budget = BLOCK_ROWS * BLOCK_ROWS  # scores held at once
+    for size, persons in by_size.items():
+        if size * size <= budget // 4:
+            step = max(1, budget // (size * size))
+            for start in range(0, len(persons), step):
+                rows = np.stack(persons[start : start + step])  # persons x size
+                group = vectors[rows]
+                medians[rows] = _median_without_self(group @ group.transpose(0, 2, 1), np.arange(size))
+        else:  # a person with very many faces: blocks of their rows against all their faces
+            for members in persons:
+                group = vectors[members]
+                step = max(1, budget // size)
+                for start in range(0, size, step):
+                    scores = group[start : start + step] @ group.T
+                    medians[members[start : start + step]] = _median_without_self(
+                        scores, np.arange(start, start + len(scores))
+                    )
     return medians
+
+
+def _median_without_self(scores: np.ndarray, own_columns: np.ndarray) -> np.ndarray:
+    """The median of each row of `scores` (..., rows, faces) leaving out each row's own column."""
+    rows = np.arange(scores.shape[-2])
+    scores[..., rows, own_columns] = np.inf  # sorted last, then left out
+    scores.sort(axis=-1)
+    count = scores.shape[-1] - 1
+    return (scores[..., (count - 1) // 2] + scores[..., count // 2]) / 2

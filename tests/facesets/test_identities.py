@@ -83,3 +83,20 @@ def test_a_twice_entered_identity_and_a_stray_face_are_found(project):
     # another project's persons are never read
     other = projects.project_get_or_create(name="identities-other")
     assert identities_review(project=other, model=MODEL, min_cosine=THRESHOLD).faces == 0
+
+
+def test_each_faces_median_with_the_rest_of_its_person_is_exact_for_small_and_very_large_persons():
+    """Pure computation (no database): the stacked small persons and the blocked very large one (more faces than the
+    stack takes) give each face the median of its cosines with its person's other faces, itself left out."""
+    from facesets.selectors.identities import _own_medians
+
+    rng = np.random.default_rng(5)
+    sizes = [1, 2, 3, 3, 10, 1100]
+    labels = np.repeat(np.arange(len(sizes)), sizes)
+    rng.shuffle(labels)
+    vectors = _unit(rng.normal(size=(len(labels), 16))).astype(np.float32)
+    medians = _own_medians(vectors, labels)
+    for row in rng.choice(len(labels), size=60, replace=False).tolist() + [int(np.flatnonzero(labels == 0)[0])]:
+        others = np.flatnonzero((labels == labels[row]) & (np.arange(len(labels)) != row))
+        expected = np.median(vectors[others] @ vectors[row]) if len(others) else np.nan
+        assert medians[row] == pytest.approx(expected, abs=1e-5, nan_ok=True)
