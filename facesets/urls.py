@@ -39,6 +39,7 @@ urlpatterns = [
     path("persons/<str:person_id>/delete/", persons.person_remove, name="person_delete"),
     path("persons/<str:person_id>/erase/", persons.person_erase_view, name="person_erase"),
     path("identities/", insight.identity_review, name="identities"),
+    path("calibration/", insight.threshold_calibration, name="calibration"),
     path("groups/", persons.group_list, name="groups"),
     path("groups/<str:group_id>/", persons.group_detail, name="group"),
     path("groups/<str:group_id>/delete/", persons.group_remove, name="group_delete"),

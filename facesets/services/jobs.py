@@ -231,6 +231,17 @@ class IdentitiesReview(JobParams):
     limit: int = 100
 
 
+@_job("thresholds.calibrate")
+class ThresholdsCalibrate(JobParams):
+    """Genuine and impostor scores of the labelled faces and what a threshold does with them (selectors.thresholds)."""
+
+    transient = True
+
+    threshold: float  # raw cosine
+    face_set: int | None = None  # only the labelled faces of this face set
+    set_size: int | None = None  # the one-to-many search's size, for the false-positive identification rate
+
+
 SCHEMAS: dict[str, type[JobParams]] = {
     cls.kind: cls
     for cls in (
@@ -248,5 +259,6 @@ SCHEMAS: dict[str, type[JobParams]] = {
         FaceIdentify,
         FaceTraining,
         IdentitiesReview,
+        ThresholdsCalibrate,
     )
 }

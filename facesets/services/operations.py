@@ -12,6 +12,7 @@ from ..filters import compile_filter_sql, parse_filter
 from ..models import Face, FaceSet, Group, Person, Task, TaskItem
 from ..search import face_set_search, faces_search
 from ..selectors.identities import identities_review
+from ..selectors.thresholds import score_calibration
 from . import jobs, matching
 from .detection import image_detect_upright
 from .faces import (
@@ -370,3 +371,16 @@ def review_identities(task: Task, item: TaskItem, params: jobs.IdentitiesReview)
         project=task.project, model=configured_model_name(), min_cosine=params.min_cosine, limit=params.limit
     )
     return review.to_json()
+
+
+@operation("thresholds.calibrate")
+def calibrate_thresholds(task: Task, item: TaskItem, params: jobs.ThresholdsCalibrate) -> dict:
+    """Score the project's (or a face set's) labelled faces in pairs, on the current model's vectors."""
+    calibration = score_calibration(
+        project=task.project,
+        model=configured_model_name(),
+        threshold=params.threshold,
+        face_set_pk=params.face_set,
+        set_size=params.set_size,
+    )
+    return calibration.to_json()

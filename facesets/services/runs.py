@@ -19,6 +19,7 @@ from .. import fields, timing
 from ..exceptions import FilterInvalid, ImageInvalid, InvalidArgument, NoFace
 from ..models import Face, FaceSet, FaceSetMember, Group, Image, Person, Project
 from ..selectors import face_set_query_validate, face_set_search_by_face
+from ..selectors.thresholds import Calibration
 from . import jobs
 from .tasks import task_run
 
@@ -382,3 +383,15 @@ def identities_review_run(*, project: Project, min_cosine: float, limit: int = 1
     return IdentityReviewResult(
         faces=result["faces"], persons=result["persons"], min_cosine=result["min_cosine"], pairs=pairs, strays=strays
     )
+
+
+def score_calibration_run(*, project: Project, threshold: float, face_set: FaceSet | None = None) -> Calibration:
+    """The genuine and impostor scores of the labelled faces (of `face_set` only, when given) and what `threshold`
+    (a raw cosine) does with them, with the false-positive identification rate at the set's size (or at the number
+    of labelled faces), computed in a worker (selectors.thresholds); Timeout past FACELIB_SYNC_TIMEOUT."""
+    set_size = int(face_set.face_count) if face_set is not None else None
+    params = jobs.ThresholdsCalibrate(
+        threshold=float(threshold), face_set=face_set.pk if face_set is not None else None, set_size=set_size
+    )
+    result = task_run(project=project, kind=params.kind, params=params)
+    return Calibration(**result)

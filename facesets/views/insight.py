@@ -1,8 +1,10 @@
-"""Operator insight on the library's own data: the identity review (persons that are probably one human, faces that
-probably belong to someone else), computed by a worker on the stored vectors (services.runs.identities_review_run)."""
+"""Operator insight on the library's own data, computed by a worker on the stored vectors: the identity review
+(persons that are probably one human, faces that probably belong to someone else) and the threshold calibration
+(genuine and impostor scores of the labelled faces, FAR / FRR, thresholds by target rate and by set size)."""
 
 from __future__ import annotations
 
+import numpy as np
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
@@ -10,7 +12,7 @@ from recognition.calibration import huawei_similarity, raw_cosine_for
 
 from .. import selectors
 from ..exceptions import Timeout
-from ..services.runs import identities_review_run
+from ..services.runs import identities_review_run, score_calibration_run
 from .base import dashboard_view, page
 from .recognition import SAME_PERSON, SCALE
 
@@ -78,3 +80,94 @@ def identity_review(request: HttpRequest) -> HttpResponse:
             "nav": "identities",
         },
     )
+
+
+# --- threshold calibration ---------------------------------------------------------------------------------------
+
+PLOT_WIDTH, PLOT_HEIGHT, PLOT_LOW = 720, 200, -0.4  # the plot's raw cosine axis: PLOT_LOW .. 1
+SET_SIZES = (1_000, 10_000, 100_000, 1_000_000)
+
+
+def _plot(calibration, threshold: float) -> dict:
+    """The two score distributions as SVG polylines (each scaled to its own peak, so both show), the threshold's x
+    and the axis ticks: drawn here, no chart library in the page."""
+    edges = np.linspace(-1.0, 1.0, len(calibration.genuine_histogram) + 1)
+    centres = (edges[:-1] + edges[1:]) / 2
+    shown = centres >= PLOT_LOW
+
+    def x(value: float) -> float:
+        return round((value - PLOT_LOW) / (1.0 - PLOT_LOW) * PLOT_WIDTH, 1)
+
+    def line(counts: list[int]) -> str:
+        values = np.asarray(counts, dtype=float)[shown]
+        peak = values.max() if len(values) and values.max() > 0 else 1.0
+        return " ".join(
+            f"{x(c)},{round(PLOT_HEIGHT - v / peak * (PLOT_HEIGHT - 10), 1)}"
+            for c, v in zip(centres[shown], values, strict=True)
+        )
+
+    # Evenly spaced raw cosines, each labelled with its Huawei similarity (that scale is not linear in the cosine).
+    raws = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0)
+    ticks = [{"x": x(raw), "label": f"{huawei_similarity(raw):.2f}"} for raw in raws]
+    return {
+        "width": PLOT_WIDTH,
+        "height": PLOT_HEIGHT,
+        "genuine": line(calibration.genuine_histogram),
+        "impostor": line(calibration.impostor_histogram),
+        "threshold_x": x(threshold),
+        "ticks": [tick for tick in ticks if 0 <= tick["x"] <= PLOT_WIDTH],
+    }
+
+
+@require_safe
+@dashboard_view
+def threshold_calibration(request: HttpRequest) -> HttpResponse:
+    """Genuine and impostor score distributions of the faces given to persons (the project's, or one face set's),
+    FAR and FRR at the chosen threshold, the thresholds for target false-accept rates, and what the threshold means
+    for a one-to-many search of the set's size."""
+    similarity, problem = _similarity(request)
+    face_sets = selectors.face_set_list(project=request.project).order_by("name")
+    scope = request.GET.get("scope", "").strip()
+    face_set = None
+    if scope:
+        face_set = selectors.face_set_get(project=request.project, face_set_id=scope)
+    calibration, busy = None, False
+    threshold = raw_cosine_for("huawei", similarity)
+    if problem is None:
+        try:
+            calibration = score_calibration_run(project=request.project, threshold=threshold, face_set=face_set)
+        except Timeout:
+            busy = True
+    context = {
+        "similarity": similarity,
+        "problem": problem,
+        "busy": busy,
+        "scale": SCALE,
+        "face_sets": face_sets,
+        "face_set": face_set,
+        "calibration": calibration,
+        "nav": "calibration",
+    }
+    if calibration is not None and calibration.genuine_pairs + calibration.impostor_pairs:
+        sizes = sorted({*SET_SIZES, *([face_set.face_count] if face_set is not None and face_set.face_count else [])})
+        context.update(
+            plot=_plot(calibration, threshold),
+            suggested=[
+                {"far": target, "similarity": huawei_similarity(value) if value is not None else None}
+                for target, value in calibration.suggested.items()
+            ],
+            suggested_for_set=[
+                {"fpir": target, "similarity": huawei_similarity(value) if value is not None else None}
+                for target, value in calibration.suggested_for_set.items()
+            ],
+            fpir=[
+                {
+                    "size": size,
+                    "fpir": calibration.fpir(size),
+                    "bound": calibration.fpir_bound(size),
+                    "chosen": face_set is not None and size == face_set.face_count,
+                }
+                for size in sizes
+            ],
+        )
+    return page(request, "dashboard/calibration.html", context)

@@ -31,6 +31,14 @@
     select.addEventListener("change", function () { if (button) button.classList.toggle("primary", select.value !== initial); });
   });
 
+  /* A slider and a number field that show one value (the threshold pages): moving either moves the other. */
+  $all("input[type=range][data-mirror]").forEach(function (range) {
+    var number = document.getElementById(range.getAttribute("data-mirror"));
+    if (!number) return;
+    range.addEventListener("input", function () { number.value = range.value; });
+    number.addEventListener("input", function () { range.value = number.value; });
+  });
+
   /* Buttons that ask first. */
   document.addEventListener("submit", function (event) {
     var form = event.target;

@@ -894,3 +894,68 @@ def test_identity_review_merges_a_twice_entered_person_and_flags_a_stray_face(
     stray.refresh_from_db()
     assert stray.person_id == cy.pk
     expect(page.locator("[data-review-counts]")).to_have_text("10 faces of 3 persons reviewed.")
+
+
+def test_threshold_calibration_agrees_with_the_benchmark_on_the_same_photos(new_page, live_server, worker, shared_data):
+    """The labelled photos that bench/accuracy.py measures (100 photos of 33 people), each enrolled and given to the
+    person it shows: the calibration page counts the same genuine and impostor pairs and, at Huawei's 0.93, the same
+    false accepts and false rejects as the benchmark's committed figures (bench/results/accuracy.json); moving the
+    threshold up trades one for the other; a face set's size turns the FAR into a search's chance of a stranger."""
+    import importlib.util
+    import json
+
+    from facesets.services import jobs, library
+    from facesets.services.enrolment import ENROL_FORMATS
+    from facesets.services.faces import person_add_faces
+    from facesets.services.tasks import task_run
+    from tests.conftest import REPO_ROOT
+
+    spec = importlib.util.spec_from_file_location("bench_calibrate", REPO_ROOT / "bench" / "calibrate.py")
+    calibrate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(calibrate)
+    accuracy = json.loads((REPO_ROOT / "bench" / "results" / "accuracy.json").read_text())
+    huawei = next(row for row in accuracy["dialect_thresholds"] if row["label"] == "Huawei similarity 0.93")
+
+    team = make_team("acme")
+    staff = library.face_set_create(project=team.project, name="staff")
+    by_identity: dict[str, list] = {}
+    for name, identity in calibrate.labelled_photos(shared_data):
+        params = jobs.FaceSetEnrol(face_set=staff.pk, single=True, formats=list(ENROL_FORMATS))
+        photo = (shared_data / name).read_bytes()
+        result = task_run(project=team.project, kind=params.kind, params=params, payload=photo)
+        by_identity.setdefault(identity, []).extend(Face.objects.filter(face_id__in=result["faces"]))
+    for identity, faces in by_identity.items():
+        person_add_faces(person=library.person_create(project=team.project, name=identity[-40:]), faces=faces)
+
+    page = new_page()
+    sign_in(page, live_server.url, "acme-admin")
+    page.click("text=Thresholds")
+    expect(page.locator("h1")).to_have_text("Thresholds from your own faces")
+    genuine, impostor = 189, 4761  # the benchmark's pairs of the same photos (bench/REPORT.md, section 4)
+    expect(page.locator("[data-genuine-pairs]")).to_have_attribute("data-genuine-pairs", str(genuine))
+    expect(page.locator("[data-impostor-pairs]")).to_have_attribute("data-impostor-pairs", str(impostor))
+    accepts = int(page.locator("[data-false-accepts]").get_attribute("data-false-accepts"))
+    rejects = int(page.locator("[data-false-rejects]").get_attribute("data-false-rejects"))
+    assert (accepts, rejects) == (round(huawei["far"] * impostor), round(huawei["frr"] * genuine))
+    expect(page.locator("[data-plot] [data-threshold-line]")).to_have_count(1)
+
+    # a stricter threshold: fewer false accepts, more false rejects
+    page.locator("#id_similarity_range").fill("0.99")
+    expect(page.locator("#id_similarity")).to_have_value("0.99")
+    page.click("button:has-text('Measure')")
+    expect(page.locator("[data-calibration]")).not_to_have_attribute("data-threshold", str(huawei["raw_cosine"]))
+    assert int(page.locator("[data-false-accepts]").get_attribute("data-false-accepts")) <= accepts
+    assert int(page.locator("[data-false-rejects]").get_attribute("data-false-rejects")) > rejects
+
+    # the face set: its size is among the search sizes, and the chance of a stranger grows with the size
+    page.select_option("#id_scope", staff.face_set_id)
+    page.fill("#id_similarity", "0.93")
+    page.click("button:has-text('Measure')")
+    expect(page.locator("[data-fpir-size='100']")).to_contain_text("staff")
+    chances = [
+        float(page.locator(f"[data-fpir-size='{size}'] [data-fpir-value]").get_attribute("data-fpir-value"))
+        for size in (100, 1000, 10000)
+    ]
+    far = accepts / impostor
+    assert chances == pytest.approx([1 - (1 - far) ** size for size in (100, 1000, 10000)], rel=1e-6)
+    assert chances[0] < chances[1] < chances[2] <= 1.0
