@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import plots
 
@@ -404,8 +406,27 @@ def accuracy_section(accuracy: dict | None) -> str:
     ]
     for mark in accuracy["dialect_thresholds"]:
         lines.append(f"| {mark['label']} | {mark['raw_cosine']:.4f} | {mark['far']:.4f} | {mark['frr']:.4f} |")
+    lines += [
+        "",
+        "What those rates mean for a one-to-many search (the dashboard's *Thresholds* page computes the same from an "
+        "operator's own labelled faces): the chance that at least one stranger of a set of N faces reaches the "
+        "threshold, 1 − (1 − FAR)^N, from the FAR measured here; where no different-people pair passed, an upper "
+        f"bound from FAR < 3 / {facelib['impostor_pairs']} (95 %). A FAR measured from a handful of pairs is rough, "
+        "and so is this.",
+        "",
+        "| documented threshold | " + " | ".join(f"N = {size:,}" for size in FPIR_SIZES) + " |",
+        "|---|" + "---|" * len(FPIR_SIZES),
+    ]
+    for mark in accuracy["dialect_thresholds"]:
+        bound = mark["far"] == 0
+        far = 3.0 / facelib["impostor_pairs"] if bound else mark["far"]
+        cells = [("≤ " if bound else "") + f"{-math.expm1(size * math.log1p(-far)):.3f}" for size in FPIR_SIZES]
+        lines.append(f"| {mark['label']} | " + " | ".join(cells) + " |")
     lines += ["", f"![score distributions]({plots.scores(accuracy)})"]
     return "\n".join(lines)
+
+
+FPIR_SIZES = (100, 1_000, 10_000, 100_000, 1_000_000)
 
 
 def engine_section(engine: dict | None) -> str:
