@@ -876,6 +876,36 @@ def identity_review_section(review: dict | None) -> str:
     return "\n".join(lines)
 
 
+def clustering_section(clustering: dict | None) -> str:
+    """Suggested persons: clustering quality on the labelled photos and cost at the size limit (bench/clustering.py)."""
+    if not clustering:
+        return "### Suggested persons (clustering)\n\nNot measured (`bench/clustering.py`)."
+    lines = [
+        "### Suggested persons (clustering)",
+        "",
+        f"`bench/clustering.py`: the largest face of each of the {clustering['photos']} labelled photos "
+        f"({clustering['people']} people, {clustering['people_with_two_or_more']} of them with two photos or more), "
+        'grouped at the dashboard\'s "same person" threshold (0.93). Purity: the share of grouped photos that belong '
+        "to their group's main person; completeness: scikit-learn's (1.0 when each person's photos all land in one "
+        "group; a photo left alone counts as its own group). "
+        f"Conditions: {_conditions(clustering['conditions'])}.",
+        "",
+        "| method | groups of 2+ | photos grouped | purity | completeness |",
+        "|---|---|---|---|---|",
+    ]
+    for label, row in clustering["methods"].items():
+        lines.append(
+            f"| {label} | {row['groups']} | {row['grouped_share']:.0%} | {row['purity']:.3f} | "
+            f"{row['completeness']:.3f} |"
+        )
+    lines += [
+        "",
+        f"One run of the chosen method on {clustering['faces_at_limit']:,} synthetic faces (the most one run takes): "
+        f"{clustering['ms_at_limit']['p50']:,.0f} ms.",
+    ]
+    return "\n".join(lines)
+
+
 def _sync_reference(sync: dict, operation: str) -> tuple[float, str]:
     """What a call's one-client time is held against: the engine's time for one photo, or for compare two photos at
     once in two processes when that was measured."""

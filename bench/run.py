@@ -1,7 +1,7 @@
 """`make bench`: run every benchmark, then write bench/REPORT.md (with bench/plots/*.png) and print it.
 
     .venv/bin/python bench/run.py [--quick] [--report-only]
-        [--only accuracy,stages,analysis,liveness,engine,identities,enrol,api,timing,search,tuning]
+        [--only accuracy,stages,analysis,liveness,engine,identities,clustering,enrol,api,timing,search,tuning]
 
 Each part runs in its own process and writes bench/results/<part>.json; a part that fails is reported and the
 others still run, and the report then says which figures are missing. PostgreSQL and Redis must be up (`make bench`
@@ -29,6 +29,7 @@ PARTS = {
     "liveness": (["liveness.py"], ["--repeat", "1"]),
     "engine": (["engine_threads.py"], ["--seconds", "8", "--rounds", "1"]),
     "identities": (["identity_review.py"], ["--sizes", "10000", "--repeat", "1"]),
+    "clustering": (["clustering.py"], []),
     "enrol": (["enrol_throughput.py"], ["--workers", "2", "--rounds", "1"]),
     "api": (["api_bench.py"], ["--quick"]),
     "timing": (["server_timing.py"], ["--requests", "20"]),  # after "api": it searches the set api left

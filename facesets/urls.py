@@ -25,6 +25,7 @@ urlpatterns = [
     path("face-sets/<str:face_set_id>/faces/<str:face_id>/delete/", face_sets.face_delete, name="face_delete"),
     path("faces/", faces.faces_unassigned, name="faces_unassigned"),
     path("faces/bulk/", faces.faces_bulk, name="faces_bulk"),
+    path("faces/clusters/", insight.face_clusters, name="face_clusters"),
     path("faces/<str:face_id>/", faces.face_page, name="face_page"),
     path("faces/<str:face_id>/similar/", recognition.face_similar, name="face_similar"),
     path("faces/<str:face_id>/delete/", faces.face_delete_everywhere, name="face_delete_everywhere"),

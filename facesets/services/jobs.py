@@ -242,6 +242,15 @@ class ThresholdsCalibrate(JobParams):
     set_size: int | None = None  # the one-to-many search's size, for the false-positive identification rate
 
 
+@_job("faces.cluster")
+class FacesCluster(JobParams):
+    """Group the faces that belong to no person by who they show (selectors.clusters)."""
+
+    transient = True
+
+    min_cosine: float
+
+
 SCHEMAS: dict[str, type[JobParams]] = {
     cls.kind: cls
     for cls in (
@@ -260,5 +269,6 @@ SCHEMAS: dict[str, type[JobParams]] = {
         FaceTraining,
         IdentitiesReview,
         ThresholdsCalibrate,
+        FacesCluster,
     )
 }

@@ -11,6 +11,7 @@ from ..exceptions import FaceNotFound, FaceSetNotFound, GroupNotFound, PersonNot
 from ..filters import compile_filter_sql, parse_filter
 from ..models import Face, FaceSet, Group, Person, Task, TaskItem
 from ..search import face_set_search, faces_search
+from ..selectors.clusters import faces_clusters
 from ..selectors.identities import identities_review
 from ..selectors.thresholds import score_calibration
 from . import jobs, matching
@@ -384,3 +385,16 @@ def calibrate_thresholds(task: Task, item: TaskItem, params: jobs.ThresholdsCali
         set_size=params.set_size,
     )
     return calibration.to_json()
+
+
+@operation("faces.cluster")
+def cluster_faces(task: Task, item: TaskItem, params: jobs.FacesCluster) -> dict:
+    """Group the project's unassigned faces by who they show, on the current model's vectors."""
+    clusters, clustered, unassigned = faces_clusters(
+        project=task.project, model=configured_model_name(), min_cosine=params.min_cosine
+    )
+    return {
+        "clusters": [{"faces": cluster.faces, "cohesion": cluster.cohesion} for cluster in clusters],
+        "clustered": clustered,
+        "unassigned": unassigned,
+    }

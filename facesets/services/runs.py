@@ -395,3 +395,25 @@ def score_calibration_run(*, project: Project, threshold: float, face_set: FaceS
     )
     result = task_run(project=project, kind=params.kind, params=params)
     return Calibration(**result)
+
+
+@dataclass
+class FaceClusters:
+    clusters: list[dict]  # {"faces": [Face, ...] newest first, "cohesion": mean pair cosine}
+    clustered: int  # faces the worker grouped (the most recent unassigned ones)
+    unassigned: int  # faces without a person in all
+
+
+def faces_cluster_run(*, project: Project, min_cosine: float) -> FaceClusters:
+    """The unassigned faces grouped by who they show (selectors.clusters), computed in a worker, with their faces
+    read back (those given to a person or deleted since left out); Timeout past FACELIB_SYNC_TIMEOUT."""
+    params = jobs.FacesCluster(min_cosine=float(min_cosine))
+    result = task_run(project=project, kind=params.kind, params=params)
+    pks = [pk for cluster in result["clusters"] for pk in cluster["faces"]]
+    faces = Face.objects.filter(project=project, pk__in=pks, person__isnull=True).defer("crop_jpeg").in_bulk()
+    clusters = []
+    for cluster in result["clusters"]:
+        kept = [faces[pk] for pk in cluster["faces"] if pk in faces]
+        if len(kept) >= 2:
+            clusters.append({"faces": kept, "cohesion": cluster["cohesion"]})
+    return FaceClusters(clusters=clusters, clustered=result["clustered"], unassigned=result["unassigned"])

@@ -12,7 +12,8 @@ from recognition.calibration import huawei_similarity, raw_cosine_for
 
 from .. import selectors
 from ..exceptions import Timeout
-from ..services.runs import identities_review_run, score_calibration_run
+from ..selectors.clusters import CLUSTER_MAX_FACES
+from ..services.runs import faces_cluster_run, identities_review_run, score_calibration_run
 from .base import dashboard_view, page
 from .recognition import SAME_PERSON, SCALE
 
@@ -171,3 +172,38 @@ def threshold_calibration(request: HttpRequest) -> HttpResponse:
             ],
         )
     return page(request, "dashboard/calibration.html", context)
+
+
+# --- suggested persons -------------------------------------------------------------------------------------------
+
+
+@require_safe
+@dashboard_view
+def face_clusters(request: HttpRequest) -> HttpResponse:
+    """The faces that belong to no person, grouped by who they show; each group named (a new person, or given to an
+    existing one) at once through the grids' bulk action."""
+    similarity, problem = _similarity(request)
+    result, busy = None, False
+    if problem is None:
+        try:
+            result = faces_cluster_run(project=request.project, min_cosine=raw_cosine_for("huawei", similarity))
+        except Timeout:
+            busy = True
+    clusters = [
+        {**cluster, "similarity": huawei_similarity(cluster["cohesion"])}
+        for cluster in (result.clusters if result else [])
+    ]
+    return page(
+        request,
+        "dashboard/clusters.html",
+        {
+            "result": result,
+            "clusters": clusters,
+            "similarity": similarity,
+            "problem": problem,
+            "busy": busy,
+            "scale": SCALE,
+            "max_faces": CLUSTER_MAX_FACES,
+            "nav": "unassigned",
+        },
+    )

@@ -959,3 +959,61 @@ def test_threshold_calibration_agrees_with_the_benchmark_on_the_same_photos(new_
     far = accepts / impostor
     assert chances == pytest.approx([1 - (1 - far) ** size for size in (100, 1000, 10000)], rel=1e-6)
     assert chances[0] < chances[1] < chances[2] <= 1.0
+
+
+def test_suggested_persons_group_the_unassigned_labelled_photos_and_name_a_group_at_once(
+    new_page, live_server, worker, shared_data
+):
+    """The labelled photos enrolled without persons: the suggested persons are the labelled people with two photos or
+    more, each group one person's photos only (purity and completeness 1.000 on these photos, as the README states);
+    naming a group makes it a person with all its faces."""
+    import importlib.util
+
+    from facesets.services import jobs, library
+    from facesets.services.enrolment import ENROL_FORMATS
+    from facesets.services.tasks import task_run
+    from tests.conftest import REPO_ROOT
+
+    spec = importlib.util.spec_from_file_location("bench_calibrate", REPO_ROOT / "bench" / "calibrate.py")
+    calibrate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(calibrate)
+    team = make_team("acme")
+    staff = library.face_set_create(project=team.project, name="staff")
+    identity_of: dict[str, str] = {}
+    for name, identity in calibrate.labelled_photos(shared_data):
+        params = jobs.FaceSetEnrol(face_set=staff.pk, single=True, formats=list(ENROL_FORMATS))
+        photo = (shared_data / name).read_bytes()
+        result = task_run(project=team.project, kind=params.kind, params=params, payload=photo)
+        identity_of.update((face_id, identity) for face_id in result["faces"])
+    photos_of: dict[str, set[str]] = {}
+    for face_id, identity in identity_of.items():
+        photos_of.setdefault(identity, set()).add(face_id)
+    expected = sorted(sorted(faces) for faces in photos_of.values() if len(faces) >= 2)
+
+    page = new_page()
+    sign_in(page, live_server.url, "acme-admin")
+    page.click("text=Unassigned faces")
+    page.click("[data-suggested-persons]")
+    expect(page.locator("h1")).to_have_text("Suggested persons")
+    clusters = page.locator("[data-cluster]")
+    expect(clusters).to_have_count(len(expected))
+    found = sorted(
+        sorted(
+            clusters.nth(index)
+            .locator("[data-cluster-face]")
+            .evaluate_all("(links) => links.map((link) => link.getAttribute('data-cluster-face'))")
+        )
+        for index in range(len(expected))
+    )
+    assert found == expected  # every group is exactly one labelled person's photos
+
+    first = clusters.first
+    group = first.locator("[data-cluster-face]").evaluate_all(
+        "(l) => l.map((x) => x.getAttribute('data-cluster-face'))"
+    )
+    first.locator("[data-new-person]").fill("Named at once")
+    first.locator("[data-name-cluster]").click()
+    expect(page.locator("body")).to_contain_text(f"{len(group)} faces now belong to Named at once.")
+    expect(page.locator("[data-cluster]")).to_have_count(len(expected) - 1)
+    person = Person.objects.get(project=team.project, name="Named at once")
+    assert sorted(person.faces.values_list("face_id", flat=True)) == sorted(group)
