@@ -41,6 +41,7 @@ urlpatterns = [
     path("persons/<str:person_id>/erase/", persons.person_erase_view, name="person_erase"),
     path("identities/", insight.identity_review, name="identities"),
     path("calibration/", insight.threshold_calibration, name="calibration"),
+    path("audit/", insight.audit_log, name="audit"),
     path("groups/", persons.group_list, name="groups"),
     path("groups/<str:group_id>/", persons.group_detail, name="group"),
     path("groups/<str:group_id>/delete/", persons.group_remove, name="group_delete"),

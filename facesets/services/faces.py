@@ -34,6 +34,7 @@ from ..exceptions import (
     QuotaExceeded,
 )
 from ..models import Face, FaceSet, FaceSetMember, Image, Person, Project
+from .audit import audit_record
 from .library import face_set_count_adjust
 from .lifecycle import Release, detected_face_expiry, faces_release
 
@@ -265,6 +266,14 @@ def face_set_enrol(
         )
     FaceSetMember.objects.bulk_create(members)
     face_set_count_adjust(face_set_pk=face_set.pk, delta=len(members))
+    audit_record(
+        project=face_set.project,
+        action="faces.enrol",
+        target=face_set,
+        faces=[member.face.face_id for member in members],
+        external_image_id=external_image_id,
+        person=person.person_id if person is not None else None,
+    )
     return members
 
 
@@ -304,6 +313,10 @@ def face_set_add_faces(*, face_set: FaceSet, faces: Iterable[Face], external_fie
     Face.objects.filter(pk__in=[face.pk for face in new_faces]).update(expires=None)
     Image.objects.filter(faces__in=new_faces).update(expires=None)
     face_set_count_adjust(face_set_pk=face_set.pk, delta=len(members))
+    if members:
+        audit_record(
+            project=face_set.project, action="faces.add", target=face_set, faces=[f.face_id for f in new_faces][:100]
+        )
     return members
 
 
@@ -327,6 +340,7 @@ def face_user_id_set(*, face: Face, user_id: str) -> Face:
         raise InvalidArgument("user_id must be at most 255 characters", field="user_id")
     Face.objects.filter(pk=face.pk).update(user_id=user_id)
     face.user_id = user_id
+    audit_record(project=face.project, action="face.update", target=face, changed=["user_id"])
     return face
 
 
@@ -342,6 +356,7 @@ def face_set_remove_members(*, face_set: FaceSet, members, release: Release, ttl
     FaceSet.objects.select_for_update().filter(pk=face_set.pk).first()
     removed, _ = FaceSetMember.objects.filter(face_set=face_set, face_id__in=face_pks).delete()
     face_set_count_adjust(face_set_pk=face_set.pk, delta=-removed)
+    audit_record(project=face_set.project, action="faces.remove", target=face_set, faces=removed)
     faces_release(face_pks=face_pks, release=release, ttl_hours=ttl_hours)
     return removed
 
@@ -359,6 +374,19 @@ def face_set_member_update(
     if external_image_id is not None:
         member.face.external_image_id = external_image_id
         member.face.save(update_fields=["external_image_id"])
+    changed = [
+        name
+        for name, value in (("external_image_id", external_image_id), ("external_fields", external_fields))
+        if value is not None
+    ]
+    if changed:
+        audit_record(
+            project=member.face_set.project,
+            action="face.update",
+            target=member.face,
+            face_set=member.face_set.face_set_id,
+            changed=changed,
+        )
     return member
 
 
@@ -380,15 +408,32 @@ def person_add_faces(*, person: Person, faces: Iterable[Face]) -> int:
     pks = [face.pk for face in faces]
     Face.objects.filter(pk__in=pks).update(person=person, expires=None)
     Image.objects.filter(faces__pk__in=pks).update(expires=None)
+    if pks:
+        audit_record(
+            project=person.project,
+            action="faces.assign",
+            target=person,
+            faces=[face.face_id for face in faces][:100],
+            count=len(pks),
+        )
     return len(pks)
 
 
 @transaction.atomic
 def person_remove_faces(*, person: Person, faces: Iterable[Face]) -> int:
     """Take faces away from a person; a face left in no face set goes back to expiring."""
-    pks = [face.pk for face in faces if face.person_id == person.pk]
+    held = [face for face in faces if face.person_id == person.pk]
+    pks = [face.pk for face in held]
     Face.objects.filter(pk__in=pks).update(person=None)
     faces_release(face_pks=pks, release=Release.EXPIRE)
+    if pks:
+        audit_record(
+            project=person.project,
+            action="faces.unassign",
+            target=person,
+            faces=[face.face_id for face in held][:100],
+            count=len(pks),
+        )
     return len(pks)
 
 
@@ -411,7 +456,9 @@ def person_enrol(*, person: Person, data: bytes, formats: Sequence[str] = DEFAUL
     detected = require_faces(analysed)[0]
     _check_person_quota(person, 1)
     image = _store_image(project=person.project, analysed=analysed, data=data, user_data="", expires=None)
-    return _store_face(project=person.project, image=image, detected=detected, model=analysed.model, person=person)
+    face = _store_face(project=person.project, image=image, detected=detected, model=analysed.model, person=person)
+    audit_record(project=person.project, action="faces.enrol", target=person, faces=[face.face_id])
+    return face
 
 
 @transaction.atomic

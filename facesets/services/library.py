@@ -22,7 +22,8 @@ from ..exceptions import (
     InvalidName,
     QuotaExceeded,
 )
-from ..models import Face, FaceSet, FaceSetMember, Group, Image, Person, Project
+from ..models import AuditEvent, Face, FaceSet, FaceSetMember, Group, Image, Person, Project
+from .audit import audit_record
 from .lifecycle import Release, faces_release
 
 FACE_SET_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -176,18 +177,21 @@ def face_set_create(
     if FaceSet.objects.filter(project=project).count() >= project.max_face_sets:
         raise QuotaExceeded(f"the project may hold at most {project.max_face_sets} face sets", quota="face_sets")
     try:
-        return FaceSet.objects.create(
-            project=project,
-            name=name,
-            capacity=capacity,
-            field_schema=schema,
-            user_data=_user_data(user_data),
-            outer_id=outer_id,
-            display_name=display_name,
-            tags=tags,
-        )
+        with transaction.atomic():
+            face_set = FaceSet.objects.create(
+                project=project,
+                name=name,
+                capacity=capacity,
+                field_schema=schema,
+                user_data=_user_data(user_data),
+                outer_id=outer_id,
+                display_name=display_name,
+                tags=tags,
+            )
     except IntegrityError as error:  # a concurrent create with the same outer id
         raise AlreadyExists("a face set with this outer_id already exists", field="outer_id") from error
+    audit_record(project=project, action="face_set.create", target=face_set, capacity=capacity)
+    return face_set
 
 
 @transaction.atomic
@@ -201,6 +205,7 @@ def face_set_update(
     tags: Any = None,
 ) -> FaceSet:
     """Rename a face set, or change its user data, outer id, display name or tags (None = unchanged)."""
+    before = {key: getattr(face_set, key) for key in ("name", "user_data", "outer_id", "display_name", "tags")}
     if name is not None and name != face_set.name:
         validate_face_set_name(name)
         if FaceSet.objects.filter(project_id=face_set.project_id, name=name).exclude(pk=face_set.pk).exists():
@@ -219,6 +224,9 @@ def face_set_update(
             face_set.save()
     except IntegrityError as error:
         raise AlreadyExists("a face set with this outer_id already exists", field="outer_id") from error
+    changed = sorted(key for key, value in before.items() if getattr(face_set, key) != value)
+    if changed:
+        audit_record(project=face_set.project, action="face_set.update", target=face_set, changed=changed)
     return face_set
 
 
@@ -231,6 +239,7 @@ def face_set_delete(*, face_set: FaceSet, release: Release, ttl_hours: int | Non
 
     face_pks = list(face_set.members.values_list("face_id", flat=True))
     drop_face_set_index(face_set)
+    audit_record(project=face_set.project, action="face_set.delete", target=face_set, faces=len(face_pks))
     face_set.delete()
     faces_release(face_pks=face_pks, release=release, ttl_hours=ttl_hours)
     return len(face_pks)
@@ -288,6 +297,7 @@ def person_create(
         )
     except IntegrityError as error:  # a concurrent create with the same uid
         raise AlreadyExists("a person with this uid already exists", field="uid") from error
+    audit_record(project=project, action="person.create", target=person)
     faces = list(faces)
     if faces:
         person_add_faces(person=person, faces=faces)
@@ -302,9 +312,15 @@ def person_update(
         person.name = _name(name)
     if user_data is not None:
         person.user_data = _user_data(user_data)
+    before = (person.name, person.user_data, person.uid)
     if uid is not None:
         person.uid = _check_uid(person.project, uid, exclude_pk=person.pk)
     person.save()
+    changed = [
+        key for key, old in zip(("name", "user_data", "uid"), before, strict=True) if getattr(person, key) != old
+    ]
+    if changed:
+        audit_record(project=person.project, action="person.update", target=person, changed=changed)
     return person
 
 
@@ -313,6 +329,7 @@ def person_delete(*, person: Person, release: Release) -> None:
     """Delete a person. Their faces stay in any face set they are in; the others are deleted or go back to expiring,
     as `release` says (services.lifecycle)."""
     face_pks = list(person.faces.values_list("pk", flat=True))
+    audit_record(project=person.project, action="person.delete", target=person, faces=len(face_pks))
     person.delete()
     faces_release(face_pks=face_pks, release=release)
 
@@ -331,12 +348,15 @@ class FacesDeleted:
 
 
 @transaction.atomic
-def faces_delete_everywhere(*, project: Project, face_pks: Iterable[int]) -> FacesDeleted:
+def faces_delete_everywhere(*, project: Project, face_pks: Iterable[int], record: bool = True) -> FacesDeleted:
     """Delete faces of the project outright, whoever holds them: their entries in every face set (each set's counter
     follows), their vectors and thumbnails, their person link; a stored image left with no face goes too. Search
     graphs keep a removed row's vector as a tombstone that PostgreSQL's re-rank never returns (facesets.search)."""
     faces = Face.objects.filter(project=project, pk__in=list(face_pks))
     face_pks = list(faces.values_list("pk", flat=True))
+    if record and len(face_pks) == 1:  # one face: named in the log (its id), before it goes
+        audit_record(project=project, action="face.delete", target=faces.get())
+        record = False
     image_pks = set(faces.exclude(image=None).values_list("image_id", flat=True))
     per_set = Counter(FaceSetMember.objects.filter(face_id__in=face_pks).values_list("face_set_id", flat=True))
     list(FaceSet.objects.select_for_update().filter(pk__in=list(per_set)).order_by("pk").values_list("pk", flat=True))
@@ -344,6 +364,10 @@ def faces_delete_everywhere(*, project: Project, face_pks: Iterable[int]) -> Fac
     for face_set_pk, removed in per_set.items():
         face_set_count_adjust(face_set_pk=face_set_pk, delta=-removed)
     Image.objects.filter(pk__in=image_pks, faces__isnull=True).delete()  # a photo of them alone: nothing left of it
+    if face_pks and record:
+        audit_record(
+            project=project, action="faces.delete", faces=len(face_pks), face_set_entries=sum(per_set.values())
+        )
     return FacesDeleted(faces=len(face_pks), per_face_set=dict(per_set))
 
 
@@ -374,8 +398,16 @@ def person_erase(*, person: Person) -> Erasure:
     image_pks = set(faces.exclude(image=None).values_list("image_id", flat=True))
     groups = person.groups.count()
     photos = Image.objects.filter(pk__in=image_pks).exclude(photo=None).update(photo=None)
-    deleted = faces_delete_everywhere(project=person.project, face_pks=faces.values_list("pk", flat=True))
+    deleted = faces_delete_everywhere(project=person.project, face_pks=faces.values_list("pk", flat=True), record=False)
     name = str(person)
+    # The erased person is named by id only, here and in the log's earlier events about them: their name is personal
+    # data the erasure removes.
+    AuditEvent.objects.filter(project=person.project, target_type="person", target_id=person.person_id).update(
+        target_label=""
+    )
+    audit_record(
+        project=person.project, action="person.erase", person=person.person_id, faces=deleted.faces, photos=photos
+    )
     person.delete()
     graphs = face_set_graph_erase(face_set_pks=list(deleted.per_face_set))
     return Erasure(
@@ -394,9 +426,17 @@ def person_merge(*, target: Person, source: Person) -> Person:
     """Move every face and group membership of `source` to `target`, then delete `source`."""
     if target.pk == source.pk or target.project_id != source.project_id:
         raise InvalidArgument("merge needs two different persons of the same project", field="person")
-    Face.objects.filter(person=source).update(person=target)
+    moved = Face.objects.filter(person=source).update(person=target)
     for group in source.groups.all():
         group.persons.add(target)
+    audit_record(
+        project=target.project,
+        action="person.merge",
+        target=target,
+        merged=source.person_id,
+        merged_name=source.name,
+        faces=moved,
+    )
     source.delete()
     return target
 
@@ -418,6 +458,7 @@ def group_create(
         raise QuotaExceeded(f"the project may hold at most {project.max_groups} groups", quota="groups")
     outer_id = _client_id(Group, project, "outer_id", outer_id, max_length=128, field="group_id", what="group")
     group = Group.objects.create(project=project, name=_name(name), outer_id=outer_id, user_data=_user_data(user_data))
+    audit_record(project=project, action="group.create", target=group)
     persons = list(persons)
     if persons:
         group_add_persons(group=group, persons=persons)
@@ -431,6 +472,7 @@ def group_update(*, group: Group, name: str | None = None, user_data: str | None
     if user_data is not None:
         group.user_data = _user_data(user_data)
     group.save()
+    audit_record(project=group.project, action="group.update", target=group)
     return group
 
 
@@ -446,6 +488,10 @@ def group_add_persons(*, group: Group, persons: Iterable[Person]) -> int:
             f"a group may hold at most {group.project.max_persons_per_group} persons", quota="persons_per_group"
         )
     group.persons.add(*new)
+    if new:
+        audit_record(
+            project=group.project, action="group.add_persons", target=group, persons=[p.person_id for p in new][:100]
+        )
     return len(new)
 
 
@@ -454,12 +500,21 @@ def group_remove_persons(*, group: Group, persons: Iterable[Person]) -> int:
     persons = list(persons)
     before = group.persons.count()
     group.persons.remove(*persons)
-    return before - group.persons.count()
+    removed = before - group.persons.count()
+    if removed:
+        audit_record(
+            project=group.project,
+            action="group.remove_persons",
+            target=group,
+            persons=[p.person_id for p in persons][:100],
+        )
+    return removed
 
 
 @transaction.atomic
 def group_delete(*, group: Group) -> None:
     """Delete a group; its persons stay."""
+    audit_record(project=group.project, action="group.delete", target=group)
     group.delete()
 
 

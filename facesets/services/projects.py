@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from ..exceptions import InvalidName
 from ..models import Credential, DashboardPreference, Project, ProjectMembership
+from .audit import audit_record
 
 PROJECT_NAME_MAX = 64
 
@@ -31,6 +32,7 @@ def credential_create(*, project: Project, description: str = "") -> tuple[Crede
     credential = Credential(project=project, description=description[:200])
     credential.set_secret(secret)
     credential.save()
+    audit_record(project=project, action="credential.create", target=credential)  # its access key, never the secret
     return credential, secret
 
 
@@ -40,6 +42,7 @@ def credential_revoke(*, credential: Credential) -> Credential:
     if credential.revoked is None:
         credential.revoked = timezone.now()
         credential.save(update_fields=["revoked"])
+        audit_record(project=credential.project, action="credential.revoke", target=credential)
     return credential
 
 
@@ -57,6 +60,7 @@ def project_member_set(*, project: Project, user: AbstractBaseUser, role: str) -
     if role not in ProjectMembership.Role.values:
         raise InvalidName(f"role must be one of {', '.join(ProjectMembership.Role.values)}", field="role")
     membership, _ = ProjectMembership.objects.update_or_create(project=project, user=user, defaults={"role": role})
+    audit_record(project=project, action="member.set", user=user.get_username(), role=role)
     return membership
 
 
@@ -64,6 +68,8 @@ def project_member_set(*, project: Project, user: AbstractBaseUser, role: str) -
 def project_member_remove(*, project: Project, user: AbstractBaseUser) -> int:
     """Take a user's role in a project away; returns how many memberships were removed (0 or 1)."""
     removed, _ = ProjectMembership.objects.filter(project=project, user=user).delete()
+    if removed:
+        audit_record(project=project, action="member.remove", user=user.get_username())
     return removed
 
 

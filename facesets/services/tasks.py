@@ -30,6 +30,7 @@ from django.utils import timezone
 from ..exceptions import DomainError, Timeout
 from ..models import Project, Task, TaskItem
 from ..models.tasks import outcome_key
+from .audit import acting, actor_for_task, actor_from_task
 from .jobs import SCHEMAS, JobParams
 
 logger = logging.getLogger(__name__)
@@ -89,7 +90,9 @@ def task_submit(
     params = params.to_json() if isinstance(params, JobParams) else dict(params or {})
     for item in items:
         SCHEMAS[kind].parse({**params, **(item.get("params") or {})})
-    task = Task.objects.create(project=project, kind=kind, params=params, total=len(items), created_by=user)
+    task = Task.objects.create(
+        project=project, kind=kind, params=params, total=len(items), created_by=user, actor=actor_for_task()
+    )
     rows = [
         TaskItem(
             task=task,
@@ -170,7 +173,8 @@ def task_item_process(*, item_pk: int) -> str:
         try:
             if item.payload_cached:
                 _payload_cached(item)
-            with transaction.atomic():
+            # The changes are recorded as made by whoever queued the task (the audit log), not by "the worker".
+            with transaction.atomic(), acting(actor_from_task(item.task.actor)):
                 params = SCHEMAS[item.task.kind].parse({**item.task.params, **item.params})
                 result = OPERATIONS[item.task.kind](item.task, item, params)
             item.status, item.result = Task.Status.DONE, result

@@ -23,6 +23,7 @@ from ..exceptions import DomainError, NotFound
 from ..forms import page_words
 from ..middleware import PROJECT_PREFIX
 from ..models import Project, ProjectMembership
+from ..services.audit import Actor, acting
 
 SESSION_PROJECT_KEY = "facelib_project"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -115,7 +116,8 @@ def dashboard_view(
                     "Ask an admin of the project for the admin role. Nothing was changed.",
                 )
             try:
-                return function(request, *args, **kwargs)
+                with acting(Actor.from_user(request.user)):  # the audit log names the signed-in user
+                    return function(request, *args, **kwargs)
             except NotFound as error:  # an unknown id in the URL (or another project's): one 404 for every page
                 raise Http404(error.message) from error
 

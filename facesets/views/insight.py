@@ -5,16 +5,17 @@
 from __future__ import annotations
 
 import numpy as np
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 
 from recognition.calibration import huawei_similarity, raw_cosine_for
 
 from .. import selectors
 from ..exceptions import Timeout
+from ..models import AuditEvent
 from ..selectors.clusters import CLUSTER_MAX_FACES
 from ..services.runs import faces_cluster_run, identities_review_run, score_calibration_run
-from .base import dashboard_view, page
+from .base import Pager, dashboard_view, page, wants_json
 from .recognition import SAME_PERSON, SCALE
 
 FACES_SHOWN = 4  # a person's first faces shown beside a proposed pair
@@ -207,3 +208,49 @@ def face_clusters(request: HttpRequest) -> HttpResponse:
             "nav": "unassigned",
         },
     )
+
+
+# --- audit log ---------------------------------------------------------------------------------------------------
+
+
+@require_safe
+@dashboard_view
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """Who changed what, when, through which interface; filtered by action, interface, actor and target. With
+    `?format=json` (or Accept: application/json) the same page of events as JSON, for scripts."""
+    filters = {name: request.GET.get(name, "").strip()[:200] for name in ("action", "interface", "actor", "target")}
+    if filters["interface"] not in AuditEvent.Interface.values:
+        filters["interface"] = ""
+    events = selectors.audit_events(project=request.project, **{key: value or None for key, value in filters.items()})
+    pager = Pager(request, events, size=50)
+    if request.GET.get("format") == "json" or wants_json(request):
+        return JsonResponse(
+            {
+                "events": [_event_json(event) for event in pager.rows],
+                "page": pager.number,
+                "has_next": pager.has_next,
+            }
+        )
+    return page(
+        request,
+        "dashboard/audit.html",
+        {
+            "pager": pager,
+            "filters": filters,
+            "actions": selectors.audit_actions(project=request.project),
+            "interfaces": AuditEvent.Interface.choices,
+            "nav": "audit",
+        },
+    )
+
+
+def _event_json(event: AuditEvent) -> dict:
+    return {
+        "at": event.at.isoformat(),
+        "interface": event.interface,
+        "actor": event.actor,
+        "action": event.action,
+        "target": {"type": event.target_type, "id": event.target_id, "name": event.target_label},
+        "details": event.details,
+        "request_id": event.request_id,
+    }

@@ -895,6 +895,25 @@ def test_identity_review_merges_a_twice_entered_person_and_flags_a_stray_face(
     assert stray.person_id == cy.pk
     expect(page.locator("[data-review-counts]")).to_have_text("10 faces of 3 persons reviewed.")
 
+    # Both changes are in the audit log, as this user's, made in the dashboard; filtering keeps only the merge.
+    page.click("text=Audit log")
+    merge = page.locator("[data-audit-event][data-action='person.merge']")
+    expect(merge).to_have_count(1)
+    expect(merge).to_have_attribute("data-actor", "acme-admin")
+    expect(merge).to_have_attribute("data-interface", "dashboard")
+    expect(merge).to_have_attribute("data-target", ann.person_id)
+    expect(merge).to_contain_text(ann_badge.person_id)
+    moved = page.locator(f"[data-audit-event][data-action='faces.assign'][data-target='{cy.person_id}']")
+    expect(moved.first).to_contain_text(stray.face_id)
+    expect(moved.first).to_have_attribute("data-actor", "acme-admin")
+    page.select_option("#id_action", "person.merge")
+    page.click("button:has-text('Filter')")
+    expect(page.locator("[data-audit-event]")).to_have_count(1)
+    listed = page.request.get(f"{live_server.url}/audit/?action=person.merge&format=json").json()
+    assert [(e["action"], e["actor"], e["interface"]) for e in listed["events"]] == [
+        ("person.merge", "acme-admin", "dashboard")
+    ]
+
 
 def test_threshold_calibration_agrees_with_the_benchmark_on_the_same_photos(new_page, live_server, worker, shared_data):
     """The labelled photos that bench/accuracy.py measures (100 photos of 33 people), each enrolled and given to the

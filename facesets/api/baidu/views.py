@@ -61,6 +61,8 @@ class BaiduView(DialectView):
     """Base of the Baidu views: the credential from `access_token` or a bce-auth-v1 signature, form arguments,
     the per-credential rate limit (error 18), JSON with `log_id` on every answer."""
 
+    interface = "baidu"  # the audit log's name of this dialect
+
     errors = ERRORS
     parser_classes = [FormParser, MultiPartParser, BoundedJSONParser]
     max_image_bytes = IMAGE_MAX_BYTES

@@ -29,6 +29,7 @@ from rest_framework.views import APIView
 from facesets import timing
 from facesets.exceptions import DomainError, InvalidArgument
 from facesets.models import Credential
+from facesets.services.audit import Actor, acting_set
 from facesets.services.ratelimit import RateLimit, credential_rate_limit_hit
 
 from .parsers import BoundedJSONParser
@@ -154,6 +155,7 @@ class DialectView(APIView):
     rate_limit: RateLimit | None = None
     credential: Credential | None = None
 
+    interface = ""  # the audit log's name of the dialect (AuditEvent.Interface)
     max_body_bytes: int | None = None  # a dialect's own body limit, when its documents allow more than the default
     body_refused = False
 
@@ -167,6 +169,7 @@ class DialectView(APIView):
         with timing.stage("auth"):  # DRF's authentication classes, where a dialect has them, and the dialect's own
             super().initial(request, *args, **kwargs)
             self.credential = self.authenticate_caller(request)
+        acting_set(self.audit_actor())  # what this request changes is recorded as the caller's
         if self.credential is not None:
             with timing.stage("ratelimit"):
                 self.rate_limit = credential_rate_limit_hit(credential=self.credential)
@@ -183,6 +186,13 @@ class DialectView(APIView):
 
     def authenticate_caller(self, request) -> Credential | None:
         raise NotImplementedError
+
+    def audit_actor(self) -> Actor | None:
+        """Who the audit log names for this request's changes: its credential (a dialect whose callers can also be
+        users says so in its own view)."""
+        if self.credential is not None:
+            return Actor.from_credential(self.credential, self.interface)
+        return None
 
     def http_method_not_allowed(self, request, *args, **kwargs):
         raise self.errors.no_such_api(request, self)

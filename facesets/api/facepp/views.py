@@ -111,6 +111,8 @@ class FaceppView(DialectView):
     """Base of the Face++ views: the credential from api_key/api_secret, the argument and image rules, the detection
     of one or two photos in the workers, `request_id` and `time_used` on every answer."""
 
+    interface = "facepp"  # the audit log's name of this dialect
+
     errors = ERRORS
     parser_classes = [MultiPartParser, FormParser, BoundedJSONParser]
     max_body_bytes = BODY_MAX_BYTES

@@ -21,6 +21,7 @@ from facesets.selectors import (
     member_list_by_field,
     page,
 )
+from facesets.services.audit import Actor
 from facesets.services.faces import face_set_member_update, face_set_remove_members
 from facesets.services.library import face_set_create, face_set_delete
 from facesets.services.lifecycle import Release
@@ -62,6 +63,8 @@ class HuaweiView(DialectView):
     """Base of the FRS views: Huawei auth (token or AK/SK), JSON or multipart in, JSON out, every error in Huawei's
     envelope (facesets.api.common.views does the shared part)."""
 
+    interface = "huawei"  # the audit log's name of this dialect
+
     errors = ERROR_TABLE
     authentication_classes = [HuaweiAuthentication]
     # Operations that change nothing though they are POSTs (a viewer's token may call them).
@@ -78,6 +81,11 @@ class HuaweiView(DialectView):
         self.caller = request.auth
         # The project's per-credential rate limit (shared with the other dialects); user tokens are not counted.
         return self.caller.credential
+
+    def audit_actor(self):
+        if self.caller.user is not None:  # an IAM-style token: the FaceLib user it was issued to
+            return Actor.from_user(self.caller.user, self.interface)
+        return super().audit_actor()
 
     def initial(self, request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)

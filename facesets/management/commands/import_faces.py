@@ -59,6 +59,14 @@ class Command(BaseCommand):
 
     # ---------------------------------------------------------------------------------------------------------
     def handle(self, *args, folder: Path, face_set: str, project: str | None, **options) -> None:
+        from facesets.services.audit import Actor, acting
+
+        # What the import changes (the set it may create, every photo's enrolment in the workers) is recorded in the
+        # audit log as this command's.
+        with acting(Actor(interface="command", label="import_faces")):
+            self._import(folder=folder, face_set=face_set, project=project, **options)
+
+    def _import(self, *, folder: Path, face_set: str, project: str | None, **options) -> None:
         root = folder.expanduser().resolve()
         if not root.is_dir():
             raise CommandError(f"{folder} is not a folder")

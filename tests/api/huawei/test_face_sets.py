@@ -172,3 +172,27 @@ def test_too_many_face_sets_is_frs_0305(frs_env):
     with frs_error("FRS.0305"):
         _create(client, "three")
     assert FaceSet.objects.filter(project=project).count() == 2
+
+
+def test_every_change_is_in_the_audit_log_as_the_credentials(client, frs_env):
+    """Through the official SDK: creating a set, enrolling a photo (done by a worker), deleting the set — each
+    recorded with the credential's access key (never its secret) and the Huawei interface."""
+    from facesets.models import AuditEvent
+
+    name = _name()
+    _create(client, name)
+    added = client.add_faces_by_base64(
+        frs.AddFacesByBase64Request(
+            face_set_name=name,
+            body=frs.AddFacesBase64Req(image_base64=b64(frs_env.photo("people/person02/img12.jpg"))),
+        )
+    )
+    client.delete_face_set(frs.DeleteFaceSetRequest(face_set_name=name))
+    events = list(AuditEvent.objects.filter(target_label=name).order_by("at", "id"))
+    assert [event.action for event in events] == ["face_set.create", "faces.enrol", "face_set.delete"]
+    assert {(event.interface, event.actor, event.credential.access_key) for event in events} == {
+        ("huawei", frs_env.ak, frs_env.ak)
+    }
+    assert events[1].details["faces"] == [added.faces[0].face_id]
+    assert all(event.request_id for event in events)  # the API's X-Request-Id, to find the call in the logs
+    assert not [event for event in AuditEvent.objects.all() if frs_env.sk in str(event.details) + event.actor]

@@ -36,6 +36,8 @@ class SenseTimeView(DialectView):
     Subclasses implement `get` (the info/ endpoints, which answer POST too) or `post`, reading `self.params` and
     `self.project`; another method answers NOT_FOUND."""
 
+    interface = "sensetime"  # the audit log's name of this dialect
+
     errors = ERRORS
     parser_classes = [BoundedJSONParser, FormParser, MultiPartParser]
 

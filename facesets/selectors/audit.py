@@ -1,0 +1,34 @@
+"""Reads of the audit log."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from ..models import AuditEvent, Project
+
+
+def audit_events(
+    *,
+    project: Project,
+    action: str | None = None,
+    interface: str | None = None,
+    actor: str | None = None,
+    target: str | None = None,
+) -> QuerySet[AuditEvent]:
+    """The project's audit events, newest first; `action` exact or a prefix ending in "." (``person.``), `interface`
+    exact, `actor` and `target` as text found in the actor's name / the target's id or name (case-insensitive)."""
+    events = AuditEvent.objects.filter(project=project)
+    if action:
+        events = events.filter(action__startswith=action) if action.endswith(".") else events.filter(action=action)
+    if interface:
+        events = events.filter(interface=interface)
+    if actor:
+        events = events.filter(actor__icontains=actor)
+    if target:
+        events = events.filter(Q(target_id__icontains=target) | Q(target_label__icontains=target))
+    return events.order_by("-at", "-id")
+
+
+def audit_actions(*, project: Project) -> list[str]:
+    """The actions recorded in the project, for a filter's choices."""
+    return sorted(AuditEvent.objects.filter(project=project).values_list("action", flat=True).distinct())
