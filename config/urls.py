@@ -21,6 +21,8 @@ urlpatterns = [
     path("", include("facesets.api.baidu.urls")),
     # Face++ v3 (/facepp/v3/...).
     path("", include("facesets.api.facepp.urls")),
+    # FaceLib's own read-only API (/api/facelib/v1/{project_id}/...): audit log, identity review, thresholds, clusters.
+    path("", include("facesets.api.facelib.urls")),
 ]
 
 # The operator dashboard at / (last, so every API prefix above wins) and its sign-in pages.
