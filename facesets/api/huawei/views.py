@@ -83,8 +83,9 @@ class HuaweiView(DialectView):
         return self.caller.credential
 
     def audit_actor(self):
-        if self.caller.user is not None:  # an IAM-style token: the FaceLib user it was issued to
-            return Actor.from_user(self.caller.user, self.interface)
+        caller = getattr(self, "caller", None)  # the token call itself has none
+        if caller is not None and caller.user is not None:  # an IAM-style token: the FaceLib user it was issued to
+            return Actor.from_user(caller.user, self.interface)
         return super().audit_actor()
 
     def initial(self, request, *args, **kwargs) -> None:
