@@ -3,7 +3,7 @@
 One module per concept; everything is importable from `facesets.selectors`.
 """
 
-from .audit import audit_actions, audit_events  # noqa: F401
+from .audit import audit_actions, audit_event_json, audit_events  # noqa: F401
 from .face_sets import (  # noqa: F401
     face_set_external_ids,
     face_set_get,

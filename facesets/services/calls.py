@@ -146,7 +146,6 @@ def call_run(*, project: Project, kind: str, params: dict, payload: bytes | None
 
 def call_process(*, call_id: str) -> str:
     """Run a call in this worker and push its outcome for the waiting request. Returns what happened."""
-
     redis = client()
     stored = redis.hgetall(KEY.format(call_id))
     if not stored:

@@ -35,18 +35,26 @@ def _similarity(request: HttpRequest) -> tuple[float, str | None]:
     return value, None
 
 
+def _computed(problem: str | None, run, **kwargs) -> tuple[object | None, bool]:
+    """A worker's result for a page (services.runs), or (None, busy) when it did not finish in time; nothing is run
+    while the form has a problem."""
+    if problem is not None:
+        return None, False
+    try:
+        return run(**kwargs), False
+    except Timeout:
+        return None, True
+
+
 @require_safe
 @dashboard_view
 def identity_review(request: HttpRequest) -> HttpResponse:
     """Pairs of persons whose faces match each other across the threshold (merge in one click), and faces that do not
     match the rest of their own person (move them to the person they match, or look at them)."""
     similarity, problem = _similarity(request)
-    review, busy = None, False
-    if problem is None:
-        try:
-            review = identities_review_run(project=request.project, min_cosine=raw_cosine_for("huawei", similarity))
-        except Timeout:
-            busy = True
+    review, busy = _computed(
+        problem, identities_review_run, project=request.project, min_cosine=raw_cosine_for("huawei", similarity)
+    )
     pairs = []
     if review is not None:
         for pair in review.pairs:
@@ -133,13 +141,10 @@ def threshold_calibration(request: HttpRequest) -> HttpResponse:
     face_set = None
     if scope:
         face_set = selectors.face_set_get(project=request.project, face_set_id=scope)
-    calibration, busy = None, False
     threshold = raw_cosine_for("huawei", similarity)
-    if problem is None:
-        try:
-            calibration = score_calibration_run(project=request.project, threshold=threshold, face_set=face_set)
-        except Timeout:
-            busy = True
+    calibration, busy = _computed(
+        problem, score_calibration_run, project=request.project, threshold=threshold, face_set=face_set
+    )
     context = {
         "similarity": similarity,
         "problem": problem,
@@ -184,12 +189,9 @@ def face_clusters(request: HttpRequest) -> HttpResponse:
     """The faces that belong to no person, grouped by who they show; each group named (a new person, or given to an
     existing one) at once through the grids' bulk action."""
     similarity, problem = _similarity(request)
-    result, busy = None, False
-    if problem is None:
-        try:
-            result = faces_cluster_run(project=request.project, min_cosine=raw_cosine_for("huawei", similarity))
-        except Timeout:
-            busy = True
+    result, busy = _computed(
+        problem, faces_cluster_run, project=request.project, min_cosine=raw_cosine_for("huawei", similarity)
+    )
     clusters = [
         {**cluster, "similarity": huawei_similarity(cluster["cohesion"])}
         for cluster in (result.clusters if result else [])
@@ -226,7 +228,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "json" or wants_json(request):
         return JsonResponse(
             {
-                "events": [_event_json(event) for event in pager.rows],
+                "events": [selectors.audit_event_json(event) for event in pager.rows],
                 "page": pager.number,
                 "has_next": pager.has_next,
             }
@@ -242,15 +244,3 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "nav": "audit",
         },
     )
-
-
-def _event_json(event: AuditEvent) -> dict:
-    return {
-        "at": event.at.isoformat(),
-        "interface": event.interface,
-        "actor": event.actor,
-        "action": event.action,
-        "target": {"type": event.target_type, "id": event.target_id, "name": event.target_label},
-        "details": event.details,
-        "request_id": event.request_id,
-    }

@@ -915,36 +915,46 @@ def test_identity_review_merges_a_twice_entered_person_and_flags_a_stray_face(
     ]
 
 
-def test_threshold_calibration_agrees_with_the_benchmark_on_the_same_photos(new_page, live_server, worker, shared_data):
-    """The labelled photos that bench/accuracy.py measures (100 photos of 33 people), each enrolled and given to the
-    person it shows: the calibration page counts the same genuine and impostor pairs and, at Huawei's 0.93, the same
-    false accepts and false rejects as the benchmark's committed figures (bench/results/accuracy.json); moving the
-    threshold up trades one for the other; a face set's size turns the FAR into a search's chance of a stranger."""
+def _labelled_photos_enrolled(project, shared_data) -> dict[str, list[str]]:
+    """Every labelled photo that bench/accuracy.py measures (bench/calibrate.py's list: labels.csv and more_people/),
+    its largest face enrolled in a new face set "staff" through a worker, WebP included: identity -> face ids."""
     import importlib.util
-    import json
 
     from facesets.services import jobs, library
     from facesets.services.enrolment import ENROL_FORMATS
-    from facesets.services.faces import person_add_faces
     from facesets.services.tasks import task_run
     from tests.conftest import REPO_ROOT
 
     spec = importlib.util.spec_from_file_location("bench_calibrate", REPO_ROOT / "bench" / "calibrate.py")
     calibrate = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(calibrate)
-    accuracy = json.loads((REPO_ROOT / "bench" / "results" / "accuracy.json").read_text())
-    huawei = next(row for row in accuracy["dialect_thresholds"] if row["label"] == "Huawei similarity 0.93")
-
-    team = make_team("acme")
-    staff = library.face_set_create(project=team.project, name="staff")
-    by_identity: dict[str, list] = {}
+    staff = library.face_set_create(project=project, name="staff")
+    faces: dict[str, list[str]] = {}
     for name, identity in calibrate.labelled_photos(shared_data):
         params = jobs.FaceSetEnrol(face_set=staff.pk, single=True, formats=list(ENROL_FORMATS))
-        photo = (shared_data / name).read_bytes()
-        result = task_run(project=team.project, kind=params.kind, params=params, payload=photo)
-        by_identity.setdefault(identity, []).extend(Face.objects.filter(face_id__in=result["faces"]))
-    for identity, faces in by_identity.items():
-        person_add_faces(person=library.person_create(project=team.project, name=identity[-40:]), faces=faces)
+        result = task_run(project=project, kind=params.kind, params=params, payload=(shared_data / name).read_bytes())
+        faces.setdefault(identity, []).extend(result["faces"])
+    return faces
+
+
+def test_threshold_calibration_agrees_with_the_benchmark_on_the_same_photos(new_page, live_server, worker, shared_data):
+    """The labelled photos that bench/accuracy.py measures (100 photos of 33 people), each enrolled and given to the
+    person it shows: the calibration page counts the same genuine and impostor pairs and, at Huawei's 0.93, the same
+    false accepts and false rejects as the benchmark's committed figures (bench/results/accuracy.json); moving the
+    threshold up trades one for the other; a face set's size turns the FAR into a search's chance of a stranger."""
+    import json
+
+    from facesets.services import library
+    from facesets.services.faces import person_add_faces
+    from tests.conftest import REPO_ROOT
+
+    accuracy = json.loads((REPO_ROOT / "bench" / "results" / "accuracy.json").read_text())
+    huawei = next(row for row in accuracy["dialect_thresholds"] if row["label"] == "Huawei similarity 0.93")
+    team = make_team("acme")
+    for identity, face_ids in _labelled_photos_enrolled(team.project, shared_data).items():
+        person = library.person_create(project=team.project, name=identity[-40:])
+        person_add_faces(person=person, faces=Face.objects.filter(face_id__in=face_ids))
+    staff = FaceSet.objects.get(project=team.project, name="staff")
 
     page = new_page()
     sign_in(page, live_server.url, "acme-admin")
@@ -986,27 +996,8 @@ def test_suggested_persons_group_the_unassigned_labelled_photos_and_name_a_group
     """The labelled photos enrolled without persons: the suggested persons are the labelled people with two photos or
     more, each group one person's photos only (purity and completeness 1.000 on these photos, as the README states);
     naming a group makes it a person with all its faces."""
-    import importlib.util
-
-    from facesets.services import jobs, library
-    from facesets.services.enrolment import ENROL_FORMATS
-    from facesets.services.tasks import task_run
-    from tests.conftest import REPO_ROOT
-
-    spec = importlib.util.spec_from_file_location("bench_calibrate", REPO_ROOT / "bench" / "calibrate.py")
-    calibrate = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(calibrate)
     team = make_team("acme")
-    staff = library.face_set_create(project=team.project, name="staff")
-    identity_of: dict[str, str] = {}
-    for name, identity in calibrate.labelled_photos(shared_data):
-        params = jobs.FaceSetEnrol(face_set=staff.pk, single=True, formats=list(ENROL_FORMATS))
-        photo = (shared_data / name).read_bytes()
-        result = task_run(project=team.project, kind=params.kind, params=params, payload=photo)
-        identity_of.update((face_id, identity) for face_id in result["faces"])
-    photos_of: dict[str, set[str]] = {}
-    for face_id, identity in identity_of.items():
-        photos_of.setdefault(identity, set()).add(face_id)
+    photos_of = _labelled_photos_enrolled(team.project, shared_data)
     expected = sorted(sorted(faces) for faces in photos_of.values() if len(faces) >= 2)
 
     page = new_page()

@@ -87,18 +87,7 @@ class AuditEventsView(FacelibView):
         found = selectors.page(events, offset=values["offset"], limit=values["limit"])
         return Response(
             {
-                "events": [
-                    {
-                        "at": event.at.isoformat(),
-                        "interface": event.interface,
-                        "actor": event.actor,
-                        "action": event.action,
-                        "target": {"type": event.target_type, "id": event.target_id, "name": event.target_label},
-                        "details": event.details,
-                        "request_id": event.request_id,
-                    }
-                    for event in found.rows
-                ],
+                "events": [selectors.audit_event_json(event) for event in found.rows],
                 "has_more": found.has_more,
             }
         )
