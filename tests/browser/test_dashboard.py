@@ -174,6 +174,34 @@ def test_operator_story(new_page, live_server, worker, shared_data):
     expect(page.locator("[data-photo-slot=image] .mpt").first).to_be_visible()
     expect(page.locator("[data-face-row] [data-yaw]")).to_have_count(2)
 
+    # Every change of this story is in the audit log, as this user's, through the dashboard (the enrolments too,
+    # though workers made them); looking (search, compare, detect) changed nothing and is not there.
+    page.click("text=Audit log")
+    events = page.locator("[data-audit-event]")
+    expect(events.first).to_be_visible()
+    recorded = events.evaluate_all(
+        "(rows) => rows.map((r) => [r.dataset.action, r.dataset.actor, r.dataset.interface, r.dataset.target])"
+    )
+    setup = [row for row in recorded if row[2] == "system"]  # make_team's memberships, outside any request
+    assert [action for action, *_ in setup] == ["member.set", "member.set"]
+    recorded = [row for row in recorded if row not in setup]
+    assert {(actor, interface) for _, actor, interface, _ in recorded} == {("acme-admin", "dashboard")}
+    actions = [action for action, *_ in recorded]
+    staff = FaceSet.objects.get(project=team.project, name="staff")
+    one = Person.objects.get(project=team.project, name="Person One")
+    assert actions.count("faces.enrol") == 5  # four photos of the upload with a face, the person's photo
+    for action, target in [
+        ("face_set.create", staff.face_set_id),
+        ("face.update", None),  # the age changed in the grid
+        ("person.create", one.person_id),
+        ("faces.assign", one.person_id),
+        ("person.merge", one.person_id),
+        ("credential.create", access_key),
+        ("credential.revoke", access_key),
+    ]:
+        assert any(a == action and (target is None or t == target) for a, _, _, t in recorded), (action, recorded)
+    assert secret not in page.content()  # a credential is named by its access key only
+
 
 def test_viewer_is_refused_on_delete(new_page, live_server):
     team = make_team("acme")
