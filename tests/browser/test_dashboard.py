@@ -581,6 +581,13 @@ def test_accessibility_and_phone_layout(new_page, live_server, worker, shared_da
     person = library.person_create(project=team.project, name="Ann")
     person_add_faces(person=person, faces=[face])
     group = library.group_create(project=team.project, name="team", persons=[person])
+    for photo in ("person03/img48.jpg", "person03/img49.jpg", "person05/img59.jpg", "person05/img61.jpg"):
+        enrolled = face_set_enrol_run(face_set=staff, image=(shared_data / "people" / photo).read_bytes(), single=True)
+        if photo.startswith("person03"):  # a second person for the insight pages; person05's two faces stay unnamed
+            person_add_faces(
+                person=library.person_get_or_create_by_name(project=team.project, name="Bo")[0],
+                faces=[enrolled[0].face],
+            )
     base = live_server.url
     pages = [
         "/",
@@ -605,6 +612,11 @@ def test_accessibility_and_phone_layout(new_page, live_server, worker, shared_da
         "/tasks/",
         "/credentials/",
         "/members/",
+        "/identities/",
+        "/calibration/",
+        f"/calibration/?scope={staff.face_set_id}",
+        "/faces/clusters/",
+        "/audit/",
         "/no-such-page/",
     ]
     page = new_page(bypass_csp=True)  # the pages' CSP rightly refuses the injected checker
