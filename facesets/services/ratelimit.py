@@ -59,12 +59,17 @@ def _count(key_base: str, window: int, now: float) -> tuple[int, float]:
         cache.set(start_key, now, timeout=window)
         start = now
     counter = f"{key_base}:{int(float(start) * 1000)}"
-    cache.add(counter, 0, timeout=window + 1)
+    # Counting is one round trip once the window's counter exists (two for the window's first request).
     try:
         count = cache.incr(counter)
-    except ValueError:  # the counter expired between add and incr
-        cache.set(counter, 1, timeout=window + 1)
-        count = 1
+    except ValueError:  # the window's first request, or its counter expired
+        if cache.add(counter, 1, timeout=window + 1):
+            count = 1
+        else:  # a concurrent first request made it meanwhile
+            try:
+                count = cache.incr(counter)
+            except ValueError:  # and it expired already: count this one alone
+                count = 1
     return count, float(start)
 
 
