@@ -60,16 +60,13 @@ class Calibration:
     def frr(self) -> float | None:
         return self.false_rejects / self.genuine_pairs if self.genuine_pairs else None
 
-    @property
-    def smallest_far(self) -> float | None:
-        """The smallest FAR this many impostor pairs can measure."""
-        return MEASURABLE_PAIRS / self.impostor_pairs if self.impostor_pairs else None
-
     def fpir(self, set_size: int) -> float | None:
         """The chance that a search of `set_size` strangers returns one at or above the threshold, from the measured
         FAR; None when no impostor pair passed (fpir_bound then says how large it can be)."""
         if not self.false_accepts:
             return None
+        if self.false_accepts >= self.impostor_pairs:
+            return 1.0
         return -math.expm1(set_size * math.log1p(-self.far))
 
     def fpir_bound(self, set_size: int) -> float | None:

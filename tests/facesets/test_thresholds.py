@@ -66,6 +66,13 @@ def test_too_many_pairs_are_sampled_without_pairs_of_one_person():
     assert sum(calibration.impostor_histogram[high:]) == 0
 
 
+def test_a_threshold_every_impostor_pair_passes_makes_every_search_find_a_stranger():
+    persons, vectors = _faces(identities=3, per_identity=2)
+    calibration = calibration_from_vectors(persons, vectors, threshold=-1.0)
+    assert calibration.false_accepts == calibration.impostor_pairs == 12
+    assert calibration.fpir(10) == 1.0 and calibration.frr == 0.0
+
+
 def test_no_faces_or_no_pairs_answer_empty():
     empty = calibration_from_vectors(np.zeros(0, dtype=np.int64), np.zeros((0, 8), np.float32), threshold=0.4)
     assert (empty.faces, empty.genuine_pairs, empty.impostor_pairs, empty.far, empty.frr) == (0, 0, 0, None, None)
