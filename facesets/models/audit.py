@@ -8,6 +8,35 @@ from django.utils import timezone
 
 from .projects import Credential, Project
 
+# Every action the services record (facesets.services.audit.audit_record), for the log's filter.
+ACTIONS = (
+    "face_set.create",
+    "face_set.update",
+    "face_set.delete",
+    "faces.enrol",
+    "faces.add",
+    "faces.remove",
+    "faces.assign",
+    "faces.unassign",
+    "faces.delete",
+    "face.update",
+    "face.delete",
+    "person.create",
+    "person.update",
+    "person.merge",
+    "person.delete",
+    "person.erase",
+    "group.create",
+    "group.update",
+    "group.add_persons",
+    "group.remove_persons",
+    "group.delete",
+    "credential.create",
+    "credential.revoke",
+    "member.set",
+    "member.remove",
+)
+
 
 class AuditEvent(models.Model):
     """One change to a project's library or access: its action (``person.merge``), what it was done to (the target's

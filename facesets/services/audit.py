@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..models import AuditEvent, Credential, Face, FaceSet, Group, Person, Project
+from ..models.audit import ACTIONS
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +110,9 @@ def _target(target: Any) -> tuple[str, str, str]:
 
 def audit_record(*, project: Project, action: str, target: Any = None, **details: Any) -> AuditEvent:
     """Record one change, as the current actor's (services call this inside their transaction, so a change that is
-    rolled back leaves no event)."""
+    rolled back leaves no event). `action` is one of models.audit.ACTIONS."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}: add it to facesets.models.audit.ACTIONS")
     from ..middleware import current_request_id
 
     actor = current_actor()

@@ -239,7 +239,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         {
             "pager": pager,
             "filters": filters,
-            "actions": selectors.audit_actions(project=request.project),
+            "actions": selectors.audit_actions(),
             "interfaces": AuditEvent.Interface.choices,
             "nav": "audit",
         },
