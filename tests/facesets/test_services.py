@@ -20,7 +20,7 @@ from facesets.exceptions import (
     PersonNotFound,
     QuotaExceeded,
 )
-from facesets.models import Credential, Face, FaceSet, Person
+from facesets.models import AuditEvent, Credential, Face, FaceSet, Person
 from facesets.services import library, projects
 from facesets.services.lifecycle import Release
 
@@ -134,6 +134,13 @@ def test_create_credential_command_prints_one_json_object():
     credential = Credential.objects.get(access_key=first["access_key"])
     assert credential.secret == first["secret_key"]
     assert credential.project.project_id == first["project_id"]
+    # the audit log names the command, and the key by its access key only
+    events = AuditEvent.objects.filter(project=credential.project, action="credential.create")
+    assert {(e.interface, e.actor, e.target_id) for e in events} == {
+        ("command", "create_credential", first["access_key"]),
+        ("command", "create_credential", second["access_key"]),
+    }
+    assert not [e for e in events if first["secret_key"] in str(e.details) + e.target_label]
 
 
 def test_persons_ranked_groups_hits_by_person_best_first():

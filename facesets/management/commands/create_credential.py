@@ -23,9 +23,12 @@ class Command(BaseCommand):
         parser.add_argument("--description", default="", help="a note to tell this credential from others")
 
     def handle(self, *args, project_name: str, description: str, **options) -> None:
+        from facesets.services.audit import Actor, acting
+
         try:
-            project = project_get_or_create(name=project_name)
-            credential, secret = credential_create(project=project, description=description)
+            with acting(Actor(interface="command", label="create_credential")):  # the audit log names this command
+                project = project_get_or_create(name=project_name)
+                credential, secret = credential_create(project=project, description=description)
         except DomainError as error:
             raise CommandError(error.message) from error
         self.stdout.write(
