@@ -316,6 +316,17 @@ def test_erase_person_everywhere(new_page, live_server, worker, shared_data):
     assert page.request.get(f"{live_server.url}/faces/{faces[0].face_id}/thumb.jpg").status == 404
     assert page.request.get(f"{live_server.url}/faces/{other.face_id}/thumb.jpg").status == 200
 
+    # The erasure is in the audit log as this user's, by the person's id; their name is gone from the whole log.
+    from facesets.models import AuditEvent
+
+    erased = AuditEvent.objects.get(project=team.project, action="person.erase")
+    assert (erased.actor, erased.interface, erased.details["person"]) == ("acme-admin", "dashboard", person.person_id)
+    assert erased.details["faces"] == 2
+    assert AuditEvent.objects.filter(target_id=person.person_id).exists()  # their earlier events stay, by id
+    assert not [
+        e for e in AuditEvent.objects.filter(project=team.project) if "Jo Erased" in e.target_label + str(e.details)
+    ]
+
 
 def test_scores_are_labelled_and_persons_ranked(new_page, live_server, worker, shared_data):
     """Every score carries its verdict against the calibrated thresholds; a search lists the persons found (best face,
@@ -559,6 +570,15 @@ def test_building_persons_in_bulk(new_page, live_server, worker, shared_data, tm
     assert staff.face_count == 3
     assert not Face.objects.filter(pk=loose.pk).exists()
     assert Face.objects.filter(pk=dana_face.pk, person=dana).exists()
+
+    # The bulk actions are in the audit log as this user's: the assignment (with its faces), the detach, the removal.
+    from facesets.models import AuditEvent
+
+    mine = AuditEvent.objects.filter(project=team.project, actor="acme-admin", interface="dashboard")
+    assign = mine.filter(action="faces.assign", target_id=ann.person_id).order_by("-at", "-id").first()
+    assert assign is not None and assign.details["count"] == 2
+    assert mine.filter(action="faces.unassign", target_id=ann.person_id, details__faces=[loose.face_id]).exists()
+    assert mine.filter(action="faces.remove", target_id=staff.face_set_id, details__faces=2).exists()
 
 
 PHONE = {"width": 390, "height": 844}
