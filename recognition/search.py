@@ -64,6 +64,14 @@ def build_memory_mb(rows: int, dimensions: int) -> int:
     return min(wanted, int(settings.FACELIB_HNSW_BUILD_MEMORY_MAX_MB))
 
 
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """Each row scaled to length 1 (a zero row stays zero), so that cosines are dot products."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if not len(vectors):
+        return vectors
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
 class ExactMatrix:
     """The vectors of a small face set held in memory for an exact scan: ``keys`` (row ids, ascending) and their
     vectors normalised, so the cosine with a query is one matrix-vector product (10,000 x 128 floats: a fraction of a
@@ -74,9 +82,7 @@ class ExactMatrix:
     def __init__(self, keys: np.ndarray, vectors: np.ndarray, watermark: int | None = None) -> None:
         order = np.argsort(keys)
         self.keys = np.asarray(keys, dtype=np.int64)[order]
-        vectors = np.asarray(vectors, dtype=np.float32)[order]
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True) if len(vectors) else np.ones((0, 1), np.float32)
-        self.vectors = vectors / np.maximum(norms, 1e-12)
+        self.vectors = unit_rows(np.asarray(vectors, dtype=np.float32)[order])
         self.newest = int(self.keys[-1]) if len(self.keys) else 0
         self.watermark = self.newest
         if watermark is not None:  # lower: rows above it may have been committed after these were read

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from recognition.models import Embedding
+from recognition.search import unit_rows
 
 from ..models import Face, Project
 
@@ -59,7 +60,7 @@ def faces_clusters(
     unassigned = Face.objects.filter(project=project, person__isnull=True, embeddings__model=model).count()
     if not rows:
         return [], 0, unassigned
-    vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    vectors = unit_rows(vectors)
     labels = clusters_from_vectors(vectors, min_cosine=min_cosine)
     clusters = []
     for label in np.unique(labels):

@@ -21,12 +21,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from recognition.models import Embedding
+from recognition.search import unit_rows
 
-from ..models import Face, Project
+from ..models import Face, FaceSetMember, Project
 
 BLOCK_ROWS = 2048  # rows of a block of the products (x the persons: 2048 x 10,000 floats = 80 MB)
 EMBEDDING_TABLE = Embedding._meta.db_table
 FACE_TABLE = Face._meta.db_table
+MEMBER_TABLE = FaceSetMember._meta.db_table
 
 
 @dataclass(frozen=True)
@@ -71,16 +73,30 @@ class IdentityReview:
 def identities_review(*, project: Project, model: str, min_cosine: float, limit: int = 100) -> IdentityReview:
     """The project's pairs of persons whose faces match on average at `min_cosine` or more (best first), and its
     faces whose median match with the rest of their own person is below it (worst first); at most `limit` of each."""
+    face_pks, person_ids, vectors = labelled_vectors(project=project, model=model)
+    return identities_from_vectors(face_pks, person_ids, vectors, min_cosine=min_cosine, limit=limit)
+
+
+def labelled_vectors(
+    *, project: Project, model: str, face_set_pk: int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The faces given to persons (in face set `face_set_pk` only, when given) with a vector of `model`: their pks,
+    their persons' pks and their vectors, by face pk (what the identity review and the threshold calibration read)."""
     from ..search import vectors_fetch
 
+    where = "f.project_id = %s AND f.person_id IS NOT NULL AND e.model = %s"
+    params: list = [project.pk, model]
+    if face_set_pk is not None:
+        where += f" AND EXISTS (SELECT 1 FROM {MEMBER_TABLE} m WHERE m.face_id = f.id AND m.face_set_id = %s)"
+        params.append(face_set_pk)
     rows, vectors = vectors_fetch(
         f"SELECT f.id, f.person_id, e.vector FROM {EMBEDDING_TABLE} e JOIN {FACE_TABLE} f ON f.id = e.face_id "
-        "WHERE f.project_id = %s AND f.person_id IS NOT NULL AND e.model = %s ORDER BY f.id",
-        [project.pk, model],
+        f"WHERE {where} ORDER BY f.id",
+        params,
     )
     face_pks = np.array([row[0] for row in rows], dtype=np.int64)
     person_ids = np.array([row[1] for row in rows], dtype=np.int64)
-    return identities_from_vectors(face_pks, person_ids, vectors, min_cosine=min_cosine, limit=limit)
+    return face_pks, person_ids, vectors
 
 
 def identities_from_vectors(
@@ -91,7 +107,7 @@ def identities_from_vectors(
     if not len(face_pks):
         return IdentityReview(faces=0, persons=0, min_cosine=min_cosine, pairs=[], strays=[])
     person_pks, labels = np.unique(person_ids, return_inverse=True)
-    vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    vectors = unit_rows(vectors)
     sums = np.zeros((len(person_pks), vectors.shape[1]), dtype=np.float64)
     np.add.at(sums, labels, vectors)
     sums = sums.astype(np.float32)

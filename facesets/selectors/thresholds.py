@@ -23,15 +23,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from recognition.models import Embedding
+from recognition.search import unit_rows
 
-from ..models import Face, FaceSetMember, Project
+from ..models import Project
+from .identities import labelled_vectors
 
 BLOCK_ROWS = 2048
 BINS = np.linspace(-1.0, 1.0, 401)  # histograms of raw cosines: 0.005 wide
-EMBEDDING_TABLE = Embedding._meta.db_table
-FACE_TABLE = Face._meta.db_table
-MEMBER_TABLE = FaceSetMember._meta.db_table
 MEASURABLE_PAIRS = 10  # a FAR is measured only where this many impostor pairs would be expected to pass
 
 
@@ -93,19 +91,7 @@ def score_calibration(
     """Genuine and impostor scores of the project's labelled faces (those in face set `face_set_pk` only, when given)
     and what `threshold` (a raw cosine) does with them; with `set_size`, the thresholds that keep a search of that
     many strangers under 10 % and 1 % false-positive identifications."""
-    from ..search import vectors_fetch
-
-    where = "f.project_id = %s AND f.person_id IS NOT NULL AND e.model = %s"
-    params: list = [project.pk, model]
-    if face_set_pk is not None:
-        where += f" AND EXISTS (SELECT 1 FROM {MEMBER_TABLE} m WHERE m.face_id = f.id AND m.face_set_id = %s)"
-        params.append(face_set_pk)
-    rows, vectors = vectors_fetch(
-        f"SELECT f.person_id, e.vector FROM {EMBEDDING_TABLE} e JOIN {FACE_TABLE} f ON f.id = e.face_id "
-        f"WHERE {where} ORDER BY f.id",
-        params,
-    )
-    persons = np.array([row[0] for row in rows], dtype=np.int64)
+    _, persons, vectors = labelled_vectors(project=project, model=model, face_set_pk=face_set_pk)
     return calibration_from_vectors(
         persons, vectors, threshold=threshold, set_size=set_size, max_pairs=max_pairs, targets=targets, seed=seed
     )
@@ -124,8 +110,7 @@ def calibration_from_vectors(
     """The calibration of faces given as arrays (their persons' keys, their vectors), without the database."""
     rng = np.random.default_rng(seed)
     count = len(persons)
-    if count:
-        vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    vectors = unit_rows(vectors)
     _, labels = np.unique(persons, return_inverse=True)
     sizes = np.bincount(labels) if count else np.zeros(0, dtype=np.int64)
     genuine_total = int((sizes * (sizes - 1) // 2).sum())

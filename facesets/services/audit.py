@@ -11,7 +11,6 @@ access key (its public half), never its secret; a photo by its ids.
 from __future__ import annotations
 
 import contextvars
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -20,7 +19,7 @@ from typing import Any
 from ..models import AuditEvent, Credential, Face, FaceSet, Group, Person, Project
 from ..models.audit import ACTIONS
 
-logger = logging.getLogger(__name__)
+DETAIL_ITEMS_MAX = 100  # ids listed in one event's details (a bulk action over more names its first ones)
 
 
 @dataclass(frozen=True)
@@ -129,7 +128,11 @@ def audit_record(*, project: Project, action: str, target: Any = None, **details
         target_type=target_type,
         target_id=str(target_id)[:128],
         target_label=str(target_label)[:300],
-        details={key: value for key, value in details.items() if value is not None},
+        details={
+            key: value[:DETAIL_ITEMS_MAX] if isinstance(value, list) else value
+            for key, value in details.items()
+            if value is not None
+        },
         request_id=request_id[:128],
     )
 

@@ -315,7 +315,7 @@ def face_set_add_faces(*, face_set: FaceSet, faces: Iterable[Face], external_fie
     face_set_count_adjust(face_set_pk=face_set.pk, delta=len(members))
     if members:
         audit_record(
-            project=face_set.project, action="faces.add", target=face_set, faces=[f.face_id for f in new_faces][:100]
+            project=face_set.project, action="faces.add", target=face_set, faces=[f.face_id for f in new_faces]
         )
     return members
 
@@ -413,7 +413,7 @@ def person_add_faces(*, person: Person, faces: Iterable[Face]) -> int:
             project=person.project,
             action="faces.assign",
             target=person,
-            faces=[face.face_id for face in faces][:100],
+            faces=[face.face_id for face in faces],
             count=len(pks),
         )
     return len(pks)
@@ -431,7 +431,7 @@ def person_remove_faces(*, person: Person, faces: Iterable[Face]) -> int:
             project=person.project,
             action="faces.unassign",
             target=person,
-            faces=[face.face_id for face in held][:100],
+            faces=[face.face_id for face in held],
             count=len(pks),
         )
     return len(pks)

@@ -490,7 +490,7 @@ def group_add_persons(*, group: Group, persons: Iterable[Person]) -> int:
     group.persons.add(*new)
     if new:
         audit_record(
-            project=group.project, action="group.add_persons", target=group, persons=[p.person_id for p in new][:100]
+            project=group.project, action="group.add_persons", target=group, persons=[p.person_id for p in new]
         )
     return len(new)
 
@@ -506,7 +506,7 @@ def group_remove_persons(*, group: Group, persons: Iterable[Person]) -> int:
             project=group.project,
             action="group.remove_persons",
             target=group,
-            persons=[p.person_id for p in persons][:100],
+            persons=[p.person_id for p in persons],
         )
     return removed
 
