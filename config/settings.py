@@ -210,6 +210,9 @@ FACELIB_MAX_IMAGE_BYTES = env_int("FACELIB_MAX_IMAGE_BYTES", 8 * 1024 * 1024)
 FACELIB_MAX_IMAGE_PIXELS = env_int("FACELIB_MAX_IMAGE_PIXELS", 40_000_000)
 FACELIB_MAX_IMAGE_SIDE = env_int("FACELIB_MAX_IMAGE_SIDE", 10_000)
 FACELIB_SYNC_TIMEOUT = env_float("FACELIB_SYNC_TIMEOUT", 30.0)
+# How long a dashboard page waits for a review of the stored vectors (identity review, threshold calibration,
+# suggested persons) before it shows the review's progress instead and follows it.
+FACELIB_INSIGHT_WAIT = env_float("FACELIB_INSIGHT_WAIT", 5.0)
 # A Server-Timing header on every answer: where the request's time went, the worker's stages included (facesets.timing).
 FACELIB_SERVER_TIMING = env_bool("FACELIB_SERVER_TIMING", False)
 # A liveness clip (at most 15 s) is analysed within this many seconds of worker time, and the request waits for it

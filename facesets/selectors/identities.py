@@ -24,6 +24,7 @@ from recognition.models import Embedding
 from recognition.search import unit_rows
 
 from ..models import Face, FaceSetMember, Project
+from ..progress import Progress, quiet
 
 BLOCK_ROWS = 2048  # rows of a block of the products (x the persons: 2048 x 10,000 floats = 80 MB)
 EMBEDDING_TABLE = Embedding._meta.db_table
@@ -70,11 +71,14 @@ class IdentityReview:
         }
 
 
-def identities_review(*, project: Project, model: str, min_cosine: float, limit: int = 100) -> IdentityReview:
+def identities_review(
+    *, project: Project, model: str, min_cosine: float, limit: int = 100, progress: Progress = quiet
+) -> IdentityReview:
     """The project's pairs of persons whose faces match on average at `min_cosine` or more (best first), and its
     faces whose median match with the rest of their own person is below it (worst first); at most `limit` of each."""
+    progress("Reading the vectors of the faces given to persons", 0.0)
     face_pks, person_ids, vectors = labelled_vectors(project=project, model=model)
-    return identities_from_vectors(face_pks, person_ids, vectors, min_cosine=min_cosine, limit=limit)
+    return identities_from_vectors(face_pks, person_ids, vectors, min_cosine=min_cosine, limit=limit, progress=progress)
 
 
 def labelled_vectors(
@@ -100,7 +104,13 @@ def labelled_vectors(
 
 
 def identities_from_vectors(
-    face_pks: np.ndarray, person_ids: np.ndarray, vectors: np.ndarray, *, min_cosine: float, limit: int = 100
+    face_pks: np.ndarray,
+    person_ids: np.ndarray,
+    vectors: np.ndarray,
+    *,
+    min_cosine: float,
+    limit: int = 100,
+    progress: Progress = quiet,
 ) -> IdentityReview:
     """The review of faces given as arrays (their keys, their persons' keys, their vectors): the whole computation,
     without the database (bench/identity_review.py times it)."""
@@ -112,16 +122,21 @@ def identities_from_vectors(
     np.add.at(sums, labels, vectors)
     sums = sums.astype(np.float32)
     counts = np.bincount(labels, minlength=len(person_pks)).astype(np.float32)
-    pairs = _pairs(sums, counts, person_pks, min_cosine, limit)
+    # Rough shares of the work: comparing persons is most of it when persons are many.
+    pairs = _pairs(
+        sums, counts, person_pks, min_cosine, limit, lambda done: progress("Comparing persons", 0.1 + 0.5 * done)
+    )
+    progress("Comparing each face with the rest of its person", 0.6)
     strays = _strays(vectors, labels, sums, counts, face_pks, person_pks, min_cosine, limit)
     return IdentityReview(
         faces=len(face_pks), persons=len(person_pks), min_cosine=min_cosine, pairs=pairs, strays=strays
     )
 
 
-def _pairs(sums, counts, person_pks, min_cosine: float, limit: int) -> list[PersonPair]:
+def _pairs(sums, counts, person_pks, min_cosine: float, limit: int, done) -> list[PersonPair]:
     found: list[tuple[float, int, int]] = []
     for start in range(0, len(sums), BLOCK_ROWS):
+        done(start / len(sums))
         block = sums[start : start + BLOCK_ROWS] @ sums.T
         block /= np.outer(counts[start : start + BLOCK_ROWS], counts)
         rows, columns = np.nonzero(block >= min_cosine)

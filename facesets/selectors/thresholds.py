@@ -26,6 +26,7 @@ import numpy as np
 from recognition.search import unit_rows
 
 from ..models import Project
+from ..progress import Progress, quiet
 from .identities import labelled_vectors
 
 BLOCK_ROWS = 2048
@@ -87,13 +88,22 @@ def score_calibration(
     max_pairs: int = 2_000_000,
     targets: tuple[str, ...] = ("1e-2", "1e-3", "1e-4", "1e-5"),
     seed: int = 0,
+    progress: Progress = quiet,
 ) -> Calibration:
     """Genuine and impostor scores of the project's labelled faces (those in face set `face_set_pk` only, when given)
     and what `threshold` (a raw cosine) does with them; with `set_size`, the thresholds that keep a search of that
     many strangers under 10 % and 1 % false-positive identifications."""
+    progress("Reading the vectors of the faces given to persons", 0.0)
     _, persons, vectors = labelled_vectors(project=project, model=model, face_set_pk=face_set_pk)
     return calibration_from_vectors(
-        persons, vectors, threshold=threshold, set_size=set_size, max_pairs=max_pairs, targets=targets, seed=seed
+        persons,
+        vectors,
+        threshold=threshold,
+        set_size=set_size,
+        max_pairs=max_pairs,
+        targets=targets,
+        seed=seed,
+        progress=progress,
     )
 
 
@@ -106,6 +116,7 @@ def calibration_from_vectors(
     max_pairs: int = 2_000_000,
     targets: tuple[str, ...] = ("1e-2", "1e-3", "1e-4", "1e-5"),
     seed: int = 0,
+    progress: Progress = quiet,
 ) -> Calibration:
     """The calibration of faces given as arrays (their persons' keys, their vectors), without the database."""
     rng = np.random.default_rng(seed)
@@ -115,8 +126,17 @@ def calibration_from_vectors(
     sizes = np.bincount(labels) if count else np.zeros(0, dtype=np.int64)
     genuine_total = int((sizes * (sizes - 1) // 2).sum())
     impostor_total = count * (count - 1) // 2 - genuine_total
+    progress("Scoring pairs of faces of one person", 0.1)
     genuine = _genuine_scores(vectors, labels, genuine_total, max_pairs, rng)
-    impostor = _impostor_scores(vectors, labels, impostor_total, max_pairs, rng)
+    impostor = _impostor_scores(
+        vectors,
+        labels,
+        impostor_total,
+        max_pairs,
+        rng,
+        lambda done: progress("Scoring pairs of different persons", 0.3 + 0.6 * done),
+    )
+    progress("Counting false accepts and rejects", 0.9)
     return Calibration(
         faces=count,
         persons=len(sizes),
@@ -174,12 +194,13 @@ def _genuine_scores(vectors, labels, total: int, max_pairs: int, rng) -> np.ndar
     return np.einsum("ij,ij->i", vectors[first], vectors[second]).astype(np.float32)
 
 
-def _impostor_scores(vectors, labels, total: int, max_pairs: int, rng) -> np.ndarray:
+def _impostor_scores(vectors, labels, total: int, max_pairs: int, rng, done) -> np.ndarray:
     if total == 0:
         return np.zeros(0, dtype=np.float32)
     if total <= max_pairs:
         scores = []
         for start in range(0, len(vectors), BLOCK_ROWS):
+            done(start / len(vectors))
             block = vectors[start : start + BLOCK_ROWS] @ vectors.T
             rows, columns = np.nonzero(
                 (labels[start : start + BLOCK_ROWS, None] != labels[None, :])

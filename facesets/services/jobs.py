@@ -218,14 +218,12 @@ class FaceTraining(JobParams):
     groups: list[int] = dataclasses.field(default_factory=list)
 
 
-# --- reviews of the stored vectors ----------------------------------------------------------------------------
+# --- reviews of the stored vectors: stored tasks (collectable, with progress), as they can take minutes -----------
 
 
 @_job("identities.review")
 class IdentitiesReview(JobParams):
     """Persons that are probably one human and faces that probably belong to someone else (selectors.identities)."""
-
-    transient = True
 
     min_cosine: float
     limit: int = 100
@@ -235,8 +233,6 @@ class IdentitiesReview(JobParams):
 class ThresholdsCalibrate(JobParams):
     """Genuine and impostor scores of the labelled faces and what a threshold does with them (selectors.thresholds)."""
 
-    transient = True
-
     threshold: float  # raw cosine
     face_set: int | None = None  # only the labelled faces of this face set
     set_size: int | None = None  # the one-to-many search's size, for the false-positive identification rate
@@ -245,8 +241,6 @@ class ThresholdsCalibrate(JobParams):
 @_job("faces.cluster")
 class FacesCluster(JobParams):
     """Group the faces that belong to no person by who they show (selectors.clusters)."""
-
-    transient = True
 
     min_cosine: float
 

@@ -27,7 +27,7 @@ from .faces import (
     require_faces,
 )
 from .registration import person_register
-from .tasks import operation
+from .tasks import StageReporter, operation
 
 
 def _payload(item: TaskItem) -> bytes:
@@ -369,7 +369,11 @@ def video_liveness(task: Task, item: TaskItem, params: jobs.VideoLiveness) -> di
 def review_identities(task: Task, item: TaskItem, params: jobs.IdentitiesReview) -> dict:
     """Review the project's labelled faces for duplicate persons and stray faces, on the current model's vectors."""
     review = identities_review(
-        project=task.project, model=configured_model_name(), min_cosine=params.min_cosine, limit=params.limit
+        project=task.project,
+        model=configured_model_name(),
+        min_cosine=params.min_cosine,
+        limit=params.limit,
+        progress=StageReporter(task),
     )
     return review.to_json()
 
@@ -383,6 +387,7 @@ def calibrate_thresholds(task: Task, item: TaskItem, params: jobs.ThresholdsCali
         threshold=params.threshold,
         face_set_pk=params.face_set,
         set_size=params.set_size,
+        progress=StageReporter(task),
     )
     return calibration.to_json()
 
@@ -390,11 +395,10 @@ def calibrate_thresholds(task: Task, item: TaskItem, params: jobs.ThresholdsCali
 @operation("faces.cluster")
 def cluster_faces(task: Task, item: TaskItem, params: jobs.FacesCluster) -> dict:
     """Group the project's unassigned faces by who they show, on the current model's vectors."""
-    clusters, clustered, unassigned = faces_clusters(
-        project=task.project, model=configured_model_name(), min_cosine=params.min_cosine
+    clusters = faces_clusters(
+        project=task.project,
+        model=configured_model_name(),
+        min_cosine=params.min_cosine,
+        progress=StageReporter(task),
     )
-    return {
-        "clusters": [{"faces": cluster.faces, "cohesion": cluster.cohesion} for cluster in clusters],
-        "clustered": clustered,
-        "unassigned": unassigned,
-    }
+    return clusters.to_json()

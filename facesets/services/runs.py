@@ -16,8 +16,8 @@ from django.conf import settings
 from recognition.engine import cosine_similarity
 
 from .. import fields, timing
-from ..exceptions import FilterInvalid, ImageInvalid, InvalidArgument, NoFace
-from ..models import Face, FaceSet, FaceSetMember, Group, Image, Person, Project
+from ..exceptions import FilterInvalid, ImageInvalid, InvalidArgument, NoFace, TaskNotFound
+from ..models import Face, FaceSet, FaceSetMember, Group, Image, Person, Project, Task
 from ..selectors import face_set_query_validate, face_set_search_by_face
 from ..selectors.thresholds import Calibration
 from . import jobs
@@ -322,7 +322,6 @@ def video_liveness_run(
     (InvalidArgument naming the argument); the task is deleted once its answer is read, so nothing of the video is
     kept (the worker already cleared the clip itself)."""
     from ..exceptions import Timeout
-    from ..models import Task
     from .tasks import task_discard, task_result, task_submit, task_wait
 
     if not actions:
@@ -345,6 +344,51 @@ def video_liveness_run(
         task_discard(task=task)
 
 
+# --- reviews of the stored vectors --------------------------------------------------------------------------------
+# They run as stored tasks: the caller waits a while (insight_wait) and, when the work takes longer (a large library),
+# shows its progress and collects the result later by the task's id; reading a result back hydrates the ids it holds.
+
+
+def insight_start(*, project: Project, params: jobs.JobParams) -> Task:
+    """Queue a review of the stored vectors, or join the same one already queued or running for this project (a
+    page reloaded, a second operator asking the same): the task to wait for and collect."""
+    from .tasks import task_submit
+
+    running = Task.objects.filter(
+        project=project,
+        kind=params.kind,
+        params=params.to_json(),
+        status__in=[Task.Status.PENDING, Task.Status.PROCESSING],
+    ).first()
+    return running or task_submit(project=project, kind=params.kind, params=params, items=[{"payload": None}])
+
+
+def insight_task(*, project: Project, kind: str, task_id: str) -> Task:
+    """A review task of this project and kind by its id; TaskNotFound otherwise (another project's task included)."""
+    task = Task.objects.filter(project=project, kind=kind, task_id=str(task_id)[:64]).first()
+    if task is None:
+        raise TaskNotFound(f"no {kind} task {task_id}", field="task_id")
+    return task
+
+
+def insight_wait(*, task: Task, timeout: float | None = None) -> dict:
+    """Wait for a review task (FACELIB_SYNC_TIMEOUT by default) and give its result; its DomainError raised, or
+    Timeout (with the task's id) when it is still running."""
+    from .tasks import task_result, task_wait
+
+    return task_result(task_wait(task=task, timeout=timeout))
+
+
+def _insight_run(project: Project, params: jobs.JobParams, task_id: str | None) -> dict:
+    """Run a review and wait, or collect the task `task_id`, which must have been asked with the same parameters."""
+    if not task_id:
+        return insight_wait(task=insight_start(project=project, params=params))
+    task = insight_task(project=project, kind=params.kind, task_id=task_id)
+    if task.params != params.to_json():
+        raise TaskNotFound(f"task {task_id} was asked with other parameters", field="task_id")
+    return insight_wait(task=task)
+
+
 @dataclass
 class IdentityReviewResult:
     """An identity review with its persons and faces read back (those deleted since it ran left out)."""
@@ -356,11 +400,18 @@ class IdentityReviewResult:
     strays: list[dict]  # {"face": Face, "person": Person, "own": float, "closer": Person | None, "closer_cosine"}
 
 
-def identities_review_run(*, project: Project, min_cosine: float, limit: int = 100) -> IdentityReviewResult:
+def identities_review_run(
+    *, project: Project, min_cosine: float, limit: int = 100, task_id: str | None = None
+) -> IdentityReviewResult:
     """Persons that are probably one human and faces that probably belong to someone else (selectors.identities),
-    computed in a worker on the stored vectors; Timeout past FACELIB_SYNC_TIMEOUT."""
+    computed in a worker on the stored vectors (or collected from the review task `task_id`); Timeout past
+    FACELIB_SYNC_TIMEOUT."""
     params = jobs.IdentitiesReview(min_cosine=float(min_cosine), limit=int(limit))
-    result = task_run(project=project, kind=params.kind, params=params)
+    return identities_review_read(project=project, result=_insight_run(project, params, task_id))
+
+
+def identities_review_read(*, project: Project, result: dict) -> IdentityReviewResult:
+    """A review task's result with its persons and faces read back."""
     person_pks = {pk for pair in result["pairs"] for pk in (pair["keep"], pair["merge"])}
     person_pks |= {pk for stray in result["strays"] for pk in (stray["person"], stray["closer"]) if pk}
     persons = Person.objects.filter(project=project, pk__in=person_pks).in_bulk()
@@ -377,43 +428,63 @@ def identities_review_run(*, project: Project, min_cosine: float, limit: int = 1
             "person": persons[stray["person"]],
             "closer": persons.get(stray["closer"]),
         }
-        for stray in result["strays"]
-        if stray["face"] in faces and stray["person"] in persons
+        for stray in result["strays"]  # a face since given to someone else is no longer a question
+        if stray["face"] in faces and stray["person"] in persons and faces[stray["face"]].person_id == stray["person"]
     ]
     return IdentityReviewResult(
         faces=result["faces"], persons=result["persons"], min_cosine=result["min_cosine"], pairs=pairs, strays=strays
     )
 
 
-def score_calibration_run(*, project: Project, threshold: float, face_set: FaceSet | None = None) -> Calibration:
-    """The genuine and impostor scores of the labelled faces (of `face_set` only, when given) and what `threshold`
-    (a raw cosine) does with them, with the false-positive identification rate at the set's size (or at the number
-    of labelled faces), computed in a worker (selectors.thresholds); Timeout past FACELIB_SYNC_TIMEOUT."""
+def score_calibration_params(*, threshold: float, face_set: FaceSet | None = None) -> jobs.ThresholdsCalibrate:
     set_size = int(face_set.face_count) if face_set is not None else None
-    params = jobs.ThresholdsCalibrate(
+    return jobs.ThresholdsCalibrate(
         threshold=float(threshold), face_set=face_set.pk if face_set is not None else None, set_size=set_size
     )
-    result = task_run(project=project, kind=params.kind, params=params)
-    return Calibration(**result)
+
+
+def score_calibration_run(
+    *, project: Project, threshold: float, face_set: FaceSet | None = None, task_id: str | None = None
+) -> Calibration:
+    """The genuine and impostor scores of the labelled faces (of `face_set` only, when given) and what `threshold`
+    (a raw cosine) does with them, with the false-positive identification rate at the set's size (or at the number
+    of labelled faces), computed in a worker (selectors.thresholds) or collected from the task `task_id`; Timeout
+    past FACELIB_SYNC_TIMEOUT."""
+    params = score_calibration_params(threshold=threshold, face_set=face_set)
+    return Calibration(**_insight_run(project, params, task_id))
 
 
 @dataclass
 class FaceClusters:
-    clusters: list[dict]  # {"faces": [Face, ...] newest first, "cohesion": mean pair cosine}
+    clusters: list[dict]  # {"faces": [Face, ...] newest first, "cohesion": mean pair cosine}, of those read back
+    total: int  # groups in the whole result (some may have been named since)
     clustered: int  # faces the worker grouped (the most recent unassigned ones)
     unassigned: int  # faces without a person in all
+    exact: bool  # see selectors.clusters
 
 
-def faces_cluster_run(*, project: Project, min_cosine: float) -> FaceClusters:
-    """The unassigned faces grouped by who they show (selectors.clusters), computed in a worker, with their faces
-    read back (those given to a person or deleted since left out); Timeout past FACELIB_SYNC_TIMEOUT."""
+def faces_cluster_run(*, project: Project, min_cosine: float, task_id: str | None = None) -> FaceClusters:
+    """The unassigned faces grouped by who they show (selectors.clusters), computed in a worker or collected from the
+    task `task_id`, with their faces read back; Timeout past FACELIB_SYNC_TIMEOUT."""
     params = jobs.FacesCluster(min_cosine=float(min_cosine))
-    result = task_run(project=project, kind=params.kind, params=params)
-    pks = [pk for cluster in result["clusters"] for pk in cluster["faces"]]
+    return faces_clusters_read(project=project, result=_insight_run(project, params, task_id))
+
+
+def faces_clusters_read(*, project: Project, result: dict, shown: Sequence[dict] | None = None) -> FaceClusters:
+    """A clustering task's groups (those `shown` of them only, a page, when given) with their faces read back: those
+    given to a person or deleted since are left out, and a group left with fewer than two faces with them."""
+    shown = result["clusters"] if shown is None else shown
+    pks = [pk for cluster in shown for pk in cluster["faces"]]
     faces = Face.objects.filter(project=project, pk__in=pks, person__isnull=True).defer("crop_jpeg").in_bulk()
     clusters = []
-    for cluster in result["clusters"]:
+    for cluster in shown:
         kept = [faces[pk] for pk in cluster["faces"] if pk in faces]
         if len(kept) >= 2:
             clusters.append({"faces": kept, "cohesion": cluster["cohesion"]})
-    return FaceClusters(clusters=clusters, clustered=result["clustered"], unassigned=result["unassigned"])
+    return FaceClusters(
+        clusters=clusters,
+        total=len(result["clusters"]),
+        clustered=result["clustered"],
+        unassigned=result["unassigned"],
+        exact=result.get("exact", True),
+    )

@@ -341,6 +341,42 @@ def task_run(
     return task_result(task_wait(task=task, timeout=timeout))
 
 
+STAGE_KEY = "facelib:task-stage:{}"
+STAGE_EVERY = 0.5  # seconds between two reports of one stage
+
+
+class StageReporter:
+    """A worker's running account of a long item (facesets.progress): what it is doing and the fraction done. It is
+    kept in the cache, not on the task row, which the item's own transaction holds until the end; a report that
+    cannot be stored (the cache is down) is dropped, the work goes on."""
+
+    def __init__(self, task: Task) -> None:
+        self.key = STAGE_KEY.format(task.task_id)
+        self.stage: str | None = None
+        self.sent = 0.0
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        now = time.monotonic()
+        if stage == self.stage and now - self.sent < STAGE_EVERY:
+            return
+        self.stage, self.sent = stage, now
+        try:
+            cache.set(self.key, {"stage": stage, "fraction": round(min(max(fraction, 0.0), 1.0), 3)}, 3600)
+        except Exception:  # noqa: BLE001 - progress is a courtesy; the cache's own errors are its client's
+            pass
+
+
+def task_stage(task: Task) -> dict | None:
+    """What the worker last said it was doing on a task of one item ({"stage", "fraction"}), None before it began
+    (or where it is not told: the cache is not shared)."""
+    if task.status in (Task.Status.DONE, Task.Status.FAILED):
+        return None
+    try:
+        return cache.get(STAGE_KEY.format(task.task_id))
+    except Exception:  # noqa: BLE001
+        return None
+
+
 def task_items_requeue(*, older_than: timedelta = timedelta(0)) -> int:
     """Queue again every unfinished item (after a worker or broker restart). Safe: processing is idempotent."""
     cutoff = timezone.now() - older_than

@@ -18,6 +18,7 @@ from ..forms import EnrolForm
 from ..models import Task, TaskItem
 from ..services.enrolment import ENROL_KINDS, Photo, face_set_enrol_submit, person_enrol_submit
 from ..services.library import person_get_or_create_by_name
+from ..services.tasks import task_stage
 from .base import Pager, add_domain_error, dashboard_view, page, person_picked, wants_json
 from .face_sets import _face_set
 
@@ -213,6 +214,8 @@ def task_summary(task: Task, *, with_items: bool, since: int = 0) -> dict:
         "done": task.done if task.status != Task.Status.DONE else task.total,
         "outcomes": (task.result or {}).get("outcomes") if task.total > 1 else None,
         "error": task.error_message,
+        # A long computation of one item (a review of the stored vectors): what it is doing, the fraction done.
+        "stage": task_stage(task) if task.total == 1 else None,
     }
     if with_items:
         items = (

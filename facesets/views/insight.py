@@ -5,20 +5,27 @@
 from __future__ import annotations
 
 import numpy as np
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
 from django.views.decorators.http import require_safe
 
 from recognition.calibration import huawei_similarity, raw_cosine_for
 
 from .. import selectors
-from ..exceptions import Timeout
-from ..models import AuditEvent
+from ..models import AuditEvent, Task
 from ..selectors.clusters import CLUSTER_MAX_FACES
-from ..services.runs import faces_cluster_run, identities_review_run, score_calibration_run
+from ..selectors.thresholds import Calibration
+from ..services import jobs
+from ..services.jobs import JobParams
+from ..services.runs import faces_clusters_read, identities_review_read, insight_start, score_calibration_params
+from ..services.tasks import task_stage, task_wait
 from .base import Pager, dashboard_view, page, wants_json
 from .recognition import SAME_PERSON, SCALE
 
 FACES_SHOWN = 4  # a person's first faces shown beside a proposed pair
+REVIEW_LIMIT = 100  # pairs and stray faces listed
+CLUSTERS_SHOWN = 50  # groups on one page of suggested persons
 
 
 def _similarity(request: HttpRequest) -> tuple[float, str | None]:
@@ -35,15 +42,33 @@ def _similarity(request: HttpRequest) -> tuple[float, str | None]:
     return value, None
 
 
-def _computed(problem: str | None, run, **kwargs) -> tuple[object | None, bool]:
-    """A worker's result for a page (services.runs), or (None, busy) when it did not finish in time; nothing is run
-    while the form has a problem."""
+def _reviewed(request: HttpRequest, problem: str | None, params: JobParams) -> tuple[dict | None, dict | None, str]:
+    """A review of the stored vectors for a page: (its result, what is still computing, a redirect to follow).
+
+    Nothing is run while the form has a problem. A page with `?task=` shows that review (of this project, kind and
+    parameters): its result once finished, else its progress (the page follows it). Otherwise the review is queued,
+    or joined when the same one is already running, and waited for FACELIB_INSIGHT_WAIT seconds; one that takes
+    longer sends the browser to its `?task=` address, so that a reload follows it instead of starting another."""
     if problem is not None:
-        return None, False
-    try:
-        return run(**kwargs), False
-    except Timeout:
-        return None, True
+        return None, None, ""
+    task_id = request.GET.get("task", "").strip()[:64]
+    task = None
+    if task_id:
+        task = Task.objects.filter(project=request.project, kind=params.kind, task_id=task_id).first()
+        if task is not None and task.params != params.to_json():
+            task = None  # the form asks for something else than that task computed
+    if task is None:
+        task = insight_start(project=request.project, params=params)
+        task = task_wait(task=task, timeout=settings.FACELIB_INSIGHT_WAIT)
+        if task.status not in (Task.Status.DONE, Task.Status.FAILED):
+            query = request.GET.copy()
+            query["task"] = task.task_id
+            return None, None, f"{request.path}?{query.urlencode()}"
+    if task.status == Task.Status.DONE:
+        return task.result or {}, None, ""
+    if task.status == Task.Status.FAILED:
+        return None, {"task": task, "failed": task.error_message or task.error_code}, ""
+    return None, {"task": task, "stage": task_stage(task)}, ""
 
 
 @require_safe
@@ -52,9 +77,11 @@ def identity_review(request: HttpRequest) -> HttpResponse:
     """Pairs of persons whose faces match each other across the threshold (merge in one click), and faces that do not
     match the rest of their own person (move them to the person they match, or look at them)."""
     similarity, problem = _similarity(request)
-    review, busy = _computed(
-        problem, identities_review_run, project=request.project, min_cosine=raw_cosine_for("huawei", similarity)
-    )
+    params = jobs.IdentitiesReview(min_cosine=raw_cosine_for("huawei", similarity), limit=REVIEW_LIMIT)
+    result, computing, follow = _reviewed(request, problem, params)
+    if follow:
+        return redirect(follow)
+    review = identities_review_read(project=request.project, result=result) if result is not None else None
     pairs = []
     if review is not None:
         for pair in review.pairs:
@@ -85,7 +112,7 @@ def identity_review(request: HttpRequest) -> HttpResponse:
             "strays": strays,
             "similarity": similarity,
             "problem": problem,
-            "busy": busy,
+            "computing": computing,
             "scale": SCALE,
             "nav": "identities",
         },
@@ -142,13 +169,15 @@ def threshold_calibration(request: HttpRequest) -> HttpResponse:
     if scope:
         face_set = selectors.face_set_get(project=request.project, face_set_id=scope)
     threshold = raw_cosine_for("huawei", similarity)
-    calibration, busy = _computed(
-        problem, score_calibration_run, project=request.project, threshold=threshold, face_set=face_set
-    )
+    params = score_calibration_params(threshold=threshold, face_set=face_set)
+    result, computing, follow = _reviewed(request, problem, params)
+    if follow:
+        return redirect(follow)
+    calibration = Calibration(**result) if result is not None else None
     context = {
         "similarity": similarity,
         "problem": problem,
-        "busy": busy,
+        "computing": computing,
         "scale": SCALE,
         "face_sets": face_sets,
         "face_set": face_set,
@@ -189,9 +218,14 @@ def face_clusters(request: HttpRequest) -> HttpResponse:
     """The faces that belong to no person, grouped by who they show; each group named (a new person, or given to an
     existing one) at once through the grids' bulk action."""
     similarity, problem = _similarity(request)
-    result, busy = _computed(
-        problem, faces_cluster_run, project=request.project, min_cosine=raw_cosine_for("huawei", similarity)
-    )
+    params = jobs.FacesCluster(min_cosine=raw_cosine_for("huawei", similarity))
+    found, computing, follow = _reviewed(request, problem, params)
+    if follow:
+        return redirect(follow)
+    result, pager = None, None
+    if found is not None:
+        pager = Pager(request, found["clusters"], total=len(found["clusters"]), size=CLUSTERS_SHOWN)
+        result = faces_clusters_read(project=request.project, result=found, shown=pager.rows)
     clusters = [
         {**cluster, "similarity": huawei_similarity(cluster["cohesion"])}
         for cluster in (result.clusters if result else [])
@@ -202,9 +236,10 @@ def face_clusters(request: HttpRequest) -> HttpResponse:
         {
             "result": result,
             "clusters": clusters,
+            "pager": pager,
             "similarity": similarity,
             "problem": problem,
-            "busy": busy,
+            "computing": computing,
             "scale": SCALE,
             "max_faces": CLUSTER_MAX_FACES,
             "nav": "unassigned",

@@ -250,7 +250,15 @@
   var live = $("[data-live-task]");
   if (live) {
     pollTasks([live.getAttribute("data-live-task")], function (data) {
-      setBar(live, data.done, data.total, data.finished);
+      /* One long computation (a review of the stored vectors) reports its stage and the fraction done. */
+      var stage = data.tasks.length ? data.tasks[0].stage : null;
+      if (stage) {
+        setBar(live, Math.round(stage.fraction * 1000), 1000, data.finished);
+        var label = $("[data-stage]", live);
+        if (label) label.textContent = stage.stage;
+      } else {
+        setBar(live, data.done, data.total, data.finished);
+      }
       if (data.finished) window.location.reload();
     });
   }

@@ -10,8 +10,10 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from facesets import selectors
-from facesets.models import AuditEvent
+from facesets.exceptions import Timeout
+from facesets.models import AuditEvent, Task
 from facesets.services.runs import faces_cluster_run, identities_review_run, score_calibration_run
+from facesets.services.tasks import task_stage
 from recognition.calibration import RAW_DECISION, huawei_similarity, raw_cosine_for
 
 from ..huawei.views import ERRORS, INFERENCE_ERRORS, HuaweiView
@@ -22,10 +24,26 @@ THRESHOLD = OpenApiParameter(
 )
 PROJECT = OpenApiParameter("project_id", str, OpenApiParameter.PATH, description="The project's id")
 SCORE = "similarity on the Huawei scale"
+RUNNING = (
+    " It is computed by a worker; when that takes longer than the server's synchronous wait the answer is 202 with "
+    "`task_id`, `status` and `progress` ({stage, fraction} or null), and the same request with `task_id` added "
+    "collects it (202 again while it runs). A task id of another kind or project is FRS.0012."
+)
+
+
+RUNNING_ANSWER = inline_serializer(
+    "FacelibRunning",
+    {
+        "task_id": serializers.CharField(),
+        "status": serializers.CharField(),
+        "progress": serializers.DictField(allow_null=True),
+    },
+)
 
 
 class ThresholdQuery(serializers.Serializer):
     threshold = serializers.FloatField(required=False, min_value=0.01, max_value=0.99)
+    task_id = serializers.RegexField(r"^[0-9a-f]{32}$", required=False)
 
 
 class AuditQuery(serializers.Serializer):
@@ -48,6 +66,19 @@ class FacelibView(HuaweiView):
     def threshold(self, values: dict) -> float:
         """The raw cosine of the query's threshold (Huawei scale)."""
         return raw_cosine_for("huawei", values["threshold"]) if "threshold" in values else RAW_DECISION
+
+    def reviewed(self, run, **kwargs) -> tuple[object | None, Response | None]:
+        """A review's result, or (when it outlives FACELIB_SYNC_TIMEOUT) a 202 answer naming its task, to ask for
+        again with `task_id` (the same parameters) until it is done."""
+        try:
+            return run(project=self.project, **kwargs), None
+        except Timeout as error:
+            task = Task.objects.filter(project=self.project, task_id=error.details.get("task_id")).first()
+            if task is None:
+                raise
+            return None, Response(
+                {"task_id": task.task_id, "status": task.status, "progress": task_stage(task)}, status=202
+            )
 
 
 def _person(person) -> dict:
@@ -100,16 +131,22 @@ class IdentityReviewView(FacelibView):
         summary="Persons that are probably one human, faces probably given to the wrong person",
         description="From the faces given to persons: pairs of persons whose faces match each other on average at "
         "`threshold` or more (merge candidates, the one with more faces first), and faces whose median score with "
-        "the rest of their own person is below it, with the person they match instead. Exact, computed in a worker.",
+        "the rest of their own person is below it, with the person they match instead. Exact, computed in a worker."
+        + RUNNING,
         parameters=[PROJECT, THRESHOLD],
         responses={
             200: inline_serializer("FacelibIdentityReview", {"pairs": serializers.ListField()}),
+            202: RUNNING_ANSWER,
             **INFERENCE_ERRORS,
         },
     )
     def get(self, request, project_id: str) -> Response:
         values = self.validated(ThresholdQuery, request.query_params)
-        review = identities_review_run(project=self.project, min_cosine=self.threshold(values))
+        review, running = self.reviewed(
+            identities_review_run, min_cosine=self.threshold(values), task_id=values.get("task_id")
+        )
+        if running is not None:
+            return running
         return Response(
             {
                 "faces": review.faces,
@@ -145,16 +182,24 @@ class ThresholdCalibrationView(FacelibView):
         "given to persons (of `face_set_name` only, when given): counts, false accepts and false rejects at "
         "`threshold`, thresholds for target false-accept rates (null: not measurable from this many pairs), and the "
         "chance that a search of N faces returns a stranger at or above the threshold, 1 - (1 - FAR)^N. Exact up "
-        "to 2,000,000 pairs of each kind, a uniform random sample beyond.",
+        "to 2,000,000 pairs of each kind, a uniform random sample beyond." + RUNNING,
         parameters=[PROJECT, THRESHOLD, OpenApiParameter("face_set_name", str)],
-        responses={200: inline_serializer("FacelibCalibration", {"far": serializers.FloatField()}), **INFERENCE_ERRORS},
+        responses={
+            200: inline_serializer("FacelibCalibration", {"far": serializers.FloatField()}),
+            202: RUNNING_ANSWER,
+            **INFERENCE_ERRORS,
+        },
     )
     def get(self, request, project_id: str) -> Response:
         values = self.validated(CalibrationQuery, request.query_params)
         face_set = None
         if values.get("face_set_name"):
             face_set = selectors.face_set_get(project=self.project, name=values["face_set_name"])
-        calibration = score_calibration_run(project=self.project, threshold=self.threshold(values), face_set=face_set)
+        calibration, running = self.reviewed(
+            score_calibration_run, threshold=self.threshold(values), face_set=face_set, task_id=values.get("task_id")
+        )
+        if running is not None:
+            return running
         sizes = (100, 1_000, 10_000, 100_000, 1_000_000) + ((face_set.face_count,) if face_set else ())
         return Response(
             {
@@ -187,22 +232,30 @@ class FaceClustersView(FacelibView):
         tags=[TAG],
         operation_id="facelib_face_clusters",
         summary="Suggested persons: the faces of no person grouped by who they show",
-        description="Agglomerative clustering (average linkage) of the most recent 5,000 faces that belong to no "
+        description="Agglomerative clustering (average linkage) of the most recent 100,000 faces that belong to no "
         "person, joined while the mean similarity of every pair of faces stays at `threshold` or more; groups of two "
-        "faces or more, largest first. Give a group to a person with any dialect's add-face-to-person call.",
+        "faces or more, largest first (`exact` false: some faces had more than 50 close matches, so the groups may "
+        "differ slightly from exact average linkage). Give a group to a person with any dialect's "
+        "add-face-to-person call." + RUNNING,
         parameters=[PROJECT, THRESHOLD],
         responses={
             200: inline_serializer("FacelibFaceClusters", {"clusters": serializers.ListField()}),
+            202: RUNNING_ANSWER,
             **INFERENCE_ERRORS,
         },
     )
     def get(self, request, project_id: str) -> Response:
         values = self.validated(ThresholdQuery, request.query_params)
-        result = faces_cluster_run(project=self.project, min_cosine=self.threshold(values))
+        result, running = self.reviewed(
+            faces_cluster_run, min_cosine=self.threshold(values), task_id=values.get("task_id")
+        )
+        if running is not None:
+            return running
         return Response(
             {
                 "clustered": result.clustered,
                 "unassigned": result.unassigned,
+                "exact": result.exact,
                 "clusters": [
                     {
                         "face_ids": [face.face_id for face in cluster["faces"]],

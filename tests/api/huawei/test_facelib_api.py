@@ -99,6 +99,23 @@ def test_suggested_persons_hold_the_unassigned_photos_of_one_person_together(frs
     assert all(len(cluster["face_ids"]) >= 2 and 0 < cluster["similarity"] <= 1 for cluster in clusters)
 
 
+def test_a_review_that_outlives_the_wait_is_collected_by_its_task_id(frs_env, library, settings):
+    settings.FACELIB_SYNC_TIMEOUT = 0  # as for a library whose grouping takes minutes
+    running = frs_env.signed("GET", API + "/face-clusters", query=[("threshold", "0.93")])
+    assert running.status_code == 202, running.text
+    task_id = running.json()["task_id"]
+    assert running.json()["status"] in ("pending", "processing")
+    settings.FACELIB_SYNC_TIMEOUT = 30
+    collected = _get(frs_env, "/face-clusters", threshold=0.93, task_id=task_id)
+    assert any(set(library["unassigned"]) <= set(cluster["face_ids"]) for cluster in collected["clusters"])
+    assert collected["exact"] is True
+    # The task's id with other parameters, or at another endpoint, is not that review.
+    query = [("threshold", "0.95"), ("task_id", task_id)]
+    raw_error(frs_env.signed("GET", API + "/face-clusters", query=query), "FRS.0012")
+    raw_error(frs_env.signed("GET", API + "/identity-review", query=[("task_id", task_id)]), "FRS.0012")
+    raw_error(frs_env.signed("GET", API + "/face-clusters", query=[("task_id", "../x")]), "FRS.0012")
+
+
 def test_errors_are_in_huawei_s_envelope(frs_env):
     raw_error(frs_env.signed("GET", API + "/identity-review", query=[("threshold", "2")]), "FRS.0012")
     raw_error(
