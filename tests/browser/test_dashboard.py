@@ -490,6 +490,20 @@ def test_face_lifecycle_is_visible(new_page, live_server, worker, shared_data):
     assert page.request.get(f"{base}/faces/{kept.face_id}/thumb.jpg").status == 404
     assert list(ann.faces.values_list("pk", flat=True)) == [other.pk]
 
+    # Each of these changes is in the audit log, in order, as this user's through the dashboard (the refused empty
+    # move made none).
+    from facesets.models import AuditEvent
+
+    mine = AuditEvent.objects.filter(project=team.project, actor="acme-admin", interface="dashboard").order_by(
+        "at", "id"
+    )
+    assert [(event.action, event.target_id) for event in mine] == [
+        ("faces.remove", staff.face_set_id),
+        ("faces.unassign", ann.person_id),
+        ("faces.assign", ann.person_id),
+        ("face.delete", kept.face_id),
+    ]
+
 
 def test_building_persons_in_bulk(new_page, live_server, worker, shared_data, tmp_path):
     """A folder with one sub-folder per person enrolled from the browser makes those persons; the enrol form creates
@@ -897,6 +911,15 @@ def test_an_upload_is_one_batch(new_page, live_server, worker, shared_data, tmp_
     assert {row["code"] for row in rows} == {"done", "face_set_full", "duplicate_photo", "no_face"}
     assert next(row for row in rows if row["file"] == already.name)["code"] == "duplicate_photo"
 
+    # The 21 photos enrolled by the workers are in the audit log as this user's, through the dashboard, each with its
+    # face; the refused attempts changed nothing and left no event.
+    from facesets.models import AuditEvent
+
+    enrolled = AuditEvent.objects.filter(project=team.project, action="faces.enrol", target_id=staff.face_set_id)
+    by_user = enrolled.filter(actor="acme-admin", interface="dashboard")
+    assert by_user.count() == 21 and enrolled.count() == 22  # and the photo enrolled before, outside any request
+    assert len({face for event in by_user for face in event.details["faces"]}) == 21
+
 
 def test_identity_review_merges_a_twice_entered_person_and_flags_a_stray_face(
     new_page, live_server, worker, shared_data
@@ -1051,20 +1074,26 @@ def test_threshold_calibration_agrees_with_the_benchmark_on_the_same_photos(new_
 
 
 def test_suggested_persons_group_the_unassigned_labelled_photos_and_name_a_group_at_once(
-    new_page, live_server, worker, shared_data
+    new_page, live_server, worker, shared_data, settings
 ):
     """The labelled photos enrolled without persons: the suggested persons are the labelled people with two photos or
     more, each group one person's photos only (purity and completeness 1.000 on these photos, as the README states);
-    naming a group makes it a person with all its faces."""
+    naming a group makes it a person with all its faces. The page is made not to wait for the worker at all, as for
+    a library whose grouping takes minutes: it moves to the grouping's own address, follows the worker's progress
+    and shows the groups when they are ready."""
     team = make_team("acme")
     photos_of = _labelled_photos_enrolled(team.project, shared_data)
     expected = sorted(sorted(faces) for faces in photos_of.values() if len(faces) >= 2)
+    settings.FACELIB_INSIGHT_WAIT = 0
 
     page = new_page()
     sign_in(page, live_server.url, "acme-admin")
     page.click("text=Unassigned faces")
     page.click("[data-suggested-persons]")
     expect(page.locator("h1")).to_have_text("Suggested persons")
+    expect(page).to_have_url(re.compile(r"[?&]task=[0-9a-f]{32}"))
+    task = Task.objects.get(task_id=re.search(r"task=([0-9a-f]{32})", page.url).group(1))
+    assert (task.project, task.kind) == (team.project, "faces.cluster")
     clusters = page.locator("[data-cluster]")
     expect(clusters).to_have_count(len(expected))
     found = sorted(
@@ -1087,3 +1116,9 @@ def test_suggested_persons_group_the_unassigned_labelled_photos_and_name_a_group
     expect(page.locator("[data-cluster]")).to_have_count(len(expected) - 1)
     person = Person.objects.get(project=team.project, name="Named at once")
     assert sorted(person.faces.values_list("face_id", flat=True)) == sorted(group)
+    from facesets.models import AuditEvent
+
+    mine = AuditEvent.objects.filter(project=team.project, actor="acme-admin", interface="dashboard")
+    assert mine.filter(action="person.create", target_id=person.person_id).exists()
+    assign = mine.get(action="faces.assign", target_id=person.person_id)
+    assert assign.details["count"] == len(group)
