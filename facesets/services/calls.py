@@ -99,13 +99,22 @@ def calls_run(
     with timing.stage("call-queue"):
         for call_id in call_ids:
             process_call.apply_async((call_id,), queue=queue_for(kind))
+    # The wait is timed on the same wall clock as its parts (timed in the worker), from the same two instants: from
+    # here until the last reply came in, so that the parts of one call's wait add up to it.
     queued = time.time()
-    with timing.stage("call-wait"):
-        return _replies(redis, call_ids, deadline, what, queued)
+    arrivals: list[float] = []
+    try:
+        return _replies(redis, call_ids, deadline, what, queued, arrivals)
+    finally:
+        last = arrivals[-1] if len(arrivals) == len(call_ids) else time.time()  # else: a timeout, or Redis lost
+        timing.add("call-wait", (last - queued) * 1000.0)
 
 
-def _replies(redis, call_ids: list[str], deadline: float, what: str, queued: float) -> list[dict | DomainError]:
-    """Wait for the calls' replies (BLPOP until the deadline): per call its result or its DomainError."""
+def _replies(
+    redis, call_ids: list[str], deadline: float, what: str, queued: float, arrivals: list[float]
+) -> list[dict | DomainError]:
+    """Wait for the calls' replies (BLPOP until the deadline): per call its result or its DomainError. Each reply's
+    arrival (wall clock) is appended to `arrivals`."""
     from .tasks import domain_error_from
 
     waiting = {REPLY.format(call_id).encode(): position for position, call_id in enumerate(call_ids)}
@@ -122,10 +131,12 @@ def _replies(redis, call_ids: list[str], deadline: float, what: str, queued: flo
             except Exception:
                 pass  # they expire; a worker that has not taken one yet will not run it either way
             raise Timeout(f"{what} did not finish in time; send the request again")
+        arrived = time.time()
+        arrivals.append(arrived)
         outcome = json.loads(reply[1])
         position = waiting.pop(reply[0])
         if outcome.get("timing"):
-            _timing_add(outcome["timing"], queued)
+            _timing_add(outcome["timing"], queued, arrived)
         if outcome["status"] == Task.Status.DONE:
             outcomes[position] = outcome["result"]
         else:
@@ -165,7 +176,7 @@ def call_process(*, call_id: str) -> str:
     return outcome["status"]
 
 
-def _timing_add(worker: dict, queued: float) -> None:
+def _timing_add(worker: dict, queued: float, arrived: float) -> None:
     """A timed call's hand-offs and its worker's stages, as this request's (wall clocks of one host, or of hosts kept
     in step: a negative hand-off counts as 0)."""
     stages = [(str(name), float(ms)) for name, ms in worker.get("stages") or []]
@@ -174,7 +185,7 @@ def _timing_add(worker: dict, queued: float) -> None:
         timing.add(f"worker-{name}", ms)
     ran = (worker["finished"] - worker["started"]) * 1000.0
     timing.add("worker-other", ran - sum(ms for _, ms in stages))
-    timing.add("wait-return", (time.time() - worker["finished"]) * 1000.0)  # the reply back through Redis
+    timing.add("wait-return", (arrived - worker["finished"]) * 1000.0)  # the reply back through Redis
 
 
 def _outcome(call: dict, stored: dict) -> dict[str, Any]:
