@@ -228,6 +228,9 @@ def test_viewer_is_refused_on_delete(new_page, live_server):
     expect(page.locator("[data-refused]")).to_contain_text("Nothing was changed")
     assert Face.objects.filter(pk=face.pk).exists()
     assert face_set.members.count() == 1
+    from facesets.models import AuditEvent
+
+    assert not AuditEvent.objects.filter(project=team.project, actor="acme-viewer").exists()  # nothing happened
 
 
 def test_liveness_page(new_page, live_server, worker, shared_data, tmp_path):
@@ -782,6 +785,11 @@ def test_recognition_pages_are_connected(new_page, live_server, worker, shared_d
     assert staff.members.filter(face=added).exists() and staff.members.count() == 4
     x, y, w, h = boxes[smaller]
     assert abs(added.box_x - x) <= 2 and abs(added.box_width - w) <= 2, (added.bounding_box(), boxes[smaller])
+    from facesets.models import AuditEvent
+
+    enrolled = AuditEvent.objects.get(project=team.project, action="faces.enrol", actor="acme-admin")
+    assert (enrolled.interface, enrolled.target_id) == ("dashboard", staff.face_set_id)
+    assert enrolled.details["faces"] == [added.face_id] and enrolled.details["person"] == bob.person_id
 
     # A face page leads to the faces like it: Ann's other face first, labelled the same person; no photo needed.
     page.goto(f"{live_server.url}/faces/{ann_faces[0].face_id}/")
