@@ -54,6 +54,7 @@ from .people import (  # noqa: F401
     person_lookup,
     persons_find,
     persons_get,
+    persons_newest_faces,
 )
 from .projects import (  # noqa: F401
     credential_get,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When, Window
+from django.db.models.functions import RowNumber
 
 from ..exceptions import (
     GroupNotFound,
@@ -101,6 +102,30 @@ def person_erasure_preview(*, person: Person) -> dict[str, int]:
 def person_faces(*, person: Person) -> QuerySet[Face]:
     """A person's faces, newest first, without their thumbnails' bytes."""
     return Face.objects.filter(person=person).defer("crop_jpeg").order_by("-created", "-id")
+
+
+def persons_newest_faces(*, persons: Sequence[Person], limit: int) -> dict[int, tuple[list[Face], int]]:
+    """Each person's `limit` newest faces (without their thumbnails' bytes) and their number of faces, by person pk,
+    in one query whatever the number of persons (the identity review shows both for every pair it proposes)."""
+    shown: dict[int, tuple[list[Face], int]] = {person.pk: ([], 0) for person in persons}
+    if not shown:
+        return shown
+    newest = [F("created").desc(), F("id").desc()]
+    faces = (
+        Face.objects.filter(person__in=list(shown))
+        .defer("crop_jpeg")
+        .annotate(
+            rank=Window(RowNumber(), partition_by=[F("person_id")], order_by=newest),
+            person_faces=Window(Count("id"), partition_by=[F("person_id")]),
+        )
+        .filter(rank__lte=limit)
+        .order_by("person_id", "rank")
+    )
+    for face in faces:
+        listed, _ = shown[face.person_id]
+        listed.append(face)
+        shown[face.person_id] = (listed, face.person_faces)
+    return shown
 
 
 def person_choices(*, project: Project, limit: int, exclude: Person | None = None) -> QuerySet[Person]:

@@ -84,15 +84,19 @@ def identity_review(request: HttpRequest) -> HttpResponse:
     review = identities_review_read(project=request.project, result=result) if result is not None else None
     pairs = []
     if review is not None:
+        shown = selectors.persons_newest_faces(
+            persons=[person for pair in review.pairs for person in (pair["keep"], pair["merge"])], limit=FACES_SHOWN
+        )
         for pair in review.pairs:
+            (keep_faces, keep_count), (merge_faces, merge_count) = shown[pair["keep"].pk], shown[pair["merge"].pk]
             pairs.append(
                 {
                     **pair,
                     "similarity": huawei_similarity(pair["cosine"]),
-                    "keep_faces": selectors.person_faces(person=pair["keep"])[:FACES_SHOWN],
-                    "merge_faces": selectors.person_faces(person=pair["merge"])[:FACES_SHOWN],
-                    "keep_count": pair["keep"].faces.count(),
-                    "merge_count": pair["merge"].faces.count(),
+                    "keep_faces": keep_faces,
+                    "merge_faces": merge_faces,
+                    "keep_count": keep_count,
+                    "merge_count": merge_count,
                 }
             )
     strays = [

@@ -103,3 +103,32 @@ def test_another_project_cannot_read_a_review(client, team, settings):
     page = client.get(f"/identities/?task={task.task_id}")
     assert _task_of(page).project == other.project  # its own review, started afresh
     assert team.persons[0].person_id not in client.get(page["Location"]).content.decode()
+
+
+def _twice_entered(project, count: int, rng) -> None:
+    """`count` humans each entered as two persons (3 faces and 2)."""
+    for number in range(count):
+        centre = rng.normal(size=128)
+        for name, faces in ((f"H{number}", 3), (f"H{number} again", 2)):
+            person = library.person_create(project=project, name=name)
+            vectors = centre + rng.normal(scale=0.05, size=(faces, 128))
+            _faces(project, person, vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
+
+
+def test_the_identity_review_reads_its_pairs_in_as_many_queries_however_many_there_are(client, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.FACELIB_INSIGHT_WAIT = 0
+    queries = {}
+    for count in (1, 6):
+        team = make_team(f"pairs{count}")
+        _twice_entered(team.project, count, np.random.default_rng(count))
+        client.force_login(team.viewer)
+        task = _task_of(client.get("/identities/"))
+        task_item_process(item_pk=task.items.get().pk)
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(f"/identities/?task={task.task_id}").content.decode()
+        assert page.count("data-pair=") == count and page.count("3 faces") == count
+        queries[count] = len(captured)
+    assert queries[6] == queries[1], queries
