@@ -19,6 +19,7 @@ ACTIONS = (
     "faces.assign",
     "faces.unassign",
     "faces.delete",
+    "faces.expire",
     "face.update",
     "face.delete",
     "person.create",

@@ -463,9 +463,18 @@ def person_enrol(*, person: Person, data: bytes, formats: Sequence[str] = DEFAUL
 
 @transaction.atomic
 def expired_purge(*, now=None) -> dict[str, int]:
-    """Delete detected faces and images whose time ran out (never added to a face set or a person)."""
+    """Delete detected faces and images whose time ran out (never added to a face set or a person, or taken from the
+    last that kept them); each project's audit log records its expired faces as one system event."""
     now = now or timezone.now()
-    _, faces = Face.objects.filter(expires__lte=now, person__isnull=True, memberships__isnull=True).delete()
+    expired = Face.objects.filter(expires__lte=now, person__isnull=True, memberships__isnull=True)
+    rows = list(expired.select_for_update(of=("self",)).order_by("id").values_list("pk", "project_id", "face_id"))
+    by_project: dict[int, list[str]] = {}
+    for _, project_pk, face_id in rows:
+        by_project.setdefault(project_pk, []).append(face_id)
+    for project in Project.objects.filter(pk__in=list(by_project)):
+        faces = by_project[project.pk]
+        audit_record(project=project, action="faces.expire", count=len(faces), faces=faces)
+    _, faces = Face.objects.filter(pk__in=[pk for pk, _, _ in rows]).delete()
     _, images = Image.objects.filter(expires__lte=now, faces__isnull=True).delete()
     return {"faces": faces.get("facesets.Face", 0), "images": images.get("facesets.Image", 0)}
 

@@ -173,6 +173,13 @@ def test_detected_faces_expire_unless_kept(worker, shared_data):
     purged = expired_purge(now=timezone.now() + timezone.timedelta(hours=73))
     assert purged["faces"] == 1
     assert list(Face.objects.filter(project=project)) == faces[:1]
+    # The audit log says which faces went, and that no one but the expiry removed them.
+    from facesets.models import AuditEvent
+
+    expiry = AuditEvent.objects.get(project=project, action="faces.expire")
+    assert (expiry.interface, expiry.details) == ("system", {"count": 1, "faces": [faces[1].face_id]})
+    assert expired_purge(now=timezone.now() + timezone.timedelta(hours=73))["faces"] == 0
+    assert AuditEvent.objects.filter(project=project, action="faces.expire").count() == 1  # nothing more to say
 
 
 def _call_keys() -> list[bytes]:
