@@ -6,10 +6,13 @@ twice (their faces split in two persons) and 0.5 % of the faces given to a rando
     .venv/bin/python bench/identity_review.py [--sizes 10000,100000] [--per-person 10] [--repeat 3]
 
 Per size: the median time of the whole computation (the reading of the vectors from PostgreSQL is not included:
-pgvector's binary form is read at about a microsecond a row), and what the review found at the dashboard's
-threshold (0.93 on the Huawei scale): the twice-entered persons proposed / all, other pairs proposed, the misgiven
-faces flagged / all, other faces flagged. Synthetic data: this measures cost and behaviour at scale, not accuracy
-on real faces (the browser suite checks real photos). Results: bench/results/identity_review.json.
+pgvector's binary form is read at about a microsecond a row), and what the review found at the dashboard's threshold
+(0.93 on the Huawei scale): the twice-entered persons proposed / all, other pairs proposed, the misgiven faces
+flagged / all, other faces flagged; and the threshold calibration's computation on the same faces
+(facesets.selectors.thresholds.calibration_from_vectors: every genuine and impostor pair up to 2,000,000 of each, a
+uniform sample beyond), its median time and whether each kind was exact. Synthetic data: this measures cost and
+behaviour at scale, not accuracy on real faces (the browser suite checks real photos). Results:
+bench/results/identity_review.json.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ def main() -> None:
     from scale_data import FaceModel
 
     from facesets.selectors.identities import identities_from_vectors
+    from facesets.selectors.thresholds import calibration_from_vectors
     from recognition.calibration import RAW_DECISION
 
     _, identities, real = facelib_embeddings()
@@ -62,6 +66,11 @@ def main() -> None:
             with Stopwatch() as watch:
                 review = identities_from_vectors(face_pks, persons, vectors, min_cosine=RAW_DECISION, limit=10**7)
             times.append(watch.ms)
+        calibration_times = []
+        for _ in range(args.repeat):
+            with Stopwatch() as watch:
+                calibration = calibration_from_vectors(persons, vectors, threshold=RAW_DECISION, set_size=size)
+            calibration_times.append(watch.ms)
         proposed = {frozenset((pair.keep, pair.merge)) for pair in review.pairs}
         flagged = {stray.face for stray in review.strays}
         row = {
@@ -74,12 +83,16 @@ def main() -> None:
             "misgiven": len(misgiven),
             "misgiven_flagged": len(misgiven & flagged),
             "other_faces_flagged": len(flagged - misgiven),
+            "calibration_ms": summary(calibration_times),
+            "calibration_genuine_exact": calibration.genuine_exact,
+            "calibration_impostor_exact": calibration.impostor_exact,
         }
         result["sizes"].append(row)
         log(
             f"{size:,} faces of {row['persons']:,} persons: {row['ms']['p50']:.0f} ms; pairs "
             f"{row['twice_entered_proposed']}/{row['twice_entered']} (+{row['other_pairs_proposed']}), strays "
-            f"{row['misgiven_flagged']}/{row['misgiven']} (+{row['other_faces_flagged']})"
+            f"{row['misgiven_flagged']}/{row['misgiven']} (+{row['other_faces_flagged']}); calibration "
+            f"{row['calibration_ms']['p50']:.0f} ms"
         )
     log(f"wrote {save_result('identity_review', result)}")
 

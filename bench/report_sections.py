@@ -852,7 +852,7 @@ def identity_review_section(review: dict | None) -> str:
     if not review:
         return "### Identity review at library sizes\n\nNot measured (`bench/identity_review.py`)."
     lines = [
-        "### Identity review at library sizes",
+        "### Identity review and threshold calibration at library sizes",
         "",
         "`bench/identity_review.py`: the dashboard's identity review (`facesets/selectors/identities.py`, computed "
         f"exactly) on **synthetic** faces from the fitted generator, {review['per_person']} faces a person, with "
@@ -864,14 +864,20 @@ def identity_review_section(review: dict | None) -> str:
         f"Conditions: {_conditions(review['conditions'])}.",
         "",
         "| faces | persons | time (ms) | twice-entered persons proposed | other pairs proposed "
-        "| misgiven faces flagged | other faces flagged |",
-        "|---|---|---|---|---|---|---|",
+        "| misgiven faces flagged | other faces flagged | threshold calibration (ms; genuine / impostor pairs) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for row in review["sizes"]:
+        calibration = "—"
+        if "calibration_ms" in row:
+            kinds = "/".join(
+                "every pair" if row[f"calibration_{kind}_exact"] else "2M sampled" for kind in ("genuine", "impostor")
+            )
+            calibration = f"{row['calibration_ms']['p50']:,.0f} ({kinds})"
         lines.append(
             f"| {row['faces']:,} | {row['persons']:,} | {row['ms']['p50']:,.0f} | "
             f"{row['twice_entered_proposed']} / {row['twice_entered']} | {row['other_pairs_proposed']:,} | "
-            f"{row['misgiven_flagged']} / {row['misgiven']} | {row['other_faces_flagged']:,} |"
+            f"{row['misgiven_flagged']} / {row['misgiven']} | {row['other_faces_flagged']:,} | {calibration} |"
         )
     return "\n".join(lines)
 
