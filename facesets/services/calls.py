@@ -96,14 +96,14 @@ def calls_run(
         return None
     from ..tasks import process_call
 
-    with timing.stage("call-queue"):
-        for call_id in call_ids:
-            process_call.apply_async((call_id,), queue=queue_for(kind))
     # The wait is timed on the same wall clock as its parts (timed in the worker), from the same two instants: from
-    # here until the last reply came in, so that the parts of one call's wait add up to it.
+    # the message's sending (a worker may start on it before the sending returns) until the last reply came in, so
+    # that the parts of one call's wait add up to it.
     queued = time.time()
     arrivals: list[float] = []
     try:
+        for call_id in call_ids:
+            process_call.apply_async((call_id,), queue=queue_for(kind))
         return _replies(redis, call_ids, deadline, what, queued, arrivals)
     finally:
         last = arrivals[-1] if len(arrivals) == len(call_ids) else time.time()  # else: a timeout, or Redis lost
