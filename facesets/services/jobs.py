@@ -21,6 +21,9 @@ class JobParams:
     # The work stores nothing that a retry would not make again (a search, a detection, a comparison): the photo of a
     # synchronous call of this kind may wait for its worker in the cache rather than in the database (services.tasks).
     transient: ClassVar[bool] = False
+    # Parameters that describe the library at the time of asking rather than the question (a face set's size): a
+    # review asked again with only these changed is the same review (services.runs.insight_asks).
+    circumstantial: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def parse(cls, data: Mapping[str, Any] | None) -> Self:
@@ -232,6 +235,8 @@ class IdentitiesReview(JobParams):
 @_job("thresholds.calibrate")
 class ThresholdsCalibrate(JobParams):
     """Genuine and impostor scores of the labelled faces and what a threshold does with them (selectors.thresholds)."""
+
+    circumstantial = ("set_size",)  # a set being enrolled into grows between two looks at the same measurement
 
     threshold: float  # raw cosine
     face_set: int | None = None  # only the labelled faces of this face set

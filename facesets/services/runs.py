@@ -349,18 +349,27 @@ def video_liveness_run(
 # shows its progress and collects the result later by the task's id; reading a result back hydrates the ids it holds.
 
 
+def insight_asks(task: Task, params: jobs.JobParams) -> bool:
+    """Whether the review task answers the question these parameters ask: the same kind and the same parameters,
+    those that only describe the library at the time of asking (JobParams.circumstantial) aside."""
+    if task.kind != params.kind:
+        return False
+    asked = {key: value for key, value in params.to_json().items() if key not in params.circumstantial}
+    return {key: value for key, value in (task.params or {}).items() if key not in params.circumstantial} == asked
+
+
 def insight_start(*, project: Project, params: jobs.JobParams) -> Task:
     """Queue a review of the stored vectors, or join the same one already queued or running for this project (a
     page reloaded, a second operator asking the same): the task to wait for and collect."""
     from .tasks import task_submit
 
     running = Task.objects.filter(
-        project=project,
-        kind=params.kind,
-        params=params.to_json(),
-        status__in=[Task.Status.PENDING, Task.Status.PROCESSING],
-    ).first()
-    return running or task_submit(project=project, kind=params.kind, params=params, items=[{"payload": None}])
+        project=project, kind=params.kind, status__in=[Task.Status.PENDING, Task.Status.PROCESSING]
+    ).order_by("-created", "-id")
+    for task in running[:20]:
+        if insight_asks(task, params):
+            return task
+    return task_submit(project=project, kind=params.kind, params=params, items=[{"payload": None}])
 
 
 def insight_task(*, project: Project, kind: str, task_id: str) -> Task:
@@ -384,7 +393,7 @@ def _insight_run(project: Project, params: jobs.JobParams, task_id: str | None) 
     if not task_id:
         return insight_wait(task=insight_start(project=project, params=params))
     task = insight_task(project=project, kind=params.kind, task_id=task_id)
-    if task.params != params.to_json():
+    if not insight_asks(task, params):
         raise TaskNotFound(f"task {task_id} was asked with other parameters", field="task_id")
     return insight_wait(task=task)
 

@@ -18,7 +18,13 @@ from ..selectors.clusters import CLUSTER_MAX_FACES
 from ..selectors.thresholds import Calibration
 from ..services import jobs
 from ..services.jobs import JobParams
-from ..services.runs import faces_clusters_read, identities_review_read, insight_start, score_calibration_params
+from ..services.runs import (
+    faces_clusters_read,
+    identities_review_read,
+    insight_asks,
+    insight_start,
+    score_calibration_params,
+)
 from ..services.tasks import task_stage, task_wait
 from .base import Pager, dashboard_view, page, wants_json
 from .recognition import SAME_PERSON, SCALE
@@ -55,7 +61,7 @@ def _reviewed(request: HttpRequest, problem: str | None, params: JobParams) -> t
     task = None
     if task_id:
         task = Task.objects.filter(project=request.project, kind=params.kind, task_id=task_id).first()
-        if task is not None and task.params != params.to_json():
+        if task is not None and not insight_asks(task, params):
             task = None  # the form asks for something else than that task computed
     if task is None:
         task = insight_start(project=request.project, params=params)

@@ -132,3 +132,28 @@ def test_the_identity_review_reads_its_pairs_in_as_many_queries_however_many_the
         assert page.count("data-pair=") == count and page.count("3 faces") == count
         queries[count] = len(captured)
     assert queries[6] == queries[1], queries
+
+
+def test_a_measurement_of_a_growing_face_set_is_followed_not_restarted(client, team, settings):
+    """The calibration of a face set depends on the set's size; a set being enrolled into grows between two looks at
+    the same measurement, which stays the one followed (and joined), not a new one each time."""
+    from facesets.models import FaceSet, FaceSetMember
+
+    settings.FACELIB_INSIGHT_WAIT = 0
+    staff = library.face_set_create(project=team.project, name="staff")
+    for face in Face.objects.filter(project=team.project):
+        FaceSetMember.objects.create(face_set=staff, face=face, model="test", vector=[1.0] + [0.0] * 127)
+    FaceSet.objects.filter(pk=staff.pk).update(face_count=5)
+    client.force_login(team.viewer)
+    address = f"/calibration/?scope={staff.face_set_id}&similarity=0.93"
+    task = _task_of(client.get(address))
+    assert task.params["set_size"] == 5
+    FaceSet.objects.filter(pk=staff.pk).update(face_count=9)  # enrolment goes on meanwhile
+    page = client.get(f"{address}&task={task.task_id}")
+    assert page.status_code == 200 and f'data-live-task="{task.task_id}"' in page.content.decode()
+    assert _task_of(client.get(address)) == task  # asked again: joined
+    task_item_process(item_pk=task.items.get().pk)
+    page = client.get(f"{address}&task={task.task_id}").content.decode()
+    assert 'data-genuine-pairs="4"' in page
+    # Another threshold is another measurement.
+    assert _task_of(client.get(address.replace("0.93", "0.95"))) != task
