@@ -13,6 +13,7 @@ from django.views.decorators.http import require_safe
 from recognition.calibration import huawei_similarity, raw_cosine_for
 
 from .. import selectors
+from ..exceptions import TaskNotFound
 from ..models import AuditEvent, Task
 from ..selectors.clusters import CLUSTER_MAX_FACES
 from ..selectors.thresholds import Calibration
@@ -23,6 +24,7 @@ from ..services.runs import (
     identities_review_read,
     insight_asks,
     insight_start,
+    insight_task,
     score_calibration_params,
 )
 from ..services.tasks import task_stage, task_wait
@@ -57,10 +59,12 @@ def _reviewed(request: HttpRequest, problem: str | None, params: JobParams) -> t
     longer sends the browser to its `?task=` address, so that a reload follows it instead of starting another."""
     if problem is not None:
         return None, None, ""
-    task_id = request.GET.get("task", "").strip()[:64]
     task = None
-    if task_id:
-        task = Task.objects.filter(project=request.project, kind=params.kind, task_id=task_id).first()
+    if task_id := request.GET.get("task", "").strip():
+        try:
+            task = insight_task(project=request.project, kind=params.kind, task_id=task_id)
+        except TaskNotFound:
+            pass  # gone (finished tasks are kept 24 h), or not this project's: asked afresh
         if task is not None and not insight_asks(task, params):
             task = None  # the form asks for something else than that task computed
     if task is None:
