@@ -280,9 +280,12 @@ def task_wait(*, task: Task, timeout: float | None = None) -> Task:
     notification wakes the wait at once (PostgreSQL LISTEN/NOTIFY). Until a notification has been seen in this
     process, the task row is also read again after 5 ms, then at growing intervals up to 50 ms, so where one cannot
     arrive (another database, a transaction-pooling proxy) the wait costs no more than the polling it replaces; once
-    one has, the row is read again every NOTIFIED_BACKSTOP seconds in case a notification is lost."""
+    one has, the row is read again every NOTIFIED_BACKSTOP seconds in case a notification is lost. A timeout of 0 or
+    less does not wait at all: the task is returned as the caller holds it."""
     global _notifications_arrive
     timeout = settings.FACELIB_SYNC_TIMEOUT if timeout is None else timeout
+    if timeout <= 0:
+        return task  # no wait at all: the task as the caller holds it
     deadline = time.monotonic() + timeout
     delay = 0.005
     raw = _listen(task.pk)

@@ -23,6 +23,9 @@ THRESHOLD = OpenApiParameter(
     "threshold", float, description="Similarity on the Huawei scale, 0 < threshold < 1 (default 0.93: same person)"
 )
 PROJECT = OpenApiParameter("project_id", str, OpenApiParameter.PATH, description="The project's id")
+TASK = OpenApiParameter(
+    "task_id", str, description="Collect the review a 202 answer named (32 hex digits), asked with the same parameters"
+)
 SCORE = "similarity on the Huawei scale"
 RUNNING = (
     " It is computed by a worker; when that takes longer than the server's synchronous wait the answer is 202 with "
@@ -133,7 +136,7 @@ class IdentityReviewView(FacelibView):
         "`threshold` or more (merge candidates, the one with more faces first), and faces whose median score with "
         "the rest of their own person is below it, with the person they match instead. Exact, computed in a worker."
         + RUNNING,
-        parameters=[PROJECT, THRESHOLD],
+        parameters=[PROJECT, THRESHOLD, TASK],
         responses={
             200: inline_serializer("FacelibIdentityReview", {"pairs": serializers.ListField()}),
             202: RUNNING_ANSWER,
@@ -183,7 +186,7 @@ class ThresholdCalibrationView(FacelibView):
         "`threshold`, thresholds for target false-accept rates (null: not measurable from this many pairs), and the "
         "chance that a search of N faces returns a stranger at or above the threshold, 1 - (1 - FAR)^N. Exact up "
         "to 2,000,000 pairs of each kind, a uniform random sample beyond." + RUNNING,
-        parameters=[PROJECT, THRESHOLD, OpenApiParameter("face_set_name", str)],
+        parameters=[PROJECT, THRESHOLD, OpenApiParameter("face_set_name", str), TASK],
         responses={
             200: inline_serializer("FacelibCalibration", {"far": serializers.FloatField()}),
             202: RUNNING_ANSWER,
@@ -237,7 +240,7 @@ class FaceClustersView(FacelibView):
         "faces or more, largest first (`exact` false: some faces had more than 50 close matches, so the groups may "
         "differ slightly from exact average linkage). Give a group to a person with any dialect's "
         "add-face-to-person call." + RUNNING,
-        parameters=[PROJECT, THRESHOLD],
+        parameters=[PROJECT, THRESHOLD, TASK],
         responses={
             200: inline_serializer("FacelibFaceClusters", {"clusters": serializers.ListField()}),
             202: RUNNING_ANSWER,

@@ -139,3 +139,12 @@ def test_the_endpoints_are_in_the_openapi_schema(frs_env):
         assert operation["responses"]["400"]["content"]["application/json"]["schema"]["$ref"].endswith("/HuaweiError")
     parameters = schema["paths"]["/api/facelib/v1/{project_id}/audit-events"]["get"]["parameters"]
     assert {"action", "interface", "actor", "target", "offset", "limit"} <= {p["name"] for p in parameters}
+    for name in ("identity-review", "threshold-calibration", "face-clusters"):
+        operation = schema["paths"][f"/api/facelib/v1/{{project_id}}/{name}"]["get"]
+        assert {"threshold", "task_id"} <= {p["name"] for p in operation["parameters"]}
+        reference = operation["responses"]["202"]["content"]["application/json"]["schema"]["$ref"]
+        assert set(schema["components"]["schemas"][reference.rsplit("/", 1)[1]]["properties"]) == {
+            "task_id",
+            "status",
+            "progress",
+        }
