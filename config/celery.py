@@ -13,11 +13,16 @@ app = Celery("facelib")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-if os.environ.get("FACELIB_WORKER_ROLE") == "liveness":
-    # The liveness worker (scripts/services.py starts it without -Q): it consumes the liveness queue only.
+if os.environ.get("FACELIB_WORKER_ROLE") in ("liveness", "reviews"):
+    # The liveness worker and the reviews worker (scripts/services.py starts them without -Q): each consumes its own
+    # queue only.
     from django.conf import settings
 
-    app.conf.task_default_queue = settings.FACELIB_LIVENESS_QUEUE
+    app.conf.task_default_queue = (
+        settings.FACELIB_LIVENESS_QUEUE
+        if os.environ["FACELIB_WORKER_ROLE"] == "liveness"
+        else settings.FACELIB_REVIEW_QUEUE
+    )
 
 
 @task_prerun.connect

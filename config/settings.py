@@ -183,6 +183,9 @@ CELERY_RESULT_BACKEND = env_str(
 CELERY_TASK_DEFAULT_QUEUE = env_str("FACELIB_QUEUE", "facelib")
 # Video liveness runs in a queue (and a worker) of its own, so that liveness and enrolment cannot starve each other.
 FACELIB_LIVENESS_QUEUE = env_str("FACELIB_LIVENESS_QUEUE", f"{CELERY_TASK_DEFAULT_QUEUE}-liveness")
+# The reviews of the stored vectors (identity review, thresholds, suggested persons: up to minutes each) go to a worker
+# of their own, so that one cannot hold a worker of the API's calls for that long.
+FACELIB_REVIEW_QUEUE = env_str("FACELIB_REVIEW_QUEUE", f"{CELERY_TASK_DEFAULT_QUEUE}-reviews")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True

@@ -136,7 +136,12 @@ def _payload_cached(item: TaskItem) -> None:
 
 
 # Kinds whose items go to a queue of their own (and its worker), not the default one.
-QUEUES = {"video.liveness": "FACELIB_LIVENESS_QUEUE"}
+QUEUES = {
+    "video.liveness": "FACELIB_LIVENESS_QUEUE",
+    "identities.review": "FACELIB_REVIEW_QUEUE",
+    "thresholds.calibrate": "FACELIB_REVIEW_QUEUE",
+    "faces.cluster": "FACELIB_REVIEW_QUEUE",
+}
 
 
 def queue_for(kind: str) -> str:

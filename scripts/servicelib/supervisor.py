@@ -186,6 +186,26 @@ class Supervisor:
             ],
             env={"FACELIB_WORKER_ROLE": "liveness"},  # config/celery.py: consume the liveness queue
         )
+        # The reviews of the stored vectors (identity review, thresholds, suggested persons: minutes for a large
+        # library) in a worker of their own too, so that one does not hold a worker of the API's calls that long.
+        self._spawn(
+            "reviews",
+            [
+                self.python,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-l",
+                "info",
+                "--concurrency",
+                "1",
+                "-n",
+                "reviews@%h",
+            ],
+            env={"FACELIB_WORKER_ROLE": "reviews"},  # config/celery.py: consume the reviews queue
+        )
         host = os.environ.get("FACELIB_HOST", "127.0.0.1")
         port = os.environ.get("PORT", "8000")
         self._spawn(
@@ -239,7 +259,7 @@ class Supervisor:
         lines += [
             f"    Database  {db}" + ("" if self.backing.external_db else f"  (data in {PGDATA})"),
             f"    Broker    {broker}" + ("" if self.backing.external_broker else f"  (data in {REDIS_DIR})"),
-            f"    Logs      {LOG_DIR}/{{web,worker,liveness,postgres,redis,setup}}.log",
+            f"    Logs      {LOG_DIR}/{{web,worker,liveness,reviews,postgres,redis,setup}}.log",
             "  Ctrl-C stops everything.",
             "",
         ]
@@ -275,7 +295,7 @@ class Supervisor:
         if self.children:
             say("stopping " + " and ".join(reversed(list(self.children))))
         # Web first so no new work arrives, then the worker finishes what it holds (warm shutdown).
-        for name in ("web", "worker", "liveness"):
+        for name in ("web", "worker", "liveness", "reviews"):
             if name in self.children:
                 self._stop_child(name, timeout)
         try:

@@ -54,7 +54,7 @@ class WorkerProcess:
                 "--concurrency",
                 str(self.concurrency),
                 "-Q",
-                f"{settings.CELERY_TASK_DEFAULT_QUEUE},{settings.FACELIB_LIVENESS_QUEUE}",
+                f"{settings.CELERY_TASK_DEFAULT_QUEUE},{settings.FACELIB_LIVENESS_QUEUE},{settings.FACELIB_REVIEW_QUEUE}",
                 "-n",
                 f"test{self.starts}-{os.getpid()}@%h",
                 "--without-gossip",
