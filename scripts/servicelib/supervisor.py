@@ -62,6 +62,15 @@ class Supervisor:
             )
         return result.stdout.decode() if capture else ""
 
+    def _spawn_queue_worker(self, role: str, concurrency: str) -> None:
+        """A Celery worker that consumes one queue of its own (config/celery.py picks it by FACELIB_WORKER_ROLE)."""
+        command = [self.python, "-m", "celery", "-A", "config", "worker", "-l", "info"]
+        self._spawn(
+            role,
+            [*command, "--concurrency", concurrency, "-n", f"{role}@%h"],
+            env={"FACELIB_WORKER_ROLE": role},
+        )
+
     def _spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> None:
         log_path = LOG_DIR / f"{name}.log"
         with open(log_path, "ab") as log:
@@ -168,44 +177,10 @@ class Supervisor:
         )
         # Video liveness in a worker of its own (one clip at a time: ~2 s of a core per 5 s of video), so that it and
         # enrolment cannot starve each other.
-        self._spawn(
-            "liveness",
-            [
-                self.python,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-l",
-                "info",
-                "--concurrency",
-                os.environ.get("FACELIB_LIVENESS_WORKERS", "1"),
-                "-n",
-                "liveness@%h",
-            ],
-            env={"FACELIB_WORKER_ROLE": "liveness"},  # config/celery.py: consume the liveness queue
-        )
+        self._spawn_queue_worker("liveness", os.environ.get("FACELIB_LIVENESS_WORKERS", "1"))
         # The reviews of the stored vectors (identity review, thresholds, suggested persons: minutes for a large
         # library) in a worker of their own too, so that one does not hold a worker of the API's calls that long.
-        self._spawn(
-            "reviews",
-            [
-                self.python,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-l",
-                "info",
-                "--concurrency",
-                "1",
-                "-n",
-                "reviews@%h",
-            ],
-            env={"FACELIB_WORKER_ROLE": "reviews"},  # config/celery.py: consume the reviews queue
-        )
+        self._spawn_queue_worker("reviews", "1")
         host = os.environ.get("FACELIB_HOST", "127.0.0.1")
         port = os.environ.get("PORT", "8000")
         self._spawn(
