@@ -84,8 +84,8 @@ class FacelibView(HuaweiView):
             )
 
 
-def _person(person) -> dict:
-    return {"person_id": person.person_id, "name": person.name, "faces": person.faces.count()}
+def _person(person, counts: dict) -> dict:
+    return {"person_id": person.person_id, "name": person.name, "faces": counts[person.pk][1]}
 
 
 class AuditEventsView(FacelibView):
@@ -150,14 +150,17 @@ class IdentityReviewView(FacelibView):
         )
         if running is not None:
             return running
+        listed = [person for pair in review.pairs for person in (pair["keep"], pair["merge"])]
+        listed += [person for stray in review.strays for person in (stray["person"], stray["closer"]) if person]
+        counts = selectors.persons_newest_faces(persons=listed, limit=1)  # their face counts, in one query
         return Response(
             {
                 "faces": review.faces,
                 "persons": review.persons,
                 "pairs": [
                     {
-                        "keep": _person(pair["keep"]),
-                        "merge": _person(pair["merge"]),
+                        "keep": _person(pair["keep"], counts),
+                        "merge": _person(pair["merge"], counts),
                         "similarity": huawei_similarity(pair["cosine"]),
                     }
                     for pair in review.pairs
@@ -165,9 +168,9 @@ class IdentityReviewView(FacelibView):
                 "strays": [
                     {
                         "face_id": stray["face"].face_id,
-                        "person": _person(stray["person"]),
+                        "person": _person(stray["person"], counts),
                         "similarity": huawei_similarity(stray["own"]),
-                        "closer": _person(stray["closer"]) if stray["closer"] else None,
+                        "closer": _person(stray["closer"], counts) if stray["closer"] else None,
                         "closer_similarity": huawei_similarity(stray["closer_cosine"]) if stray["closer"] else None,
                     }
                     for stray in review.strays

@@ -74,6 +74,8 @@ def test_identity_review_proposes_the_twice_entered_person(frs_env, library):
     pairs = {(pair["keep"]["person_id"], pair["merge"]["person_id"]): pair for pair in review["pairs"]}
     assert (ann.person_id, again.person_id) in pairs  # Ann has more faces: kept
     assert pairs[(ann.person_id, again.person_id)]["similarity"] >= 0.93
+    pair = pairs[(ann.person_id, again.person_id)]
+    assert (pair["keep"]["faces"], pair["merge"]["faces"]) == (2, 1)
     assert not any(library["persons"]["Bob"].person_id in key for key in pairs)
 
 
