@@ -110,7 +110,7 @@ def _sparse_average_linkage(vectors: np.ndarray, *, min_cosine: float, progress:
     )
     progress("Grouping the faces", 0.6)
     count = len(vectors)
-    sums = vectors.astype(np.float64)  # each group's sum of vectors, at the row of its first face
+    sums = vectors.astype(np.float64)  # each group's sum of vectors, at the row of the face that stands for it
     sizes = np.ones(count)
     neighbours: list[set[int]] = [set() for _ in range(count)]
     for a, b in zip(first.tolist(), second.tolist(), strict=True):
