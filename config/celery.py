@@ -13,16 +13,13 @@ app = Celery("facelib")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-if os.environ.get("FACELIB_WORKER_ROLE") in ("liveness", "reviews"):
-    # The liveness worker and the reviews worker (scripts/services.py starts them without -Q): each consumes its own
-    # queue only.
+# A worker with a role (scripts/services.py starts the liveness and reviews workers without -Q) consumes the queue of
+# its role only.
+ROLE_QUEUES = {"liveness": "FACELIB_LIVENESS_QUEUE", "reviews": "FACELIB_REVIEW_QUEUE"}
+if os.environ.get("FACELIB_WORKER_ROLE") in ROLE_QUEUES:
     from django.conf import settings
 
-    app.conf.task_default_queue = (
-        settings.FACELIB_LIVENESS_QUEUE
-        if os.environ["FACELIB_WORKER_ROLE"] == "liveness"
-        else settings.FACELIB_REVIEW_QUEUE
-    )
+    app.conf.task_default_queue = getattr(settings, ROLE_QUEUES[os.environ["FACELIB_WORKER_ROLE"]])
 
 
 @task_prerun.connect

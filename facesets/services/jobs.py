@@ -22,7 +22,7 @@ class JobParams:
     # synchronous call of this kind may wait for its worker in the cache rather than in the database (services.tasks).
     transient: ClassVar[bool] = False
     # Parameters that describe the library at the time of asking rather than the question (a face set's size): a
-    # review asked again with only these changed is the same review (services.runs.insight_asks).
+    # review asked again with only these changed is the same review (services.runs.insight_find).
     circumstantial: ClassVar[tuple[str, ...]] = ()
 
     @classmethod

@@ -345,11 +345,11 @@ def video_liveness_run(
 
 
 # --- reviews of the stored vectors --------------------------------------------------------------------------------
-# They run as stored tasks: the caller waits a while (insight_wait) and, when the work takes longer (a large library),
-# shows its progress and collects the result later by the task's id; reading a result back hydrates the ids it holds.
+# They run as stored tasks: the caller waits a while and, when the work takes longer (a large library), shows its
+# progress and collects the result later by the task's id; reading a result back hydrates the ids it holds.
 
 
-def insight_asks(task: Task, params: jobs.JobParams) -> bool:
+def _asks(task: Task, params: jobs.JobParams) -> bool:
     """Whether the review task answers the question these parameters ask: the same kind and the same parameters,
     those that only describe the library at the time of asking (JobParams.circumstantial) aside."""
     if task.kind != params.kind:
@@ -367,35 +367,32 @@ def insight_start(*, project: Project, params: jobs.JobParams) -> Task:
         project=project, kind=params.kind, status__in=[Task.Status.PENDING, Task.Status.PROCESSING]
     ).order_by("-created", "-id")
     for task in running[:20]:
-        if insight_asks(task, params):
+        if _asks(task, params):
             return task
     return task_submit(project=project, kind=params.kind, params=params, items=[{"payload": None}])
 
 
-def insight_task(*, project: Project, kind: str, task_id: str) -> Task:
-    """A review task of this project and kind by its id; TaskNotFound otherwise (another project's task included)."""
-    task = Task.objects.filter(project=project, kind=kind, task_id=str(task_id)[:64]).first()
+def insight_find(*, project: Project, params: jobs.JobParams, task_id: str) -> Task:
+    """The review task `task_id` of this project that answers these parameters; TaskNotFound otherwise (gone,
+    another project's, of another kind or asked with other parameters)."""
+    task = Task.objects.filter(project=project, kind=params.kind, task_id=str(task_id)[:64]).first()
     if task is None:
-        raise TaskNotFound(f"no {kind} task {task_id}", field="task_id")
+        raise TaskNotFound(f"no {params.kind} task {task_id}", field="task_id")
+    if not _asks(task, params):
+        raise TaskNotFound(f"task {task_id} was asked with other parameters", field="task_id")
     return task
 
 
-def insight_wait(*, task: Task, timeout: float | None = None) -> dict:
-    """Wait for a review task (FACELIB_SYNC_TIMEOUT by default) and give its result; its DomainError raised, or
-    Timeout (with the task's id) when it is still running."""
+def _insight_run(project: Project, params: jobs.JobParams, task_id: str | None) -> dict:
+    """Run a review, or collect the task `task_id`, and wait (FACELIB_SYNC_TIMEOUT): its result, its DomainError
+    raised, or Timeout (with the task's id) while it runs."""
     from .tasks import task_result, task_wait
 
-    return task_result(task_wait(task=task, timeout=timeout))
-
-
-def _insight_run(project: Project, params: jobs.JobParams, task_id: str | None) -> dict:
-    """Run a review and wait, or collect the task `task_id`, which must have been asked with the same parameters."""
-    if not task_id:
-        return insight_wait(task=insight_start(project=project, params=params))
-    task = insight_task(project=project, kind=params.kind, task_id=task_id)
-    if not insight_asks(task, params):
-        raise TaskNotFound(f"task {task_id} was asked with other parameters", field="task_id")
-    return insight_wait(task=task)
+    if task_id:
+        task = insight_find(project=project, params=params, task_id=task_id)
+    else:
+        task = insight_start(project=project, params=params)
+    return task_result(task_wait(task=task))
 
 
 @dataclass
@@ -409,13 +406,17 @@ class IdentityReviewResult:
     strays: list[dict]  # {"face": Face, "person": Person, "own": float, "closer": Person | None, "closer_cosine"}
 
 
+def identities_review_params(*, min_cosine: float, limit: int = 100) -> jobs.IdentitiesReview:
+    return jobs.IdentitiesReview(min_cosine=float(min_cosine), limit=int(limit))
+
+
 def identities_review_run(
     *, project: Project, min_cosine: float, limit: int = 100, task_id: str | None = None
 ) -> IdentityReviewResult:
     """Persons that are probably one human and faces that probably belong to someone else (selectors.identities),
     computed in a worker on the stored vectors (or collected from the review task `task_id`); Timeout past
     FACELIB_SYNC_TIMEOUT."""
-    params = jobs.IdentitiesReview(min_cosine=float(min_cosine), limit=int(limit))
+    params = identities_review_params(min_cosine=min_cosine, limit=limit)
     return identities_review_read(project=project, result=_insight_run(project, params, task_id))
 
 
@@ -472,10 +473,14 @@ class FaceClusters:
     exact: bool  # see selectors.clusters
 
 
+def faces_cluster_params(*, min_cosine: float) -> jobs.FacesCluster:
+    return jobs.FacesCluster(min_cosine=float(min_cosine))
+
+
 def faces_cluster_run(*, project: Project, min_cosine: float, task_id: str | None = None) -> FaceClusters:
     """The unassigned faces grouped by who they show (selectors.clusters), computed in a worker or collected from the
     task `task_id`, with their faces read back; Timeout past FACELIB_SYNC_TIMEOUT."""
-    params = jobs.FacesCluster(min_cosine=float(min_cosine))
+    params = faces_cluster_params(min_cosine=min_cosine)
     return faces_clusters_read(project=project, result=_insight_run(project, params, task_id))
 
 

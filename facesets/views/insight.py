@@ -17,14 +17,14 @@ from ..exceptions import TaskNotFound
 from ..models import AuditEvent, Task
 from ..selectors.clusters import CLUSTER_MAX_FACES
 from ..selectors.thresholds import Calibration
-from ..services import jobs
 from ..services.jobs import JobParams
 from ..services.runs import (
+    faces_cluster_params,
     faces_clusters_read,
+    identities_review_params,
     identities_review_read,
-    insight_asks,
+    insight_find,
     insight_start,
-    insight_task,
     score_calibration_params,
 )
 from ..services.tasks import task_stage, task_wait
@@ -62,11 +62,9 @@ def _reviewed(request: HttpRequest, problem: str | None, params: JobParams) -> t
     task = None
     if task_id := request.GET.get("task", "").strip():
         try:
-            task = insight_task(project=request.project, kind=params.kind, task_id=task_id)
+            task = insight_find(project=request.project, params=params, task_id=task_id)
         except TaskNotFound:
-            pass  # gone (finished tasks are kept 24 h), or not this project's: asked afresh
-        if task is not None and not insight_asks(task, params):
-            task = None  # the form asks for something else than that task computed
+            pass  # gone (finished tasks are kept 24 h), another project's, or the form asks something else: afresh
     if task is None:
         task = insight_start(project=request.project, params=params)
         task = task_wait(task=task, timeout=settings.FACELIB_INSIGHT_WAIT)
@@ -87,7 +85,7 @@ def identity_review(request: HttpRequest) -> HttpResponse:
     """Pairs of persons whose faces match each other across the threshold (merge in one click), and faces that do not
     match the rest of their own person (move them to the person they match, or look at them)."""
     similarity, problem = _similarity(request)
-    params = jobs.IdentitiesReview(min_cosine=raw_cosine_for("huawei", similarity), limit=REVIEW_LIMIT)
+    params = identities_review_params(min_cosine=raw_cosine_for("huawei", similarity), limit=REVIEW_LIMIT)
     result, computing, follow = _reviewed(request, problem, params)
     if follow:
         return redirect(follow)
@@ -232,7 +230,7 @@ def face_clusters(request: HttpRequest) -> HttpResponse:
     """The faces that belong to no person, grouped by who they show; each group named (a new person, or given to an
     existing one) at once through the grids' bulk action."""
     similarity, problem = _similarity(request)
-    params = jobs.FacesCluster(min_cosine=raw_cosine_for("huawei", similarity))
+    params = faces_cluster_params(min_cosine=raw_cosine_for("huawei", similarity))
     found, computing, follow = _reviewed(request, problem, params)
     if follow:
         return redirect(follow)
