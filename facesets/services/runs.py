@@ -19,6 +19,7 @@ from .. import fields, timing
 from ..exceptions import FilterInvalid, ImageInvalid, InvalidArgument, NoFace, TaskNotFound
 from ..models import Face, FaceSet, FaceSetMember, Group, Image, Person, Project, Task
 from ..selectors import face_set_query_validate, face_set_search_by_face
+from ..selectors.hits import faces_with_persons, members_with_faces
 from ..selectors.thresholds import Calibration
 from . import jobs
 from .tasks import task_run
@@ -91,17 +92,15 @@ def search_hits(*, project: Project, matches: Sequence, face_set: FaceSet | None
         for match in matches
     ]
     # A face set's hits come with their members, faces and persons in one query; a group's or person's with their faces.
-    member_pks = [member_pk for _, member_pk, _ in triples if member_pk]
-    members = {}
-    if member_pks:
-        members = FaceSetMember.objects.filter(pk__in=member_pks, face__project=project)
-        members = members.select_related("face", "face__person").defer("vector", "face__crop_jpeg").in_bulk()
+    members = members_with_faces(
+        project_pk=project.pk, member_pks=[member_pk for _, member_pk, _ in triples if member_pk]
+    )
     faces = {member.face_id: member.face for member in members.values()}
-    face_pks = [face_pk for face_pk, member_pk, _ in triples if not member_pk]
-    if face_pks:
-        faces.update(
-            Face.objects.filter(project=project, pk__in=face_pks).select_related("person").defer("crop_jpeg").in_bulk()
+    faces.update(
+        faces_with_persons(
+            project_pk=project.pk, face_pks=[face_pk for face_pk, member_pk, _ in triples if not member_pk]
         )
+    )
     hits = []
     for face_pk, member_pk, cosine in triples:
         member = members.get(member_pk) if member_pk else None
