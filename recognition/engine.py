@@ -495,9 +495,16 @@ class FaceEngine:
         return boxes, landmarks, found[:, 14]
 
     def detect(
-        self, image: np.ndarray, *, max_faces: int | None = None, embed: bool = True, min_face_size: int | None = None
+        self,
+        image: np.ndarray,
+        *,
+        max_faces: int | None = None,
+        embed: bool = True,
+        min_face_size: int | None = None,
+        thumbnails: bool = True,
     ) -> list[DetectedFace]:
-        """Faces in a BGR uint8 image, largest box first, with quality, thumbnail and (when ``embed``) embedding."""
+        """Faces in a BGR uint8 image, largest box first, with quality, (when ``thumbnails``) a thumbnail and (when
+        ``embed``) an embedding. Work that stores no face (a search, a comparison) asks for no thumbnail."""
         self.load()
         image = _as_bgr(image)
         height, width = image.shape[:2]
@@ -534,7 +541,8 @@ class FaceEngine:
                 "pitch": pitch,
                 "roll": roll,
             }
-            face.crop_jpeg = _thumbnail(image, face.box)
+            if thumbnails:
+                face.crop_jpeg = _thumbnail(image, face.box)
         result = [face for face, _ in faces]
         if embed and result:
             self._embed_crops(result, crops)

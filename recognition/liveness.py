@@ -359,7 +359,7 @@ def video_signals(
     samples: list[Sample] = []
     crops: dict[int, np.ndarray] = {}
     for frame in reader:
-        faces = engine.detect(frame.pixels, embed=False)
+        faces = engine.detect(frame.pixels, embed=False, thumbnails=False)
         if not faces:
             samples.append(Sample(t=frame.t, present=False))
             continue

@@ -33,7 +33,7 @@ from django.conf import settings
 from django.db import transaction
 
 from .. import timing
-from ..exceptions import DomainError, Timeout
+from ..exceptions import DomainError, NotFound, Timeout
 from ..models import Project, Task, TaskItem
 from .jobs import SCHEMAS, JobParams
 
@@ -194,17 +194,16 @@ def _outcome(call: dict, stored: dict) -> dict[str, Any]:
     kind = call["kind"]
     outcome: dict[str, Any]
     try:
-        project = Project.objects.filter(pk=call["project"]).first()
-        if project is None:
-            from ..exceptions import NotFound
-
-            raise NotFound("the project was deleted before the work ran")
         params: JobParams = SCHEMAS[kind].parse(call["params"])
-        # The same operation as a stored task's, on a task and an item that are never saved.
-        task = Task(project=project, kind=kind, params=call["params"], total=1)
+        # The same operation as a stored task's, on a task and an item that are never saved. The task holds only the
+        # project's id: an operation that needs the row reads it (a search needs only the id: one query less).
+        task = Task(project_id=call["project"], kind=kind, params=call["params"], total=1)
         item = TaskItem(task=task, position=0, params={}, payload=stored.get(b"photo") or None)
-        with transaction.atomic():
-            result = OPERATIONS[kind](task, item, params)
+        try:
+            with transaction.atomic():
+                result = OPERATIONS[kind](task, item, params)
+        except Project.DoesNotExist:
+            raise NotFound("the project was deleted before the work ran") from None
         outcome = {"status": Task.Status.DONE, "result": result}
     except DomainError as error:
         code, message, details = error_outcome(error)

@@ -58,9 +58,11 @@ def image_analyse(
     embed: bool = True,
     min_face_size: int | None = None,
     analysis: bool = False,
+    thumbnails: bool = True,
 ) -> AnalysedImage:
     """Decode and run detection (and embedding; and, with `analysis`, the face analysis) on a photo. Bad images
-    raise ImageInvalid; stores nothing."""
+    raise ImageInvalid; stores nothing. Without `thumbnails` the faces carry no crop_jpeg: only for work that stores
+    no face."""
     try:
         with timing.stage("decode"):
             decoded = decode_image(data, formats=formats)
@@ -68,7 +70,9 @@ def image_analyse(
         raise ImageInvalid(error.message, field="image", reason=error.code) from error
     engine = get_engine()
     with timing.stage("detect-embed" if embed else "detect"):
-        faces = engine.detect(decoded.pixels, max_faces=max_faces, embed=embed, min_face_size=min_face_size)
+        faces = engine.detect(
+            decoded.pixels, max_faces=max_faces, embed=embed, min_face_size=min_face_size, thumbnails=thumbnails
+        )
     analysed = AnalysedImage(image=decoded, faces=faces, model=engine.model_name)
     if analysis:
         faces_analyse(analysed)
@@ -90,7 +94,9 @@ def require_faces(analysed: AnalysedImage) -> list[DetectedFace]:
     if not analysed.faces:
         minimum = int(getattr(settings, "FACELIB_MIN_FACE_SIZE", 0) or 0)
         if minimum > 0:
-            small = get_engine().detect(analysed.image.pixels, max_faces=1, embed=False, min_face_size=0)
+            small = get_engine().detect(
+                analysed.image.pixels, max_faces=1, embed=False, min_face_size=0, thumbnails=False
+            )
             if small:
                 size = min(small[0].box[2], small[0].box[3])
                 raise FaceTooSmall(

@@ -107,6 +107,7 @@ def analyse_image(task: Task, item: TaskItem, params: jobs.ImageAnalyse) -> dict
         max_faces=params.max_faces,
         embed=False,
         analysis=params.analysis,
+        thumbnails=False,
     )
     return {
         "width": analysed.image.width,
@@ -121,15 +122,15 @@ def search(task: Task, item: TaskItem, params: jobs.Search) -> dict:
     """Search with the largest face of a photo in a face set (params: face_set, filter) or a group (params: group);
     params: limit, min_cosine."""
     if params.box:  # a face chosen in a group photo: every face is embedded, the one at the box is searched with
-        analysed = image_analyse(data=_payload(item), formats=_formats(params))
+        analysed = image_analyse(data=_payload(item), formats=_formats(params), thumbnails=False)
         query_face = face_at(require_faces(analysed), params.box)
-    else:  # only the largest face is searched with: the others are neither embedded nor thumbnailed
-        analysed = image_analyse(data=_payload(item), formats=_formats(params), max_faces=1)
+    else:  # only the largest face is searched with: the others are not embedded
+        analysed = image_analyse(data=_payload(item), formats=_formats(params), max_faces=1, thumbnails=False)
         query_face = require_faces(analysed)[0]
     limit = int(params.limit)
     if params.group or params.groups or params.person:
         groups = list(
-            Group.objects.filter(pk__in=[params.group, *(params.groups or [])], project=task.project).values_list(
+            Group.objects.filter(pk__in=[params.group, *(params.groups or [])], project_id=task.project_id).values_list(
                 "pk", flat=True
             )
         )
@@ -147,7 +148,9 @@ def search(task: Task, item: TaskItem, params: jobs.Search) -> dict:
                 min_cosine=params.min_cosine,
             )
     else:
-        face_set = FaceSet.objects.get(pk=params.face_set, project=task.project)
+        face_set = FaceSet.objects.filter(pk=params.face_set, project_id=task.project_id).first()
+        if face_set is None:
+            raise FaceSetNotFound("the face set was deleted before the work ran", field="face_set")
         filter_sql = None
         if params.filter:
             filter_sql = compile_filter_sql(parse_filter(params.filter, face_set.field_schema))
@@ -300,7 +303,7 @@ def register_person(task: Task, item: TaskItem, params: jobs.PersonRegister) -> 
 @operation("image.embed")
 def embed_image(task: Task, item: TaskItem, params: jobs.ImageEmbed) -> dict:
     """The largest face of one photo of a comparison, with its vector (stored nowhere)."""
-    analysed = image_analyse(data=_payload(item), formats=_formats(params), max_faces=1)
+    analysed = image_analyse(data=_payload(item), formats=_formats(params), max_faces=1, thumbnails=False)
     face = require_faces(analysed)[0]
     return {"face": face_summary(face), "vector": [round(float(value), 6) for value in face.embedding]}
 

@@ -227,6 +227,39 @@ def test_a_failed_call_answers_its_domain_error(worker, shared_data):
     assert _call_keys() == []
 
 
+def test_a_call_whose_project_or_face_set_went_answers_not_found(transactional_db, shared_data):
+    """A worker's call holds only the project's id (services.calls): a project deleted before the call ran is a
+    NotFound for work that reads it, and a search of a face set deleted meanwhile a FaceSetNotFound."""
+    import json
+    import time as clock
+
+    from facesets.models import FaceSet, Project
+    from facesets.services.calls import KEY, REPLY, call_process, client
+
+    photo = (shared_data / "people" / "person02" / "img12.jpg").read_bytes()
+    project = projects.project_get_or_create(name="vanishing")
+    face_set = library.face_set_create(project=project, name="staff")
+    deadline = clock.time() + 60
+
+    def run(call_id: str, kind: str, params: dict, project_pk: int) -> dict:
+        call = {"kind": kind, "project": project_pk, "params": params, "deadline": deadline}
+        client().hset(KEY.format(call_id), mapping={"call": json.dumps(call), "photo": photo})
+        assert call_process(call_id=call_id) == "failed"
+        return json.loads(client().lpop(REPLY.format(call_id)))
+
+    face_set_pk = face_set.pk
+    FaceSet.objects.filter(pk=face_set_pk).delete()
+    answer = run("no-set", "search", {"face_set": face_set_pk}, project.pk)
+    assert answer["error_code"] == "face_set_not_found"
+    project_pk = project.pk
+    Project.objects.filter(pk=project_pk).delete()
+    answer = run("no-project", "image.detect", {"ttl_hours": 1}, project_pk)
+    assert answer["error_code"] == "not_found"
+    assert answer["error_message"] == "the project was deleted before the work ran"
+    assert not Face.objects.filter(project_id=project_pk).exists()
+    assert _call_keys() == []
+
+
 def test_a_photo_the_release_before_held_in_the_cache_is_read_there(transactional_db, shared_data):
     """Items the release before services.calls queued with their photo in the cache: a worker of this one reads it
     there, and fails the item as a Timeout when the cache lost it."""

@@ -289,6 +289,11 @@ def test_detect_options(engine: FaceEngine, shared_data: Path) -> None:
     engine.embed_faces(image, two)
     for a, b in zip(two, everything[:2], strict=True):
         assert cosine_similarity(a.embedding, b.embedding) > 0.999
+    # Without thumbnails (a search, a comparison: nothing is stored) the faces are the same, with no crop.
+    bare = engine.detect(image, min_face_size=0, thumbnails=False)
+    assert all(face.crop_jpeg == b"" for face in bare) and all(face.crop_jpeg for face in everything)
+    assert [(f.box, f.quality) for f in bare] == [(f.box, f.quality) for f in everything]
+    assert all(cosine_similarity(a.embedding, b.embedding) > 0.99999 for a, b in zip(bare, everything, strict=True))
 
 
 def test_detect_on_blank_and_odd_inputs(engine: FaceEngine) -> None:
