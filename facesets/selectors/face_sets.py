@@ -32,12 +32,12 @@ def face_set_get(
 ) -> FaceSet:
     """A face set of the project by one of its ids (face_set_id, faceset_token, outer_id) or its name; FaceSetNotFound
     names the argument used."""
-    face_sets = FaceSet.objects.select_related("project").filter(project=project)
     given = {"face_set_id": face_set_id, "faceset_token": faceset_token, "outer_id": outer_id, "name": name}
     field, value = next(((key, value) for key, value in given.items() if value is not None), ("name", None))
-    face_set = face_sets.filter(**{field: value}).first() if value is not None else None
+    face_set = FaceSet.objects.filter(project=project, **{field: value}).first() if value is not None else None
     if face_set is None:
         raise FaceSetNotFound(f"face set {value!r} does not exist", field="face_set", by=field)
+    face_set.project = project  # the caller's row, not a second copy joined in
     return face_set
 
 
