@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 
 from django.db.models import QuerySet
 
@@ -12,6 +13,7 @@ from ..exceptions import (
 )
 from ..models import FaceSet, FaceSetMember, Project
 from .faces import all_by_id
+from .rows import column, model_columns, rows_fetch, select_list, table
 
 
 def face_set_list(*, project: Project, tags: Iterable[str] | None = None) -> QuerySet[FaceSet]:
@@ -34,11 +36,27 @@ def face_set_get(
     names the argument used."""
     given = {"face_set_id": face_set_id, "faceset_token": faceset_token, "outer_id": outer_id, "name": name}
     field, value = next(((key, value) for key, value in given.items() if value is not None), ("name", None))
-    face_set = FaceSet.objects.filter(project=project, **{field: value}).first() if value is not None else None
+    face_set = face_set_row(project_pk=project.pk, field=field, value=value) if value is not None else None
     if face_set is None:
         raise FaceSetNotFound(f"face set {value!r} does not exist", field="face_set", by=field)
     face_set.project = project  # the caller's row, not a second copy joined in
     return face_set
+
+
+def face_set_row(*, project_pk: int, field: str, value) -> FaceSet | None:
+    """The project's face set whose `field` (id, name, face_set_id, faceset_token or outer_id) is `value`, or None: the
+    lookup every face set call starts with, on SQL written once (selectors.rows)."""
+    model_field = FaceSet._meta.get_field(field)
+    rows = rows_fetch(_face_set_sql(field), [project_pk, model_field.get_prep_value(value)])
+    return model_columns(FaceSet, "s").build(rows[0]) if rows else None
+
+
+@cache
+def _face_set_sql(field: str) -> str:
+    return (
+        f"SELECT {select_list([model_columns(FaceSet, 's')])} FROM {table(FaceSet)} s "
+        f"WHERE s.project_id = %s AND s.{column(FaceSet, field)} = %s ORDER BY s.id LIMIT 1"
+    )
 
 
 def face_sets_get(*, project: Project, face_set_ids: Iterable[str]) -> list[FaceSet]:

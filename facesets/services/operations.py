@@ -12,6 +12,7 @@ from ..filters import compile_filter_sql, parse_filter
 from ..models import Face, FaceSet, Group, Person, Task, TaskItem
 from ..search import face_set_search, faces_search
 from ..selectors.clusters import faces_clusters
+from ..selectors.face_sets import face_set_row
 from ..selectors.identities import identities_review
 from ..selectors.thresholds import score_calibration
 from . import jobs, matching
@@ -148,7 +149,7 @@ def search(task: Task, item: TaskItem, params: jobs.Search) -> dict:
                 min_cosine=params.min_cosine,
             )
     else:
-        face_set = FaceSet.objects.filter(pk=params.face_set, project_id=task.project_id).first()
+        face_set = face_set_row(project_pk=task.project_id, field="id", value=params.face_set)
         if face_set is None:
             raise FaceSetNotFound("the face set was deleted before the work ran", field="face_set")
         filter_sql = None

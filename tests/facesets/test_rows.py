@@ -1,5 +1,6 @@
-"""The rows behind search hits (facesets.selectors.hits) are the ORM's own: the same field values as select_related
-gives, related objects cached, the deferred columns still loadable, and another project's rows never returned."""
+"""The hot-path reads on SQL written once (facesets.selectors.rows: the search hits, the face set, the credential) are
+the ORM's own: the same field values as select_related gives, related objects cached, deferred columns still
+loadable, and another project's rows never returned."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from facesets.models import Face, FaceSetMember
+from facesets.exceptions import FaceSetNotFound
+from facesets.models import Credential, Face, FaceSet, FaceSetMember
+from facesets.selectors import credential_get_any, face_set_get
+from facesets.selectors.face_sets import face_set_row
 from facesets.selectors.hits import faces_with_persons, members_with_faces
 from facesets.services import library
-from facesets.services.projects import project_get_or_create
+from facesets.services.projects import credential_create, credential_revoke, project_get_or_create
 from tests.facesets.test_views import _face
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +80,35 @@ def test_faces_with_persons_equal_select_related(library_rows):
     assert {face.quality.get("blur") for face in found.values() if face.quality} == {0.1}
     assert members_with_faces(project_pk=project.pk, member_pks=[]) == {}
     assert faces_with_persons(project_pk=project.pk, face_pks=[]) == {}
+
+
+def test_face_set_row_by_each_id_equals_the_orm():
+    project = project_get_or_create(name="rows")
+    other = project_get_or_create(name="rows-other")
+    face_set = library.face_set_create(project=project, name="staff", field_schema={"age": "integer"})
+    FaceSet.objects.filter(pk=face_set.pk).update(outer_id="outer-1", tags=["a"])
+    stranger = library.face_set_create(project=other, name="others")
+    expected = FaceSet.objects.get(pk=face_set.pk)
+    for field in ("id", "name", "face_set_id", "faceset_token", "outer_id"):
+        found = face_set_row(project_pk=project.pk, field=field, value=getattr(expected, field))
+        assert _values(found) == _values(expected), field
+        assert face_set_row(project_pk=other.pk, field=field, value=getattr(expected, field)) is None, field
+    assert face_set_row(project_pk=project.pk, field="id", value=str(face_set.pk)).pk == face_set.pk  # as the ORM
+    assert face_set_row(project_pk=project.pk, field="id", value=None) is None
+    assert face_set_get(project=project, outer_id="outer-1").field_schema == {"age": "integer"}
+    assert face_set_get(project=project, name="staff").project is project  # the caller's row
+    with pytest.raises(FaceSetNotFound):
+        face_set_get(project=project, face_set_id=stranger.face_set_id)
+
+
+def test_credential_lookup_equals_the_orm():
+    project = project_get_or_create(name="rows")
+    credential, secret = credential_create(project=project, description="app")
+    found = credential_get_any(access_key=credential.access_key)
+    expected = Credential.objects.select_related("project").get(pk=credential.pk)
+    assert _values(found) == _values(expected) and _values(found.project) == _values(expected.project)
+    assert found.secret == secret
+    credential_revoke(credential=found)
+    assert credential_get_any(access_key=credential.access_key).revoked is not None  # revoked, still told apart
+    assert credential_get_any(access_key="no-such-key") is None
+    assert credential_get_any(access_key="bad\x00key") is None
