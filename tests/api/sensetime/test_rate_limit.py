@@ -74,3 +74,26 @@ def test_the_default_cache_is_the_brokers_redis_with_another_database():
     assert _default_cache_url("redis://127.0.0.1:63790/1") == "redis://127.0.0.1:63790/3"
     assert _default_cache_url("redis://cache.internal:6379") == "redis://cache.internal:6379/2"
     assert _default_cache_url("amqp://guest@rabbit//") == ""
+
+
+def test_concurrent_requests_each_count_once(account_factory):
+    """Web processes count at the same instant: every request gets its own count (one atomic script call in Redis)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    from facesets.models import Credential
+    from facesets.services.ratelimit import credential_rate_limit_hit
+
+    st = account_factory(rate_limit_requests=10, rate_limit_window_seconds=60)
+    credential = Credential.objects.select_related("project").get(access_key=st.api_id)
+
+    def hit(_: int) -> int:
+        try:
+            return credential_rate_limit_hit(credential=credential, now=2_000_000.0).remaining
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(8) as pool:
+        remaining = sorted(pool.map(hit, range(16)))
+    assert remaining == [0] * 7 + list(range(1, 10))  # counts 1..16 each once: 9 .. 1 left, then 0 from the 10th on
