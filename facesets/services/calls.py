@@ -21,6 +21,7 @@ every job that stores something go through stored tasks (services.tasks).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -200,7 +201,7 @@ def _outcome(call: dict, stored: dict) -> dict[str, Any]:
         task = Task(project_id=call["project"], kind=kind, params=call["params"], total=1)
         item = TaskItem(task=task, position=0, params={}, payload=stored.get(b"photo") or None)
         try:
-            with transaction.atomic():
+            with contextlib.nullcontext() if params.reads_only else transaction.atomic():
                 result = OPERATIONS[kind](task, item, params)
         except Project.DoesNotExist:
             raise NotFound("the project was deleted before the work ran") from None

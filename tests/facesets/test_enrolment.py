@@ -260,6 +260,37 @@ def test_a_call_whose_project_or_face_set_went_answers_not_found(transactional_d
     assert _call_keys() == []
 
 
+def test_a_read_only_call_runs_without_a_transaction_a_detection_in_one(transactional_db, shared_data):
+    """services.calls: a search (jobs.Search.reads_only) opens no transaction around its work (the face set is read
+    outside any; an exact scan sets its own search settings in one); a detection that keeps its faces writes them in
+    one transaction."""
+    import json
+    import time as clock
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from facesets.services.calls import KEY, REPLY, call_process, client
+
+    photo = (shared_data / "people" / "person02" / "img12.jpg").read_bytes()
+    project = projects.project_get_or_create(name="read-only")
+    face_set = library.face_set_create(project=project, name="staff")
+
+    def run(call_id: str, kind: str, params: dict) -> list[str]:
+        call = {"kind": kind, "project": project.pk, "params": params, "deadline": clock.time() + 60}
+        client().hset(KEY.format(call_id), mapping={"call": json.dumps(call), "photo": photo})
+        with CaptureQueriesContext(connection) as queries:
+            assert call_process(call_id=call_id) == "done"
+        assert json.loads(client().lpop(REPLY.format(call_id)))["status"] == "done"
+        return [query["sql"] for query in queries.captured_queries]
+
+    searched = run("search", "search", {"face_set": face_set.pk})
+    assert searched[0].startswith("SELECT") and "facesets_faceset" in searched[0]
+    detected = run("detect", "image.detect", {"ttl_hours": 1})
+    assert detected[0] == "BEGIN" and detected[-1] == "COMMIT"
+    assert Face.objects.filter(project=project).count() == 1
+
+
 def test_a_photo_the_release_before_held_in_the_cache_is_read_there(transactional_db, shared_data):
     """Items the release before services.calls queued with their photo in the cache: a worker of this one reads it
     there, and fails the item as a Timeout when the cache lost it."""
