@@ -24,6 +24,10 @@ import time
 from common import CACHE, REPO, Stopwatch, conditions, log, save_result, setup_django, summary
 from stack import Stack, bench_photos, credential, stack_env
 
+# `git diff --quiet` over the code: the benchmarks' own output (results, report, plots) is not a change to it.
+NOT_CODE = ("bench/results", "bench/REPORT.md", "bench/plots")
+CODE_CHANGED = ["git", "diff", "--quiet", "--", ".", *(f":(exclude){path}" for path in NOT_CODE)]
+
 
 def worktree(rev: str):
     sha = subprocess.check_output(["git", "rev-parse", "--short", rev], cwd=REPO, text=True).strip()
@@ -133,7 +137,7 @@ def main() -> None:
                 runs[label].append(latency(stack, credential(), photos, [1, 8], args.requests, face_set=face_set))
     result = {
         "before": sha,
-        "after": after_sha + ("+changes" if subprocess.call(["git", "diff", "--quiet"], cwd=REPO) else ""),
+        "after": after_sha + ("+changes" if subprocess.call(CODE_CHANGED, cwd=REPO) else ""),
         "requests": args.requests,
         "rounds": args.rounds,
         "engine_ms": engine,
