@@ -10,6 +10,8 @@ client (`--requests` each, after a warm-up) and to 8 concurrent clients. The eng
 (decode, detect, align, embed: `image_analyse`, in this process) is measured in the same run, so the answers can be
 read as a multiple of it; so are two photos analysed at once in two worker-like processes (compare's reference: it
 embeds its two photos in parallel) and the photos/s of two busy processes (the 8-client throughput's reference).
+The references are measured once before the rounds and again in every round (between its two sides): the report
+holds each round's answers against that round's references, as a shared machine's speed drifts within minutes.
 Results: bench/results/sync_latency.json (`--name` for another: the report shows sync_latency_step as the last
 step's own before/after).
 """
@@ -130,11 +132,18 @@ def main() -> None:
     engine_two = engine_two_processes(photos)
     time.sleep(max(0.0, MEMORY_SETTLED_SECONDS + 5 - (time.monotonic() - built)))
     runs: dict[str, list] = {"before": [], "after": []}
+    references = []
     for round_number in range(args.rounds):
         for label, repo in (("before", before_repo), ("after", REPO)):
             log(f"round {round_number + 1}: {label}")
             with Stack(workers=2, repo=repo) as stack:
                 runs[label].append(latency(stack, credential(), photos, [1, 8], args.requests, face_set=face_set))
+            if label == "before":
+                # The machine's speed drifts within minutes (a shared host): each round measures the engine again,
+                # between its two sides, and the report holds each round's answers against its own references.
+                references.append(
+                    {"engine_ms": engine_ms(photos), "engine_two_processes": engine_two_processes(photos)}
+                )
     result = {
         "before": sha,
         "after": after_sha + ("+changes" if subprocess.call(CODE_CHANGED, cwd=REPO) else ""),
@@ -142,6 +151,7 @@ def main() -> None:
         "rounds": args.rounds,
         "engine_ms": engine,
         "engine_two_processes": engine_two,
+        "references": references,
         "runs": runs,
         "conditions_start": started,
         "conditions_end": conditions(),
