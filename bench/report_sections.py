@@ -841,11 +841,10 @@ def server_timing_section(timing: dict | None) -> str:
         "requests of each kind to one client through the SDK; each answer's `Server-Timing` header breaks it down. "
         "Medians in ms. `call-wait` is the web process waiting for the worker; the rows in *italics* are its parts "
         "(sending the message and the broker's hand-off, the worker's own stages, the reply's way back), measured "
-        "by the worker and across "
-        "processes. `other` is what the web process's stages leave of its total (the view's own checks, rendering, "
-        "middleware); `client − total` is the HTTP exchange and the SDK's own work. A comparison's two photos run in "
-        "parallel, so its worker rows add up to more than its wait. The engine alone (decode, detect, embed, in one "
-        f"process) took {timing['engine_ms']['p50']:.1f} ms a photo in the same run. "
+        "by the worker and across processes. `other` is what the web process's stages leave of its total (the "
+        "view's own checks, rendering, middleware); `client − total` is the HTTP exchange and the SDK's own work. A "
+        "comparison's two photos run in parallel, so its worker rows add up to more than its wait. The engine alone "
+        f"(decode, detect, embed, in one process) took {timing['engine_ms']['p50']:.1f} ms a photo in the same run. "
         f"Conditions: {_conditions(timing['conditions_start'])}.",
         "",
         "| stage | " + " | ".join(operations) + " |",
@@ -966,6 +965,16 @@ def _sync_reference(sync: dict, operation: str) -> tuple[float, str]:
     return sync["engine_ms"]["p50"], "engine"
 
 
+def _photos_per_call(operation: str) -> int:
+    """Photos a call analyses: a comparison two."""
+    return 2 if operation == "compare" else 1
+
+
+def _sync_row(run: dict, operation: str, clients: int) -> dict:
+    """One round's measurement of a call at one client count."""
+    return next(row for row in run[operation] if row["concurrency"] == clients)
+
+
 def _round_references(sync: dict) -> list[dict] | None:
     """The references measured in each round (bench/sync_latency.py since it measures them per round), or None."""
     references = sync.get("references") or []
@@ -983,14 +992,14 @@ def _sync_multiple(sync: dict, operation: str) -> tuple[float, float, str]:
     for run, measured in zip(sync["runs"]["after"], rounds, strict=True):
         own, _ = _sync_reference(measured, operation)
         references.append(own)
-        multiples.append(next(row for row in run[operation] if row["concurrency"] == 1)["ms"]["p50"] / own)
+        multiples.append(_sync_row(run, operation, 1)["ms"]["p50"] / own)
     return float(np.median(multiples)), float(np.median(references)), name
 
 
 def _sync_share(sync: dict, operation: str) -> tuple[float, float] | None:
     """8 clients' photos/s after the change as a share of two busy processes' photos/s (the median over the rounds of
     each round's share, where measured per round), with the median photos/s; None when not measured."""
-    photos = 2 if operation == "compare" else 1
+    photos = _photos_per_call(operation)
     rounds = _round_references(sync)
     if not rounds:
         two = sync.get("engine_two_processes")
@@ -1001,7 +1010,7 @@ def _sync_share(sync: dict, operation: str) -> tuple[float, float] | None:
     for run, measured in zip(sync["runs"]["after"], rounds, strict=True):
         cores = measured["engine_two_processes"]["photos_per_s"]
         rates.append(cores)
-        shares.append(next(row for row in run[operation] if row["concurrency"] == 8)["requests_per_s"] * photos / cores)
+        shares.append(_sync_row(run, operation, 8)["requests_per_s"] * photos / cores)
     return float(np.median(shares)), float(np.median(rates))
 
 
@@ -1009,7 +1018,7 @@ def _sync_level(sync: dict, label: str, operation: str, clients: int, key: str) 
     """Median over the rounds of one call's p50 (ms) or requests/s at one client count."""
     values = []
     for run in sync["runs"][label]:
-        row = next(row for row in run[operation] if row["concurrency"] == clients)
+        row = _sync_row(run, operation, clients)
         values.append(row["ms"]["p50"] if key == "p50" else row["requests_per_s"])
     return float(np.median(values))
 
@@ -1033,7 +1042,7 @@ def _sync_rows(sync: dict | None) -> list[str]:
         if measured is None:
             continue
         share, cores = measured
-        rate = _sync_level(sync, "after", operation, 8, "rate") * (2 if operation == "compare" else 1)
+        rate = _sync_level(sync, "after", operation, 8, "rate") * _photos_per_call(operation)
         rows.append(
             f"| {operation}, 8 clients, photos/s | ≥ 0.8 × the cores ({0.8 * cores:.1f}) "
             f"| {rate:.1f} ({share:.0%} of the cores) | {_verdict(share >= 0.8)} |"

@@ -6,8 +6,8 @@ synchronous call's photo into Redis), `call-wait` (from sending its message to t
 back, on the wall clock its parts are measured with), `hydrate` (a search's hits read from PostgreSQL). The wait is
 broken down into parts that are not added to the request's own time: `wait-pickup` (the message to the broker and
 through it until a worker started the call), the worker's stages as `worker-...` (`decode`, `detect-embed`,
-`search`; `worker-other` is the rest of its work: reading the call, the project, writing the reply) and `wait-
-return` (the reply back through Redis). `total` is the request as the web process saw it and `other` what its own
+`search`; `worker-other` is the rest of its work: reading the call and the rows it needs, writing the reply) and
+`wait-return` (the reply back through Redis). `total` is the request as the web process saw it and `other` what its own
 stages leave of it (the view's checks, the answer's rendering, the middleware). A name met more than once is summed
 (a comparison's two photos run in parallel, so its `worker-...` parts add up to more than its wait). Nothing here is
 kept or logged: the figures go to the client that asked, only while the setting is on (off by default: timings tell

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from functools import cache
 
 from ..models import Face, FaceSetMember, Person
-from .rows import ModelColumns, model_columns, rows_fetch, select_list, table
+from .rows import ModelColumns, model_columns, row_instances, rows_fetch, select_list, table
 
 
 @cache
@@ -44,28 +44,17 @@ def _faces_sql() -> tuple[str, tuple[ModelColumns, ...]]:
     return sql, parts
 
 
-def _face_with_person(
-    face_part: ModelColumns, person_part: ModelColumns, face_values: Sequence, person_values: Sequence
-):
-    face = face_part.build(face_values)
-    # A face without a person is cached as such, as select_related does: reading face.person costs no query.
-    face._state.fields_cache["person"] = person_part.build(person_values) if person_values[0] is not None else None
-    return face
-
-
 def members_with_faces(*, project_pk: int, member_pks: Sequence[int]) -> dict[int, FaceSetMember]:
     """The members with these pks whose faces are the project's, each with its face and the face's person, by pk."""
     if not member_pks:
         return {}
-    sql, (member_part, face_part, person_part) = _members_sql()
-    face_start = len(member_part.names)
-    person_start = face_start + len(face_part.names)
+    sql, parts = _members_sql()
     members = {}
     for row in rows_fetch(sql, [[int(pk) for pk in member_pks], project_pk]):
-        member = member_part.build(row[:face_start])
-        member._state.fields_cache["face"] = _face_with_person(
-            face_part, person_part, row[face_start:person_start], row[person_start:]
-        )
+        member, face, person = row_instances(row, parts)
+        # Related rows cached as select_related caches them (a face without a person too): reading costs no query.
+        face._state.fields_cache["person"] = person
+        member._state.fields_cache["face"] = face
         members[member.pk] = member
     return members
 
@@ -74,10 +63,10 @@ def faces_with_persons(*, project_pk: int, face_pks: Sequence[int]) -> dict[int,
     """The project's faces with these pks, each with its person, by pk."""
     if not face_pks:
         return {}
-    sql, (face_part, person_part) = _faces_sql()
-    person_start = len(face_part.names)
+    sql, parts = _faces_sql()
     faces = {}
     for row in rows_fetch(sql, [[int(pk) for pk in face_pks], project_pk]):
-        face = _face_with_person(face_part, person_part, row[:person_start], row[person_start:])
+        face, person = row_instances(row, parts)
+        face._state.fields_cache["person"] = person
         faces[face.pk] = face
     return faces

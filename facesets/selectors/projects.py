@@ -11,7 +11,7 @@ from ..exceptions import (
     ProjectNotFound,
 )
 from ..models import Credential, Face, FaceSet, Group, Person, Project
-from .rows import model_columns, rows_fetch, select_list, table
+from .rows import model_columns, row_instances, rows_fetch, select_list, table
 
 
 def project_get(*, project_id: str) -> Project:
@@ -34,13 +34,12 @@ def credential_get_any(*, access_key: str) -> Credential | None:
     if not access_key or "\x00" in access_key:
         return None
     # Read on every signed API call: its SQL is written once (selectors.rows), the same row select_related gives.
-    sql, credential_part, project_part = _credential_sql()
+    sql, parts = _credential_sql()
     rows = rows_fetch(sql, [str(access_key)])
     if not rows:
         return None
-    split = len(credential_part.names)
-    credential = credential_part.build(rows[0][:split])
-    credential.project = project_part.build(rows[0][split:])
+    credential, project = row_instances(rows[0], parts)
+    credential.project = project
     return credential
 
 
@@ -51,7 +50,7 @@ def _credential_sql():
         f"SELECT {select_list(parts)} FROM {table(Credential)} c JOIN {table(Project)} p ON p.id = c.project_id "
         "WHERE c.access_key = %s"
     )
-    return sql, *parts
+    return sql, parts
 
 
 def project_usage(*, project: Project) -> dict[str, int]:

@@ -40,6 +40,8 @@ class ModelColumns:
 def model_columns(model: type, alias: str, skip: tuple[str, ...] = ()) -> ModelColumns:
     """The columns of a model's concrete fields but those in `skip` (attribute names: deferred), under `alias`."""
     fields = [field for field in model._meta.concrete_fields if field.attname not in skip]
+    if not fields or fields[0] is not model._meta.pk:  # row_instances reads a part's absence from its first column
+        raise ValueError(f"{model.__name__}: the primary key must be read, and first")
     quote = connection.ops.quote_name
     converters = []
     for field in fields:
@@ -57,6 +59,17 @@ def model_columns(model: type, alias: str, skip: tuple[str, ...] = ()) -> ModelC
 def select_list(parts: Sequence[ModelColumns]) -> str:
     """The SELECT list of several models' columns, in order (a joined row: split it by each part's length)."""
     return ", ".join(column for part in parts for column in part.select)
+
+
+def row_instances(row: Sequence, parts: Sequence[ModelColumns]) -> list:
+    """A joined row split into its parts' instances, in order; None for a part an outer join found no row for (its
+    first column, the primary key, is NULL)."""
+    instances, start = [], 0
+    for part in parts:
+        values = row[start : start + len(part.names)]
+        start += len(part.names)
+        instances.append(part.build(values) if values[0] is not None else None)
+    return instances
 
 
 def column(model: type, field: str) -> str:
