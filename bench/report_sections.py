@@ -25,12 +25,17 @@ def _verdict(ok: bool) -> str:
 def _conditions(block: dict | None) -> str:
     if not block:
         return "unknown"
-    return f"{block['time']}, load average {block['loadavg_1m']} (1 min) / {block['loadavg_5m']} (5 min)"
+    text = f"{block['time']}, load average {block['loadavg_1m']} (1 min) / {block['loadavg_5m']} (5 min)"
+    return f"{text}, {block['cpu']}" if block.get("cpu") else text  # the machine's host can change between runs
 
 
 def header(results: dict) -> str:
-    known = next((r["conditions_start"] for r in results.values() if r and "conditions_start" in r), None)
-    machine = f"{known['cores']} cores ({known['cpu']}), {known['memory_gb']} GB, no GPU" if known else "unknown"
+    blocks = [r["conditions_start"] for r in results.values() if r and "conditions_start" in r]
+    known = blocks[0] if blocks else None
+    cpus = list(dict.fromkeys(block["cpu"] for block in blocks if block.get("cpu")))
+    machine = f"{known['cores']} cores ({', '.join(cpus)}), {known['memory_gb']} GB, no GPU" if known else "unknown"
+    if len(cpus) > 1:
+        machine += " (the virtual machine's host changed between runs; each part's conditions name its processor)"
     return f"""
 # FaceLib benchmarks
 
@@ -862,6 +867,71 @@ def server_timing_section(timing: dict | None) -> str:
     gaps = [f"{stages['client'] - stages['total']:.1f}" for stages in operations.values()]
     lines.append("| client − total | " + " | ".join(gaps) + " |")
     lines.append("| **client** | " + " | ".join(f"**{stages['client']:.1f}**" for stages in operations.values()) + " |")
+    paused = timing.get("after_pause")
+    if paused:
+        pause_ms = timing["pause_s"] * 1000
+        lines += [
+            "",
+            f"The same process, after the requests: a few steps a request makes, each timed back to back and after a "
+            f"pause of {pause_ms:.0f} ms (about how long a search's web process waits for its worker), medians in ms. "
+            "On this virtual machine a process that has just been idle runs slower, and a round trip to a process "
+            "that has been idle too (PostgreSQL, Redis) costs most: the web process's stages above run after such a "
+            "wait, and a search makes about a dozen round trips one after another (web: credential, rate limit, face "
+            "set, the call's photo, the message; worker: the photo, the face set, the ranking, the reply; web: the "
+            "hits), each through a process that was idle a moment before.",
+            "",
+            f"| step | back to back | after {pause_ms:.0f} ms idle | ratio |",
+            "|---|---|---|---|",
+        ]
+        labels = {
+            "postgresql": "PostgreSQL round trip (`SELECT 1`)",
+            "redis": "Redis round trip (`PING`)",
+            "python": "Python alone (parse a 20 KB JSON document)",
+            "engine": "the engine on one photo (decode, detect, embed)",
+        }
+        for name, label in labels.items():
+            hot, cold = paused[f"{name}_hot"], paused[f"{name}_after_pause"]
+            lines.append(f"| {label} | {hot:.2f} | {cold:.2f} | {cold / hot:.1f} × |")
+    return "\n".join(lines)
+
+
+def cpu_share_section(share: dict | None) -> str:
+    """Where the CPU of a request goes with the cores busy, by process group (bench/cpu_share.py)."""
+    title = "### Where the CPU goes at 8 clients"
+    if not share:
+        return f"{title}\n\nNot measured (`bench/cpu_share.py`)."
+    cores, reference = share["cores"], share["reference_photos_per_s"]
+    groups = ("clients", "web", "consumer", "workers", "postgres", "redis")
+    lines = [
+        title,
+        "",
+        f"`bench/cpu_share.py`: the benchmark stack serves {share['requests']} Huawei requests of each kind to "
+        f"{share['clients']} concurrent SDK clients in the benchmark's own process, and the kernel's CPU time of each "
+        "process group is read before and after: the clients (the official SDK signing and encoding the requests), "
+        "the web server (gunicorn), the broker's consumer (Celery's main process), the workers (Celery's pool "
+        "processes: decoding, inference, search and their own bookkeeping), PostgreSQL and Redis. The reference is "
+        "what two worker-like processes analyse in the same run (before and after the requests: "
+        + " and ".join(f"{rate:.1f}" for rate in share.get("references_photos_per_s", [reference]))
+        + f" photos/s; their mean {reference:.1f}), "
+        f"{cores * 1000.0 / reference:.1f} ms of CPU a photo on {cores} cores. *Without the web server*: the share the "
+        "same requests would reach if the web server's CPU were nil and every other group's stayed. Conditions: "
+        f"{_conditions(share['conditions_start'])}.",
+        "",
+        "| call | req/s | photos/s | of the reference | CPU ms a request: "
+        + " / ".join(groups)
+        + " | total | without the web server |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for operation, measured in share["operations"].items():
+        cpu = measured["cpu_ms"]
+        total = sum(cpu[group] for group in groups)
+        photos = measured["requests_per_s"] * measured["photos_per_request"]
+        bound = cores * 1000.0 / (total - cpu["web"]) * measured["photos_per_request"]
+        lines.append(
+            f"| {operation} | {measured['requests_per_s']:.1f} | {photos:.1f} | {photos / reference:.0%} | "
+            + " / ".join(f"{cpu[group]:.1f}" for group in groups)
+            + f" | {total:.1f} | {bound / reference:.0%} |"
+        )
     return "\n".join(lines)
 
 

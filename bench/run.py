@@ -1,7 +1,7 @@
 """`make bench`: run every benchmark, then write bench/REPORT.md (with bench/plots/*.png) and print it.
 
     .venv/bin/python bench/run.py [--quick] [--report-only]
-        [--only accuracy,stages,analysis,liveness,engine,identities,clustering,enrol,api,timing,search,tuning]
+        [--only accuracy,stages,analysis,liveness,engine,identities,clustering,enrol,api,timing,cpu,search,tuning]
 
 Each part runs in its own process and writes bench/results/<part>.json; a part that fails is reported and the
 others still run, and the report then says which figures are missing. PostgreSQL and Redis must be up (`make bench`
@@ -33,6 +33,7 @@ PARTS = {
     "enrol": (["enrol_throughput.py"], ["--workers", "2", "--rounds", "1"]),
     "api": (["api_bench.py"], ["--quick"]),
     "timing": (["server_timing.py"], ["--requests", "20"]),  # after "api": it searches the set api left
+    "cpu": (["cpu_share.py"], ["--requests", "80"]),  # the same set
     "search": (["search_scale.py"], ["--quick"]),
     "tuning": (["search_tuning.py"], ["--queries", "100"]),  # after "search": it works on the set search left
 }
