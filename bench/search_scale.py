@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/search_scale.py                 # 10k, 100k, 1M (about an hour on 2 cores)
     .venv/bin/python bench/search_scale.py --quick         # 10k and 50k, a few minutes
+    .venv/bin/python bench/search_scale.py --sizes 1000000 # one size again; the other sizes' rows are kept
 
 For each size, in one run on the scratch database ``facelib_bench``: COPY the faces in (bench/scale_data.py fits
 the vectors on the real embeddings), then with ``facesets.search.face_set_search``:
@@ -520,12 +521,23 @@ def main() -> None:
         )
         save_result(name, result)
         args.sizes = []
+    # The sizes this run does not measure keep their stored rows (each row names its own conditions): `--sizes
+    # 1000000` measures the largest set again and leaves the others as they were.
+    from common import load_result
+
+    others = [row for row in (load_result(name) or {}).get("sizes", []) if row["faces"] not in args.sizes]
+    measured: list[dict] = []
+
+    def rows(*extra: dict) -> list[dict]:
+        return sorted([*others, *measured, *extra], key=lambda row: row["faces"])
+
     for size in args.sizes:
 
         def progress(row: dict) -> None:
-            save_result(name, {**result, "sizes": [*result["sizes"], row]})
+            save_result(name, {**result, "sizes": rows(row)})
 
-        result["sizes"].append(_measure_size(size, args, fitted, rng, project, progress))
+        measured.append(_measure_size(size, args, fitted, rng, project, progress))
+        result["sizes"] = rows()
         save_result(name, result)  # after every size: a long run keeps what it measured
     log(f"wrote bench/results/{name}.json")
 
