@@ -273,6 +273,18 @@ def test_ef_search_follows_the_set_size_unless_configured(settings):
     assert ef_search_for(5_000_000) == 64 == ef_search_for(30_000)
 
 
+def test_graph_ef_search_follows_the_graph_size_unless_configured(settings):
+    from recognition.search import GRAPH_EF_SEARCH_BY_SIZE, graph_ef_search_for
+
+    settings.FACELIB_GRAPH_EF_SEARCH = 0
+    (small_limit, small_ef), (_, large_ef) = GRAPH_EF_SEARCH_BY_SIZE
+    assert small_ef < large_ef  # a larger graph walks a longer list for the same recall
+    assert graph_ef_search_for(small_limit) == small_ef and graph_ef_search_for(small_limit + 1) == large_ef
+    assert graph_ef_search_for(1_000_000) == large_ef
+    settings.FACELIB_GRAPH_EF_SEARCH = 300
+    assert graph_ef_search_for(1_000_000) == 300 == graph_ef_search_for(30_000)
+
+
 @pytest.mark.django_db
 def test_rows_young_when_read_are_read_again_once_they_have_settled(project, settings):
     """Rows enrolled just before a set's first search are ranked by SQL (a lower id may still commit), but only until
