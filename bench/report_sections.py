@@ -282,13 +282,15 @@ def search_section(scale: dict | None, optimisations: dict | None) -> str:
                 f"{before['recall_at_10']:.3f} → {_ms(after['ms'])} / {_ms(after['ms'], 'p99')} ms, "
                 f"{after['recall_at_10']:.3f} |"
             )
-    if any(row.get("reused") for row in scale["sizes"]):
-        lines += [
-            "",
-            "The 1M row was measured with the current code on the set and index an earlier run left in the scratch "
-            "database (`search_scale.py --reuse`: a 1M-face HNSW build takes ~43 min here, see the build comparison "
-            "below); its load rate and build time are that run's, taken on a busy machine.",
-        ]
+    for row in scale["sizes"]:
+        if row.get("reused"):
+            lines += [
+                "",
+                f"The {row['faces']:,} row was measured with the current code on the set, index and graph file the "
+                "run before it left in the scratch database (`search_scale.py --reuse`; that run built pgvector's "
+                f"index in {row['build_seconds'] / 60:.0f} min and the graph in "
+                f"{row['graph']['build_seconds'] / 60:.0f} min); its load rate and build times are that run's.",
+            ]
     lines += ["", f"Conditions: {', '.join(_conditions(row['conditions_start']) for row in scale['sizes'])}."]
     if optimisations and optimisations.get("search_notes"):
         lines += ["", optimisations["search_notes"]]
