@@ -519,6 +519,10 @@ def main() -> None:
         loaded = next((r for r in result["sizes"] if r["faces"] == row["faces"] and "load_seconds" in r), None)
         if loaded is not None:  # the set was loaded by the run that left it: its load rate is that run's
             row["load_seconds"], row["copy_faces_per_s"] = loaded["load_seconds"], loaded["copy_faces_per_s"]
+            # ... and its graph figures, with its own queries (another draw): how much recall varies between them
+            first = loaded.get("graph_first_queries") or (None if loaded.get("reused") else loaded.get("graph"))
+            if first:
+                row["graph_first_queries"] = first
         result["sizes"] = sorted(
             [r for r in result["sizes"] if r["faces"] != row["faces"]] + [row], key=lambda r: r["faces"]
         )
