@@ -21,7 +21,7 @@ HNSW_MAX_EF_SEARCH = 1000  # pgvector's upper bound
 EF_SEARCH_BY_SIZE = ((200_000, 150), (None, 120))
 # The same for the in-process graphs (facesets.search; bench/REPORT.md, graph ef sweep): at 1M faces 800 is the
 # smallest list with recall@10 >= 0.99 for two different query sets (0.9955 and 0.9905 at 11 ms p99; 600: 0.9935 and
-# 0.984), and a 10 % filter's longer walk stays under 50 ms p99 (42-46 ms).
+# 0.984), and a 10 % filter's longer walk stays under 50 ms p99 (41-43 ms).
 GRAPH_EF_SEARCH_BY_SIZE = ((200_000, 200), (None, 800))
 
 
