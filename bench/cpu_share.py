@@ -19,8 +19,8 @@ from __future__ import annotations
 import argparse
 import os
 
-from common import REPO, conditions, log, save_result, setup_django
-from stack import Stack, b64, bench_photos, credential, stack_env
+from common import REPO, conditions, log, save_result
+from stack import Stack, api_setup, b64, credential
 
 GROUPS = ("clients", "web", "consumer", "workers", "postgres", "redis")
 
@@ -74,25 +74,18 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=240, help="requests per operation")
     parser.add_argument("--clients", type=int, default=8)
     args = parser.parse_args()
-    os.environ.update({k: v for k, v in stack_env().items() if k in ("CELERY_BROKER_URL", "FACELIB_QUEUE")})
-    setup_django("facelib_bench_api")
-    from api_bench import Clients, _load, _search_set
+    photos = api_setup()
+    from api_bench import Clients, _load, search_set
     from huaweicloudsdkfrs.v2 import model as frs
     from sync_latency import engine_two_processes
 
-    from facesets.models import FaceSet, Project
-
-    Project.objects.get_or_create(name="bench")
-    Project.objects.filter(name="bench").update(max_face_sets=100, max_face_set_capacity=10_000_000)
-    photos = [path.read_bytes() for path in bench_photos()]
     encoded = [b64(photo) for photo in photos]
     started = conditions()
     references = [engine_two_processes(photos)["photos_per_s"]]  # before and after the stack: the machine drifts
     result: dict = {"requests": args.requests, "clients": args.clients, "operations": {}}
     with Stack(workers=2) as stack:
         clients = Clients(stack, credential())
-        face_set = FaceSet.objects.filter(name="search-10k", project__name="bench").first()
-        name = face_set.name if face_set else _search_set(clients, photos)
+        name = search_set(clients, photos)
         operations = {
             "detect": (
                 1,

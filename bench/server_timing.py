@@ -18,8 +18,8 @@ import statistics
 import threading
 import time
 
-from common import Stopwatch, conditions, log, save_result, setup_django
-from stack import Stack, b64, bench_photos, credential, stack_env
+from common import Stopwatch, conditions, log, save_result
+from stack import Stack, api_setup, b64, bench_photos, credential
 
 _last = threading.local()
 
@@ -95,29 +95,17 @@ def main() -> None:
     parser.add_argument("--pool", choices=["prefork", "solo"], default="prefork", help="bench/stack.py's worker pool")
     args = parser.parse_args()
     os.environ["FACELIB_SERVER_TIMING"] = "1"
-    os.environ.update({k: v for k, v in stack_env().items() if k in ("CELERY_BROKER_URL", "FACELIB_QUEUE")})
-    setup_django("facelib_bench_api")
-    from api_bench import Clients, _search_set
+    photos = api_setup()
+    from api_bench import Clients, search_set
     from huaweicloudsdkfrs.v2 import model as frs
     from sync_latency import engine_ms
 
-    from facesets.models import FaceSet, Project
-    from facesets.search import MEMORY_SETTLED_SECONDS
-
-    Project.objects.get_or_create(name="bench")
-    Project.objects.filter(name="bench").update(max_face_sets=100, max_face_set_capacity=10_000_000)
-    photos = [path.read_bytes() for path in bench_photos()]
     encoded = [b64(photo) for photo in photos]
     started = conditions()
     result: dict = {"requests": args.requests, "pool": args.pool, "operations": {}}
     with Stack(workers=2, pool=args.pool) as stack:
         cred = credential()
-        face_set = FaceSet.objects.filter(name="search-10k", project__name="bench").first()
-        if face_set is None:
-            name = _search_set(Clients(stack, cred), photos)
-            time.sleep(MEMORY_SETTLED_SECONDS + 5)  # steady state: see bench/sync_latency.py
-        else:
-            name = face_set.name
+        name = search_set(Clients(stack, cred), photos)
         client = _timed_client(stack, cred)
         operations = {
             "detect": lambda i: client.detect_face_by_base64(

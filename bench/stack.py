@@ -17,7 +17,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from common import CACHE, REPO, ensure_database, log
+from common import CACHE, REPO, ensure_database, log, setup_django
 
 DATABASE = "facelib_bench_api"
 PORT = int(os.environ.get("FACELIB_BENCH_PORT", "8078"))
@@ -42,6 +42,18 @@ def stack_env() -> dict[str, str]:
         FACELIB_VAR_DIR=str(REPO / "var"),
     )
     return env
+
+
+def api_setup() -> list[bytes]:
+    """The API benchmarks' start: this process on the benchmark's database, broker and queue, the bench project with
+    room for large sets, and the benchmark photos (bytes, bench_photos order)."""
+    os.environ.update({k: v for k, v in stack_env().items() if k in ("CELERY_BROKER_URL", "FACELIB_QUEUE")})
+    setup_django(DATABASE)
+    from facesets.models import Project
+
+    Project.objects.get_or_create(name="bench")
+    Project.objects.filter(name="bench").update(max_face_sets=100, max_face_set_capacity=10_000_000)
+    return [path.read_bytes() for path in bench_photos()]
 
 
 def manage(*args: str, capture: bool = True) -> str:

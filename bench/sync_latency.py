@@ -19,12 +19,11 @@ step's own before/after).
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import time
 
 from common import CACHE, REPO, Stopwatch, conditions, log, save_result, setup_django, summary
-from stack import Stack, bench_photos, credential, stack_env
+from stack import Stack, api_setup, credential
 
 # `git diff --quiet` over the code: the benchmarks' own output (results, report, plots) is not a change to it.
 NOT_CODE = ("bench/results", "bench/REPORT.md", "bench/plots")
@@ -109,16 +108,11 @@ def main() -> None:
         help="result name: the report's main table reads sync_latency (the issue's before), sync_latency_step one step",
     )
     args = parser.parse_args()
-    os.environ.update({k: v for k, v in stack_env().items() if k in ("CELERY_BROKER_URL", "FACELIB_QUEUE")})
-    setup_django("facelib_bench_api")
+    photos = api_setup()
     from api_bench import Clients, _search_set, latency
 
-    from facesets.models import Project
     from facesets.search import MEMORY_SETTLED_SECONDS
 
-    Project.objects.get_or_create(name="bench")
-    Project.objects.filter(name="bench").update(max_face_sets=100, max_face_set_capacity=10_000_000)
-    photos = [path.read_bytes() for path in bench_photos()]
     sha, before_repo = worktree(args.before)
     after_sha = subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, text=True).strip()
     started = conditions()
