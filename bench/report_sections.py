@@ -1271,33 +1271,27 @@ def graph_section(scale: dict | None) -> str:
                 f"{_ms(point['ms'], 'p99')}"
             )
         lines.append(f"| {ef} | {name if name != 'none' else '–'} | " + " | ".join(cells) + " |")
-    for row in sizes:
-        first = row.get("graph_first_queries")
-        if not first or not first.get("ef_sweep"):
-            continue
 
-        def points(name: str, sweep: list = first["ef_sweep"]) -> str:
-            return ", ".join(
-                f"{p['ef_search']}: {p['recall_at_10']:.4f} · {_ms(p['ms'], 'p99')} ms"
-                for p in sweep
-                if p["filter"] == name
-            )
+    def reached(sweep: list) -> set[int]:
+        return {p["ef_search"] for p in sweep if p["filter"] == "none" and p["recall_at_10"] >= GOAL_RECALL}
 
-        both = sorted(
-            p["ef_search"]
-            for p in first["ef_sweep"]
-            if p["filter"] == "none"
-            and p["recall_at_10"] >= GOAL_RECALL
-            and any(
-                q["ef_search"] == p["ef_search"] and q["filter"] == "none" and q["recall_at_10"] >= GOAL_RECALL
-                for q in row["graph"].get("ef_sweep", [])
-            )
+    def points(sweep: list, name: str) -> str:
+        return ", ".join(
+            f"{p['ef_search']}: {p['recall_at_10']:.4f} · {_ms(p['ms'], 'p99')} ms"
+            for p in sweep
+            if p["filter"] == name
         )
+
+    for row in sizes:
+        first = (row.get("graph_first_queries") or {}).get("ef_sweep")
+        if not first:
+            continue
+        both = sorted(reached(first) & reached(row["graph"].get("ef_sweep", [])))
         lines += [
             "",
             f"At {row['faces']:,} faces the run that built the set, with its own {scale['queries']} queries (another "
-            f"draw of the same kind), measured recall@10 · p99 by ef: unfiltered {points('none')}; 10 % filter "
-            f"{points('10%')}. The smallest ef with recall@10 ≥ {GOAL_RECALL} on both draws: "
+            f"draw of the same kind), measured recall@10 · p99 by ef: unfiltered {points(first, 'none')}; 10 % "
+            f"filter {points(first, '10%')}. The smallest ef with recall@10 ≥ {GOAL_RECALL} on both draws: "
             f"{both[0] if both else 'none swept'}.",
         ]
     return "\n".join(lines)

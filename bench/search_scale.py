@@ -26,7 +26,7 @@ import argparse
 import time
 
 import numpy as np
-from common import conditions, log, save_result, setup_django, summary
+from common import conditions, load_result, log, save_result, setup_django, summary
 
 FILTERS = {"none": None, "10%": "bucket:[0 TO 99]", "0.1%": "bucket:7"}
 SCHEMA = {"bucket": "integer"}
@@ -511,8 +511,6 @@ def main() -> None:
         "sizes": [],
     }
     if args.reuse:  # one row, measured on the set in place, into the stored results
-        from common import load_result
-
         result = load_result(name) or result
         row = _measure_size(0, args, fitted, rng, project)
         row["reused"] = True
@@ -530,8 +528,6 @@ def main() -> None:
         args.sizes = []
     # The sizes this run does not measure keep their stored rows (each row names its own conditions): `--sizes
     # 1000000` measures the largest set again and leaves the others as they were.
-    from common import load_result
-
     others = [row for row in (load_result(name) or {}).get("sizes", []) if row["faces"] not in args.sizes]
     measured: list[dict] = []
 

@@ -57,7 +57,6 @@ def after_pause(pause_s: float, repeat: int = 60) -> dict[str, float]:
     how long a request's web process waits for its worker, and a worker for its next call): a PostgreSQL round trip,
     a Redis round trip, a Python step (parsing a 20 KB JSON document) and the engine on one photo."""
     import json
-    import statistics
 
     from django.db import connection
 

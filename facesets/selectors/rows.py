@@ -5,7 +5,7 @@ On this project's 2-core machine Django's ORM spends ~1 ms compiling and unpacki
 takes ~0.4 ms (bench/REPORT.md, issue 16). These helpers write the column list from the model's own fields once,
 and build the instances as the ORM does: Model.from_db with each field's database converters (a JSON column is
 decoded by its field, a deferred column left to load on access). What is read stays the ORM's: the same instances,
-equal field by field (tests/facesets/test_hits.py).
+equal field by field (tests/facesets/test_rows.py).
 """
 
 from __future__ import annotations
