@@ -1,6 +1,8 @@
 """A FaceLib of its own for the API benchmarks: gunicorn + Celery workers on a scratch database, loopback only.
 
-It runs the same commands ``services.py run`` runs (gunicorn with 2 workers x 4 threads, ``celery worker``), but on
+It runs the same commands ``services.py run`` runs (gunicorn with 2 workers x 4 threads, ``celery worker``), but
+quieter: no access log, Celery and the app at level warning, no gossip, mingle or heartbeat (measured against the
+product's flags on 2026-12-02, two rounds each of cpu_share.py: every figure within the run's own noise), and on
 the ``facelib_bench_api`` database, a Redis database and queue of its own (so no other FaceLib's worker takes its
 jobs, nor it theirs) and port 8078, with the number of worker processes under the benchmark's control. PostgreSQL
 and Redis themselves are FaceLib's (``make start``); nothing else on the machine is touched.
