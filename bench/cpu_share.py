@@ -83,6 +83,8 @@ def main() -> None:
     started = conditions()
     references = [engine_two_processes(photos)["photos_per_s"]]  # before and after the stack: the machine drifts
     result: dict = {"requests": args.requests, "clients": args.clients, "operations": {}}
+    # The web server's shape (FACELIB_WEB_WORKERS x FACELIB_WEB_THREADS, as make run reads them; bench/stack.py)
+    result["web"] = [int(os.environ.get("FACELIB_WEB_WORKERS", "2")), int(os.environ.get("FACELIB_WEB_THREADS", "4"))]
     with Stack(workers=2) as stack:
         clients = Clients(stack, credential())
         name = search_set(clients, photos)

@@ -903,6 +903,7 @@ def cpu_share_section(share: dict | None) -> str:
     if not share:
         return f"{title}\n\nNot measured (`bench/cpu_share.py`)."
     cores, reference = share["cores"], share["reference_photos_per_s"]
+    web = share.get("web", [2, 4])  # gunicorn's processes and threads (runs before it was recorded: the default)
     groups = ("clients", "web", "consumer", "workers", "postgres", "redis")
     lines = [
         title,
@@ -910,7 +911,8 @@ def cpu_share_section(share: dict | None) -> str:
         f"`bench/cpu_share.py`: the benchmark stack serves {share['requests']} Huawei requests of each kind to "
         f"{share['clients']} concurrent SDK clients in the benchmark's own process, and the kernel's CPU time of each "
         "process group is read before and after: the clients (the official SDK signing and encoding the requests), "
-        "the web server (gunicorn), the broker's consumer (Celery's main process), the workers (Celery's pool "
+        f"the web server (gunicorn, {web[0]} processes of {web[1]} threads), the broker's consumer (Celery's main "
+        "process), the workers (Celery's pool "
         "processes: decoding, inference, search and their own bookkeeping), PostgreSQL and Redis. The reference is "
         "what two worker-like processes analyse in the same run (before and after the requests: "
         + " and ".join(f"{rate:.1f}" for rate in share.get("references_photos_per_s", [reference]))

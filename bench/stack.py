@@ -1,11 +1,11 @@
 """A FaceLib of its own for the API benchmarks: gunicorn + Celery workers on a scratch database, loopback only.
 
-It runs the same commands ``services.py run`` runs (gunicorn with 2 workers x 4 threads, ``celery worker``), but
-quieter: no access log, Celery and the app at level warning, no gossip, mingle or heartbeat (measured against the
-product's flags on 2026-12-02, two rounds each of cpu_share.py: every figure within the run's own noise), and on
-the ``facelib_bench_api`` database, a Redis database and queue of its own (so no other FaceLib's worker takes its
-jobs, nor it theirs) and port 8078, with the number of worker processes under the benchmark's control. PostgreSQL
-and Redis themselves are FaceLib's (``make start``); nothing else on the machine is touched.
+It runs the same commands ``services.py run`` runs (gunicorn with FACELIB_WEB_WORKERS x FACELIB_WEB_THREADS, 2 x 4
+unless set, ``celery worker``), but quieter: no access log, Celery and the app at level warning, no gossip, mingle or
+heartbeat (measured against the product's flags on 2026-12-02, two rounds each of cpu_share.py: every figure within the
+run's own noise), and on the ``facelib_bench_api`` database, a Redis database and queue of its own (so no other
+FaceLib's worker takes its jobs, nor it theirs) and port 8078, with the number of worker processes under the benchmark's
+control. PostgreSQL and Redis themselves are FaceLib's (``make start``); nothing else on the machine is touched.
 """
 
 from __future__ import annotations
@@ -129,9 +129,9 @@ class Stack:
                 "--bind",
                 f"127.0.0.1:{PORT}",
                 "--workers",
-                "2",
+                os.environ.get("FACELIB_WEB_WORKERS", "2"),  # the product's knobs and defaults (services.py run)
                 "--threads",
-                "4",
+                os.environ.get("FACELIB_WEB_THREADS", "4"),
                 "--timeout",
                 "120",
             ],
