@@ -2,7 +2,8 @@
 """Run FaceLib's backing services and the app on one machine, without Docker.
 
     services.py run          PostgreSQL + Redis (unless DATABASE_URL / CELERY_BROKER_URL), migrate, admin user,
-                             collectstatic, then a Celery worker (with beat) and gunicorn until Ctrl-C
+                             collectstatic, then the Celery workers (main with beat, liveness, reviews) and gunicorn
+                             until Ctrl-C
     services.py test [ARGS]  PostgreSQL + Redis, then `python -m pytest ARGS`; exit code = pytest's (5 counts as 1)
     services.py start|stop   both backing services in the background / stop them
     services.py start-db|stop-db|start-redis|stop-redis|status|env|psql
@@ -116,10 +117,23 @@ def cmd_status() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="Settings come from the environment: README.md, Configuration.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("run", "start", "stop", "start-db", "stop-db", "start-redis", "stop-redis", "status", "env"):
-        sub.add_parser(name)
+    for name, text in (
+        ("run", "the backing services, migrations, the admin user, then the workers and the web server until Ctrl-C"),
+        ("start", "PostgreSQL and Redis in the background"),
+        ("stop", "stop PostgreSQL and Redis"),
+        ("start-db", "PostgreSQL in the background"),
+        ("stop-db", "stop PostgreSQL"),
+        ("start-redis", "Redis in the background"),
+        ("stop-redis", "stop Redis"),
+        ("status", "whether PostgreSQL and Redis run, and where"),
+        ("env", "shell exports pointing psql, manage.py and pytest at the embedded services"),
+    ):
+        sub.add_parser(name, help=text)
     test = sub.add_parser("test", help="run pytest against the services")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER)
     psql = sub.add_parser("psql", help="psql on the embedded database")
