@@ -1,7 +1,7 @@
 """Where the CPU of a synchronous request goes when the two cores are busy: the benchmark stack (bench/stack.py:
-gunicorn 2x4 threads, one Celery worker with 2 processes) serves Huawei detect, search (the 10,000-face set of
-bench/sync_latency.py, built here when missing) and compare to 8 concurrent SDK clients in this process, and the
-CPU time of each process group is read from the kernel before and after.
+gunicorn FACELIB_WEB_WORKERS x FACELIB_WEB_THREADS, 2x4 unless set; one Celery worker with 2 processes) serves Huawei
+detect, search (the 10,000-face set of bench/sync_latency.py, built here when missing) and compare to 8 concurrent
+SDK clients in this process, and the CPU time of each process group is read from the kernel before and after.
 
     .venv/bin/python bench/cpu_share.py [--requests 240] [--clients 8]
 
@@ -20,7 +20,7 @@ import argparse
 import os
 
 from common import REPO, conditions, log, save_result
-from stack import Stack, api_setup, b64, credential
+from stack import Stack, api_setup, b64, credential, web_shape
 
 GROUPS = ("clients", "web", "consumer", "workers", "postgres", "redis")
 
@@ -83,8 +83,7 @@ def main() -> None:
     started = conditions()
     references = [engine_two_processes(photos)["photos_per_s"]]  # before and after the stack: the machine drifts
     result: dict = {"requests": args.requests, "clients": args.clients, "operations": {}}
-    # The web server's shape (FACELIB_WEB_WORKERS x FACELIB_WEB_THREADS, as make run reads them; bench/stack.py)
-    result["web"] = [int(os.environ.get("FACELIB_WEB_WORKERS", "2")), int(os.environ.get("FACELIB_WEB_THREADS", "4"))]
+    result["web"] = list(web_shape())
     with Stack(workers=2) as stack:
         clients = Clients(stack, credential())
         name = search_set(clients, photos)

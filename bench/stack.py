@@ -46,6 +46,12 @@ def stack_env() -> dict[str, str]:
     return env
 
 
+def web_shape() -> tuple[int, int]:
+    """gunicorn's processes and threads each: FACELIB_WEB_WORKERS x FACELIB_WEB_THREADS, as services.py run reads
+    them, with its defaults (2 x 4)."""
+    return int(os.environ.get("FACELIB_WEB_WORKERS", "2")), int(os.environ.get("FACELIB_WEB_THREADS", "4"))
+
+
 def api_setup() -> list[bytes]:
     """The API benchmarks' start: this process on the benchmark's database, broker and queue, the bench project with
     room for large sets, and the benchmark photos (bytes, bench_photos order)."""
@@ -129,9 +135,9 @@ class Stack:
                 "--bind",
                 f"127.0.0.1:{PORT}",
                 "--workers",
-                os.environ.get("FACELIB_WEB_WORKERS", "2"),  # the product's knobs and defaults (services.py run)
+                str(web_shape()[0]),
                 "--threads",
-                os.environ.get("FACELIB_WEB_THREADS", "4"),
+                str(web_shape()[1]),
                 "--timeout",
                 "120",
             ],
