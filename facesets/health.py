@@ -1,12 +1,15 @@
 """GET /healthz: is every part FaceLib needs up? 200 when all are, 503 naming what is down.
 
-Checks: the database (SELECT 1 and the pgvector extension), the broker (a kombu connection), and the worker and
-its model (the task recognition.tasks.health_check, answered by a worker). The answer is cached for
-FACELIB_HEALTH_CACHE_SECONDS (2 s) so that monitors polling it cannot hammer the services.
+Checks: the database (SELECT 1 and the pgvector extension), the broker (a kombu connection), the worker and its
+model (the task recognition.tasks.health_check, answered by a worker of the main queue), and a worker consuming each
+of the two other queues, video liveness and the reviews (Celery's active_queues broadcast: a worker's main process
+answers it even while its processes are busy, so a review running for minutes does not read as "down"). The answer
+is cached for FACELIB_HEALTH_CACHE_SECONDS (2 s) so that monitors polling it cannot hammer the services.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -117,6 +120,67 @@ def _check_worker_and_model(broker_up: bool) -> tuple[dict[str, Any], dict[str, 
     return worker, model
 
 
+# The queues besides the main one that need a worker of their own kind: check name -> (setting, what it runs).
+QUEUE_CHECKS = {
+    "liveness_worker": ("FACELIB_LIVENESS_QUEUE", "video liveness"),
+    "reviews_worker": ("FACELIB_REVIEW_QUEUE", "the reviews"),
+}
+QUEUES_TIMEOUT = 2.0  # the longest wait for the workers' answers (at most FACELIB_HEALTH_TIMEOUT)
+
+
+class _Covered(Exception):
+    """Every queue looked for has a worker: stop waiting for more answers."""
+
+
+def _queue_consumers(queues: set[str], timeout: float) -> dict[str, list[str]]:
+    """The workers consuming each of `queues` (queue -> worker names), from the answers to Celery's active_queues
+    broadcast: it returns as soon as every queue has one, else when no answer came for `timeout` seconds."""
+    import config.celery
+
+    app = config.celery.app
+    consumers: dict[str, list[str]] = {}
+
+    def answered(reply: dict) -> None:
+        for node, consumed in (reply or {}).items():
+            for queue in consumed or []:
+                name = queue.get("name") if isinstance(queue, dict) else None
+                if name in queues:
+                    consumers.setdefault(name, []).append(node)
+        if queues <= set(consumers):
+            raise _Covered
+
+    # A connection of its own: stopping early (an exception out of kombu's wait) leaves no pooled connection with a
+    # consumer behind.
+    with app.connection_for_write() as connection, contextlib.suppress(_Covered):
+        app.control.broadcast("active_queues", connection=connection, reply=True, timeout=timeout, callback=answered)
+    return consumers
+
+
+def _check_queues(broker_up: bool) -> dict[str, dict[str, Any]]:
+    """Per QUEUE_CHECKS entry: is a worker consuming that queue?"""
+    queues = {name: getattr(settings, setting) for name, (setting, _) in QUEUE_CHECKS.items()}
+    if not broker_up:
+        reason = "the broker is down, so no worker can be reached"
+        return {name: {"ok": False, "detail": reason, "latency_ms": 0.0} for name in queues}
+    timeout = min(QUEUES_TIMEOUT, _setting("FACELIB_HEALTH_TIMEOUT", 5))
+    started = time.perf_counter()
+    try:
+        consumers = _queue_consumers(set(queues.values()), timeout)
+        failure = None
+    except Exception as error:  # noqa: BLE001 - a broker that fails the broadcast: no worker is known
+        consumers, failure = {}, f"{type(error).__name__}: {error}".strip()
+    latency = round((time.perf_counter() - started) * 1000, 1)
+    checks = {}
+    for name, queue in queues.items():
+        nodes = sorted(set(consumers.get(queue, [])))
+        if nodes:
+            detail = f"{', '.join(nodes)} consume{'s' if len(nodes) == 1 else ''} {queue!r}"
+        else:
+            detail = failure or f"no worker consumes {queue!r} ({QUEUE_CHECKS[name][1]}) within {timeout:g}s"
+        checks[name] = {"ok": bool(nodes), "detail": detail, "latency_ms": latency}
+    return checks
+
+
 def health_report() -> tuple[int, dict[str, Any]]:
     """Run every check: (HTTP status, body)."""
     checks: dict[str, dict[str, Any]] = {
@@ -124,6 +188,7 @@ def health_report() -> tuple[int, dict[str, Any]]:
         "broker": _timed(_check_broker),
     }
     checks["worker"], checks["model"] = _check_worker_and_model(checks["broker"]["ok"])
+    checks.update(_check_queues(checks["broker"]["ok"]))
     down = [name for name, check in checks.items() if not check["ok"]]
     body = {
         "status": "degraded" if down else "ok",

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import uuid
 
 import pytest
+from django.conf import settings
 from django.http import HttpResponse
 from django.test import RequestFactory
 
@@ -28,9 +30,12 @@ def fresh_health(settings):
 
 @pytest.fixture
 def queue_without_worker(settings):
-    """Send the health task to a queue no worker consumes: no worker answers, whatever workers other tests run."""
+    """Send the health task to a queue no worker consumes, and look for the liveness and reviews workers on queues
+    no worker consumes either: no worker answers, whatever workers other tests run."""
     queue = f"healthz-test-{uuid.uuid4().hex}"
     settings.FACELIB_HEALTH_QUEUE = queue
+    settings.FACELIB_LIVENESS_QUEUE = f"{queue}-liveness"
+    settings.FACELIB_REVIEW_QUEUE = f"{queue}-reviews"
     settings.FACELIB_HEALTH_TIMEOUT = 1
     yield queue
     from config.celery import app
@@ -39,8 +44,14 @@ def queue_without_worker(settings):
         connection.default_channel.queue_delete(queue)
 
 
+@pytest.fixture
+def queues_consumed(monkeypatch):
+    """Every queue looked for has a worker (for the tests of how the answer is put together without one)."""
+    monkeypatch.setattr(health, "_queue_consumers", lambda queues, timeout: {queue: ["w@host"] for queue in queues})
+
+
 @pytest.mark.django_db
-def test_anonymous_callers_get_the_status_without_details(client, fresh_health, monkeypatch):
+def test_anonymous_callers_get_the_status_without_details(client, fresh_health, monkeypatch, queues_consumed):
     monkeypatch.setattr(health, "_call_health_task", lambda timeout: {"model": "m", "dimensions": 1, "detector": "d"})
     body = client.get("/healthz").json()
     assert set(body) == {"status", "down", "checked_at"}
@@ -49,7 +60,7 @@ def test_anonymous_callers_get_the_status_without_details(client, fresh_health, 
 
 
 def assert_check_shape(checks: dict) -> None:
-    assert set(checks) == {"database", "broker", "worker", "model"}
+    assert set(checks) == {"database", "broker", "worker", "model", "liveness_worker", "reviews_worker"}
     for check in checks.values():
         assert isinstance(check["ok"], bool)
         assert isinstance(check["detail"], str) and check["detail"]
@@ -57,13 +68,13 @@ def assert_check_shape(checks: dict) -> None:
 
 
 @pytest.mark.django_db
-def test_without_worker_is_503_naming_worker_and_model(admin_client, fresh_health, queue_without_worker):
+def test_without_workers_is_503_naming_each_worker_and_the_model(admin_client, fresh_health, queue_without_worker):
     response = admin_client.get("/healthz")
 
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "degraded"
-    assert body["down"] == ["worker", "model"]
+    assert body["down"] == ["worker", "model", "liveness_worker", "reviews_worker"]
     checks = body["checks"]
     assert_check_shape(checks)
     assert checks["database"]["ok"] is True
@@ -72,6 +83,10 @@ def test_without_worker_is_503_naming_worker_and_model(admin_client, fresh_healt
     assert checks["worker"]["ok"] is False
     assert "recognition.tasks.health_check" in checks["worker"]["detail"]
     assert checks["model"]["ok"] is False
+    assert (
+        f"no worker consumes '{queue_without_worker}-liveness' (video liveness)" in checks["liveness_worker"]["detail"]
+    )
+    assert f"'{queue_without_worker}-reviews' (the reviews)" in checks["reviews_worker"]["detail"]
     assert response["Cache-Control"] == "no-store"
 
 
@@ -83,14 +98,15 @@ def test_broker_down_takes_worker_and_model_down(admin_client, settings, fresh_h
 
     assert response.status_code == 503
     body = response.json()
-    assert body["down"] == ["broker", "worker", "model"]
+    assert body["down"] == ["broker", "worker", "model", "liveness_worker", "reviews_worker"]
     assert_check_shape(body["checks"])
     assert body["checks"]["database"]["ok"] is True
     assert "broker is down" in body["checks"]["worker"]["detail"]
+    assert "broker is down" in body["checks"]["reviews_worker"]["detail"]
 
 
 @pytest.mark.django_db
-def test_all_up_is_200(admin_client, fresh_health, monkeypatch):
+def test_all_up_is_200(admin_client, fresh_health, monkeypatch, queues_consumed):
     answer = {"model": "sface", "dimensions": 128, "detector": "yunet"}
     monkeypatch.setattr(health, "_call_health_task", lambda timeout: answer)
 
@@ -106,7 +122,7 @@ def test_all_up_is_200(admin_client, fresh_health, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_worker_answering_with_an_error_means_model_down(admin_client, fresh_health, monkeypatch):
+def test_worker_answering_with_an_error_means_model_down(admin_client, fresh_health, monkeypatch, queues_consumed):
     def failing(timeout):
         raise RuntimeError("model pack not found")
 
@@ -118,6 +134,45 @@ def test_worker_answering_with_an_error_means_model_down(admin_client, fresh_hea
     body = response.json()
     assert body["down"] == ["model"]
     assert "model pack not found" in body["checks"]["model"]["detail"]
+
+
+def test_a_real_worker_answers_for_its_model_and_every_queue_it_consumes(admin_client, fresh_health, worker):
+    response = admin_client.get("/healthz")
+
+    body = response.json()
+    assert response.status_code == 200, body
+    assert body["down"] == []
+    checks = body["checks"]
+    assert_check_shape(checks)
+    assert checks["model"]["dimensions"] == 128
+    node = f"test{worker.starts}-{os.getpid()}@"
+    # The test worker consumes all three queues (tests.support.worker): its name answers for both.
+    assert (
+        node in checks["liveness_worker"]["detail"]
+        and settings.FACELIB_LIVENESS_QUEUE in checks["liveness_worker"]["detail"]
+    )
+    assert (
+        node in checks["reviews_worker"]["detail"]
+        and settings.FACELIB_REVIEW_QUEUE in checks["reviews_worker"]["detail"]
+    )
+
+
+def test_a_queue_no_live_worker_consumes_is_down_by_name(admin_client, fresh_health, worker, settings):
+    """The reviews worker stopped while the main one (which consumes the other queues here) runs."""
+    settings.FACELIB_REVIEW_QUEUE = f"healthz-test-{uuid.uuid4().hex}"
+    settings.FACELIB_HEALTH_TIMEOUT = 1
+
+    response = admin_client.get("/healthz")
+
+    body = response.json()
+    assert response.status_code == 503
+    assert body["status"] == "degraded"
+    assert body["down"] == ["reviews_worker"]
+    assert (
+        f"no worker consumes '{settings.FACELIB_REVIEW_QUEUE}' (the reviews) within 1s"
+        in (body["checks"]["reviews_worker"]["detail"])
+    )
+    assert body["checks"]["liveness_worker"]["ok"] is True and body["checks"]["model"]["ok"] is True
 
 
 def test_answers_are_cached(client, settings, monkeypatch):

@@ -17,7 +17,14 @@ from ..services.projects import last_project_remember, project_get_or_create, pr
 from .base import SESSION_PROJECT_KEY, add_domain_error, dashboard_view, page, project_path, redirect_back, refuse
 
 # The checks of facesets.health (fetched from /healthz by the page, so a slow worker never delays it).
-HEALTH_CHECKS = [("database", "Database"), ("broker", "Broker"), ("worker", "Worker"), ("model", "Model")]
+HEALTH_CHECKS = [
+    ("database", "Database"),
+    ("broker", "Broker"),
+    ("worker", "Worker"),
+    ("model", "Model"),
+    ("liveness_worker", "Liveness worker"),
+    ("reviews_worker", "Reviews worker"),
+]
 
 
 @dashboard_view

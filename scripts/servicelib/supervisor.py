@@ -18,6 +18,13 @@ from .common import LOG_DIR, PGDATA, REDIS_DIR, ROOT, SETUP_LOG, VAR, ServiceErr
 
 _libc = ctypes.CDLL(None, use_errno=True)
 PR_SET_PDEATHSIG = 1
+# Where to look when a /healthz check stays down (the others: the main worker's log).
+HEALTH_LOGS = {
+    "database": "postgres.log",
+    "broker": "redis.log",
+    "liveness_worker": "liveness.log",
+    "reviews_worker": "reviews.log",
+}
 
 
 def _die_with_parent() -> None:
@@ -113,16 +120,19 @@ class Supervisor:
         while not self.stopping.wait(2):
             try:
                 urllib.request.urlopen(url + "healthz", timeout=15).close()
-                say("health: ok (database, broker, worker and model are up)")
+                say("health: ok (database, broker, the workers and the model are up)")
                 return
             except urllib.error.HTTPError as exc:
-                down = ""
+                down: list[str] = []
                 with contextlib.suppress(Exception):
                     import json
 
-                    down = ", ".join(json.loads(exc.read()).get("down", []))
+                    down = list(json.loads(exc.read()).get("down", []))
                 if not warned and time.monotonic() - started > 120:
-                    say(f"health: still degraded ({down}); see {LOG_DIR}/worker.log")
+                    # Each check's process log: the liveness and reviews workers have their own.
+                    logs = sorted({HEALTH_LOGS.get(name, "worker.log") for name in down} or {"worker.log"})
+                    where = ", ".join(str(LOG_DIR / log) for log in logs)
+                    say(f"health: still degraded ({', '.join(down)}); see {where}")
                     warned = True
             except OSError:
                 pass
