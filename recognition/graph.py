@@ -65,6 +65,11 @@ def _files(folder: Path):
             yield match["stem"], int(match["watermark"]), Path(entry.path)
 
 
+def graph_stems(folder: Path, prefix: str) -> list[str]:
+    """The graphs (stems) with finished files in the folder whose names start with ``prefix``."""
+    return sorted({stem for stem, _, _ in _files(folder) if stem.startswith(prefix)})
+
+
 def graph_files(folder: Path, stem: str) -> list[tuple[int, Path]]:
     """The finished files of one graph, newest (highest watermark) first."""
     return sorted(((watermark, path) for name, watermark, path in _files(folder) if name == stem), reverse=True)

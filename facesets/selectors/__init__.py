@@ -69,6 +69,8 @@ from .projects import (  # noqa: F401
     project_usage,
     projects_for_user,
 )
+from .search_state import PATHS as SEARCH_PATHS  # noqa: F401
+from .search_state import GraphFile, SearchState, face_set_search_state  # noqa: F401
 from .tasks import (  # noqa: F401
     BATCH_ID_LENGTH,
     batch_id_valid,

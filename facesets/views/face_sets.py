@@ -111,6 +111,8 @@ def face_set_detail(request: HttpRequest, face_set_id: str) -> HttpResponse:
             "filter_text": filter_text,
             "field_names": list(face_set.field_schema),
             "bulk_groups": bulk_groups(request),
+            "search_state": selectors.face_set_search_state(face_set=face_set),
+            "search_paths": selectors.SEARCH_PATHS,
             "nav": "face_sets",
         },
     )
