@@ -39,6 +39,16 @@ class Task(models.Model):
 
     class Meta:
         ordering = ["-created", "-id"]
+        indexes = [
+            # A dashboard upload's parts (selectors.batch_tasks, polled while the upload runs): every enrolment
+            # through the API writes a task too, so a project's tasks of a busy day are many.
+            models.Index(
+                models.F("project"),
+                models.F("params__batch"),
+                name="task_upload_batch",
+                condition=models.Q(params__has_key="batch"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.task_id} ({self.status})"

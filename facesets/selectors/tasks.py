@@ -95,7 +95,10 @@ def batch_tasks(*, project: Project, batch: str):
 
     if not batch_id_valid(batch):
         raise NotFound(f"upload {batch!r} does not exist", field="batch")
-    tasks = list(Task.objects.filter(project=project, params__batch=batch).order_by("created", "id"))
+    # has_key: the condition of the partial index that finds them (models.Task.Meta.indexes).
+    tasks = list(
+        Task.objects.filter(project=project, params__has_key="batch", params__batch=batch).order_by("created", "id")
+    )
     if not tasks:
         raise NotFound(f"upload {batch!r} does not exist", field="batch")
     return tasks
