@@ -35,6 +35,7 @@ CONFIGS = {
 def _worker(config: dict, photos: list[str], seconds: float, start_at: float, queue) -> None:
     # The engine first: it sets OpenCV's thread-pool settings before cv2 loads (its cv2 is the one used below).
     import recognition.engine as engine_module
+    from recognition import modelfiles
     from recognition.imageio import decode_image
 
     cv2 = engine_module.cv2
@@ -45,7 +46,7 @@ def _worker(config: dict, photos: list[str], seconds: float, start_at: float, qu
         import onnxruntime as ort
         from insightface.model_zoo.arcface_onnx import ArcFaceONNX
 
-        model_file = str(engine_module.cached_sface_model(fold=True))
+        model_file = str(modelfiles.cached_sface_model(fold=True))
         options = engine_module._session_options(config["ort_threads"])
         session = ort.InferenceSession(model_file, sess_options=options, providers=["CPUExecutionProvider"])
         recognizer = ArcFaceONNX(model_file=model_file, session=session)

@@ -225,7 +225,7 @@ def canonical_triangles(data: bytes) -> np.ndarray:
 
 def canonical_geometry() -> tuple[np.ndarray, np.ndarray]:
     """The canonical face (468 x 3, cm) and its triangles, from the verified bundle (for renderers and tools)."""
-    from .engine import model_cache_dir
+    from .modelfiles import model_cache_dir
 
     bundle = bundle_path()
     folder = extracted_members(bundle, verify_bundle(bundle), model_cache_dir())
@@ -271,7 +271,7 @@ class FaceAnalyzer:
     def load(self) -> FaceAnalyzer:
         with self._lock:
             if self._mesh is None:
-                from .engine import model_cache_dir
+                from .modelfiles import model_cache_dir
 
                 bundle = bundle_path()
                 data = verify_bundle(bundle)

@@ -12,19 +12,18 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from recognition import calibration
+from recognition import calibration, modelfiles
 from recognition import engine as engine_module
 from recognition.engine import (
     DEFAULT_DETECT_SIZE,
     DEFAULT_DETECT_THRESHOLD,
     FaceEngine,
-    ModelPackError,
     cosine_similarity,
     get_engine,
     head_pose,
-    resolve_model_pack,
 )
 from recognition.imageio import decode_image
+from recognition.modelfiles import ModelPackError, resolve_model_pack
 
 ALL_FORMATS = ("JPEG", "PNG", "BMP", "GIF", "TIFF", "WEBP")
 
@@ -63,9 +62,9 @@ def test_model_identity(engine: FaceEngine) -> None:
 def test_folded_model_is_cached_and_matches_int8(engine: FaceEngine, shared_data: Path) -> None:
     import onnx
 
-    folded = engine_module.cached_sface_model(fold=True)
-    assert folded.parent == engine_module.model_cache_dir()
-    source_hash = engine_module._file_hash(engine_module.bundled_model_path(engine_module.SFACE_FILE))
+    folded = modelfiles.cached_sface_model(fold=True)
+    assert folded.parent == modelfiles.model_cache_dir()
+    source_hash = modelfiles.file_hash(modelfiles.bundled_model_path(modelfiles.SFACE_FILE))
     assert source_hash in folded.name
     ops = {node.op_type for node in onnx.load(str(folded)).graph.node}
     assert "DequantizeLinear" not in ops
@@ -111,7 +110,7 @@ def test_opencv_and_onnx_runtime_embed_alike(engine: FaceEngine, shared_data: Pa
     from insightface.model_zoo.arcface_onnx import ArcFaceONNX
 
     assert isinstance(engine._recognizer, engine_module.OpenCVRecognizer)
-    model_file = str(engine_module.cached_sface_model(fold=True))
+    model_file = str(modelfiles.cached_sface_model(fold=True))
     session = ort.InferenceSession(model_file, providers=["CPUExecutionProvider"])
     reference = ArcFaceONNX(model_file=model_file, session=session)
     reference.input_mean, reference.input_std = 0.0, 1.0
@@ -396,7 +395,7 @@ def test_default_pack_names_resolve_to_the_bundled_models() -> None:
 
 
 def test_missing_pack_folder_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine_module, "model_cache_dir", lambda: tmp_path)
+    monkeypatch.setattr(modelfiles, "model_cache_dir", lambda: tmp_path)
     with pytest.raises(ModelPackError, match="never downloads"):
         resolve_model_pack("buffalo_l")
     with pytest.raises(ModelPackError):
@@ -404,7 +403,7 @@ def test_missing_pack_folder_is_a_clear_error(tmp_path: Path, monkeypatch: pytes
 
 
 def test_pack_folder_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine_module, "model_cache_dir", lambda: tmp_path)
+    monkeypatch.setattr(modelfiles, "model_cache_dir", lambda: tmp_path)
     pack = tmp_path / "models" / "buffalo_l"  # the ~/.insightface/models/<name> layout
     pack.mkdir(parents=True)
     for name in ("1k3d68.onnx", "2d106det.onnx", "det_10g.onnx", "genderage.onnx", "w600k_r50.onnx"):
@@ -442,13 +441,13 @@ def test_incomplete_pack_folder(tmp_path: Path) -> None:
 def test_model_cache_dir_follows_the_setting(tmp_path: Path, settings) -> None:
     target = tmp_path / "cache" / "models"
     settings.FACELIB_MODEL_CACHE = target
-    assert engine_module.model_cache_dir() == target and target.is_dir()
+    assert modelfiles.model_cache_dir() == target and target.is_dir()
 
 
 def test_damaged_cached_model_is_rebuilt(tmp_path: Path, settings) -> None:
     settings.FACELIB_MODEL_CACHE = tmp_path
-    source = engine_module.bundled_model_path(engine_module.SFACE_FILE)
-    cached = tmp_path / f"sface-2021dec-fp32-{engine_module._file_hash(source)}.onnx"
+    source = modelfiles.bundled_model_path(modelfiles.SFACE_FILE)
+    cached = tmp_path / f"sface-2021dec-fp32-{modelfiles.file_hash(source)}.onnx"
     cached.write_bytes(b"truncated")
     engine = FaceEngine(pack="")
     engine.load()
