@@ -16,7 +16,7 @@ from facesets.services.runs import faces_cluster_run, identities_review_run, sco
 from facesets.services.tasks import task_stage
 from recognition.calibration import RAW_DECISION, huawei_similarity, raw_cosine_for
 
-from ..huawei.views import ERRORS, INFERENCE_ERRORS, HuaweiView
+from ..huawei.views.base import ERRORS, INFERENCE_ERRORS, HuaweiView
 
 TAG = "FaceLib"
 THRESHOLD = OpenApiParameter(

@@ -337,12 +337,12 @@ def test_work_that_outlives_the_wait_is_apig_0201_504(client, frs_env, settings)
 
 
 def test_an_unexpected_failure_is_frs_0018(client, monkeypatch):
-    from facesets.api.huawei import views
+    from facesets.api.huawei.views import library
 
     def broken(**kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(views, "face_set_list", broken)
+    monkeypatch.setattr(library, "face_set_list", broken)
     with frs_error("FRS.0018", 500) as caught:
         _list(client)
     assert "disk" not in caught.value.error_msg
