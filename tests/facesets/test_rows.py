@@ -15,7 +15,7 @@ from facesets.selectors.face_sets import face_set_row
 from facesets.selectors.hits import faces_with_persons, members_with_faces
 from facesets.services import library
 from facesets.services.projects import credential_create, credential_revoke, project_get_or_create
-from tests.facesets.test_views import _face
+from tests.support.dashboard import face_in_set
 
 pytestmark = pytest.mark.django_db
 
@@ -29,11 +29,11 @@ def library_rows():
     project = project_get_or_create(name="hits")
     face_set = library.face_set_create(project=project, name="staff", field_schema={"age": "integer"})
     person = library.person_create(project=project, name="Ada Lovelace", user_data="first programmer")
-    with_person = _face(project, face_set, external_image_id="ada", fields={"age": 36}, person=person)
-    without_person = _face(project, face_set, external_image_id="someone")
+    with_person = face_in_set(project, face_set, external_image_id="ada", fields={"age": 36}, person=person)
+    without_person = face_in_set(project, face_set, external_image_id="someone")
     Face.objects.filter(pk=with_person.pk).update(quality={"blur": 0.1}, analysis={"age": 35})
     other = project_get_or_create(name="hits-other")
-    stranger = _face(other, library.face_set_create(project=other, name="staff"), external_image_id="stranger")
+    stranger = face_in_set(other, library.face_set_create(project=other, name="staff"), external_image_id="stranger")
     return project, [with_person, without_person], stranger
 
 
